@@ -1,0 +1,87 @@
+import { forbidden, invalid } from './errors.js';
+import type { MaestroService } from './service.js';
+import type { Project, Session, Task } from './types.js';
+
+/** Who is calling: a person (CLI, dashboard, REST without a session) or an agent session. */
+export type Actor = { kind: 'user' } | { kind: 'session'; session: Session };
+
+export const USER: Actor = { kind: 'user' };
+
+export type Access = 'any' | 'orchestrator' | 'user';
+
+export function mayCall(actor: Actor, access: Access): boolean {
+  if (actor.kind === 'user') return true;
+  if (access === 'any') return true;
+  return access === 'orchestrator' && actor.session.role === 'orchestrator';
+}
+
+/** A session's project, the one it names (sessions may not leave theirs), or the only/named project for a user. */
+export function projectFor(svc: MaestroService, actor: Actor, ref: string | undefined, field = 'project'): Project {
+  if (actor.kind === 'user') return svc.resolveProject(ref, undefined, field);
+  const own = svc.projects.get(actor.session.projectId);
+  if (ref !== undefined && ref !== own.id && ref !== own.name)
+    throw forbidden(`session ${actor.session.id} may only work in its own project '${own.name}'`, field);
+  return own;
+}
+
+/**
+ * The session an operation acts on. A session acts on itself; an orchestrator may also act on the
+ * sessions it spawned; a user must name one.
+ */
+export function targetSession(svc: MaestroService, actor: Actor, sessionId: string | undefined, field = 'sessionId'): Session {
+  if (actor.kind === 'user') {
+    if (sessionId === undefined) throw invalid('sessionId is required (or set MAESTRO_SESSION_ID)', field);
+    return svc.sessions.get(sessionId, field);
+  }
+  const self = actor.session;
+  if (sessionId === undefined || sessionId === self.id) return svc.sessions.get(self.id);
+  const other = svc.sessions.get(sessionId, field);
+  if (self.role === 'orchestrator' && other.parentSessionId === self.id) return other;
+  throw forbidden(
+    self.role === 'orchestrator'
+      ? `session ${sessionId} was not spawned by you (${self.id})`
+      : `a worker may only act on its own session (${self.id}), not ${sessionId}`,
+    field,
+  );
+}
+
+/** Sessions may read any session of their project; workers only their own. */
+export function readableSession(svc: MaestroService, actor: Actor, sessionId: string | undefined, field = 'sessionId'): Session {
+  if (actor.kind === 'session' && actor.session.role === 'orchestrator' && sessionId !== undefined) {
+    const other = svc.sessions.get(sessionId, field);
+    if (other.projectId !== actor.session.projectId)
+      throw forbidden(`session ${sessionId} belongs to another project`, field);
+    return other;
+  }
+  return targetSession(svc, actor, sessionId, field);
+}
+
+/** Any task a caller may see: sessions only inside their project. */
+export function visibleTask(svc: MaestroService, actor: Actor, taskId: string, field = 'taskId'): Task {
+  const task = svc.requireTask(taskId, field);
+  if (actor.kind === 'session' && task.projectId !== actor.session.projectId)
+    throw forbidden(`task ${taskId} belongs to another project`, field);
+  return task;
+}
+
+/**
+ * A task the caller may change. Workers: only tasks assigned to them, or subtasks beneath one of those.
+ * Orchestrators: any task of their project.
+ */
+export function workableTask(svc: MaestroService, actor: Actor, taskId: string, field = 'taskId'): Task {
+  const task = visibleTask(svc, actor, taskId, field);
+  if (actor.kind === 'session' && actor.session.role === 'worker' && !workerOwns(svc, actor.session.id, task))
+    throw forbidden(`task ${taskId} is not assigned to you (${actor.session.id}); workers may only change their own tasks`, field);
+  return task;
+}
+
+function workerOwns(svc: MaestroService, sessionId: string, task: Task): boolean {
+  let cursor: Task | undefined = task;
+  const seen = new Set<string>();
+  while (cursor && !seen.has(cursor.id)) {
+    if (svc.tasks.isAssignedTo(cursor.id, sessionId)) return true;
+    seen.add(cursor.id);
+    cursor = cursor.parentId ? svc.tasks.find(cursor.parentId) : undefined;
+  }
+  return false;
+}

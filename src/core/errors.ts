@@ -1,0 +1,71 @@
+import { ZodError } from 'zod';
+
+export type ErrorCode =
+  | 'invalid_input'
+  | 'not_found'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'conflict'
+  | 'dependency_cycle'
+  | 'spawn_failed'
+  | 'unavailable'
+  | 'internal';
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  invalid_input: 400,
+  not_found: 404,
+  unauthorized: 401,
+  forbidden: 403,
+  conflict: 409,
+  dependency_cycle: 409,
+  spawn_failed: 422,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** The one error type every facade knows how to render (HTTP JSON, MCP isError, CLI message). */
+export class MaestroError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'MaestroError';
+  }
+
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code];
+  }
+
+  toJSON(): { code: ErrorCode; message: string; field?: string } {
+    return this.field === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, field: this.field };
+  }
+}
+
+export const notFound = (what: string, id: string, field?: string) =>
+  new MaestroError('not_found', `${what} '${id}' does not exist`, field);
+
+export const forbidden = (message: string, field?: string) => new MaestroError('forbidden', message, field);
+
+export const invalid = (message: string, field?: string) => new MaestroError('invalid_input', message, field);
+
+/** Turns a zod failure into a MaestroError naming the first offending field. */
+export function fromZodError(err: ZodError): MaestroError {
+  const issue = err.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.join('.') : undefined;
+  const detail = err.issues
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+  return new MaestroError('invalid_input', `invalid input: ${detail}`, field);
+}
+
+/** Normalises anything thrown into a MaestroError; unknown failures become 'internal'. */
+export function toMaestroError(err: unknown): MaestroError {
+  if (err instanceof MaestroError) return err;
+  if (err instanceof ZodError) return fromZodError(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return new MaestroError('internal', message);
+}

@@ -1,0 +1,108 @@
+/**
+ * Versioned schema migrations. Append only: a shipped migration is never edited, so every database
+ * reaches the same shape by replaying the list from its recorded version.
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+CREATE TABLE projects (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  working_dir TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('worker','orchestrator')),
+  strategy TEXT NOT NULL CHECK (strategy IN ('simple','queue')),
+  status TEXT NOT NULL CHECK (status IN ('spawning','running','idle','needs_input','blocked','completed','failed','stopped')),
+  parent_session_id TEXT REFERENCES sessions(id) ON DELETE SET NULL,
+  template_id TEXT,
+  agent_command TEXT,
+  skills_json TEXT NOT NULL DEFAULT '[]',
+  env_json TEXT NOT NULL DEFAULT '{}',
+  token TEXT NOT NULL UNIQUE,
+  exit_code INTEGER,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX sessions_project ON sessions(project_id);
+CREATE INDEX sessions_parent ON sessions(parent_session_id);
+
+CREATE TABLE tasks (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  parent_id TEXT REFERENCES tasks(id) ON DELETE CASCADE,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL CHECK (status IN ('todo','in_progress','blocked','needs_input','done','cancelled')),
+  priority TEXT NOT NULL CHECK (priority IN ('low','medium','high','critical')),
+  assignee_session_id TEXT REFERENCES sessions(id) ON DELETE SET NULL,
+  seq INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  completed_at TEXT
+);
+CREATE INDEX tasks_project ON tasks(project_id);
+CREATE INDEX tasks_parent ON tasks(parent_id);
+CREATE INDEX tasks_assignee ON tasks(assignee_session_id);
+
+CREATE TABLE task_dependencies (
+  task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  depends_on_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  PRIMARY KEY (task_id, depends_on_id),
+  CHECK (task_id <> depends_on_id)
+);
+CREATE INDEX task_dependencies_reverse ON task_dependencies(depends_on_id);
+
+CREATE TABLE session_tasks (
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  PRIMARY KEY (session_id, task_id)
+);
+CREATE INDEX session_tasks_task ON session_tasks(task_id);
+
+CREATE TABLE timeline (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  message TEXT NOT NULL,
+  task_id TEXT REFERENCES tasks(id) ON DELETE SET NULL,
+  data_json TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX timeline_session ON timeline(session_id, id);
+
+CREATE TABLE queue_items (
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued','in_progress','done')),
+  skip_count INTEGER NOT NULL DEFAULT 0,
+  started_at TEXT,
+  completed_at TEXT,
+  PRIMARY KEY (session_id, task_id)
+);
+CREATE UNIQUE INDEX queue_one_in_progress ON queue_items(session_id) WHERE state = 'in_progress';
+
+CREATE TABLE templates (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('worker','orchestrator')),
+  strategy TEXT NOT NULL CHECK (strategy IN ('simple','queue')),
+  skills_json TEXT NOT NULL DEFAULT '[]',
+  agent_command TEXT,
+  description TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+`,
+  },
+];

@@ -1,0 +1,220 @@
+import { MaestroError, notFound } from './errors.js';
+import { nowIso } from './ids.js';
+import type { SessionRepo } from './sessions.js';
+import type { Store } from './store.js';
+import type { TaskRepo } from './tasks.js';
+import type { QueueItem, QueueItemState } from './types.js';
+import type { TaskStatus } from './schemas.js';
+
+interface QueueRow {
+  session_id: string;
+  task_id: string;
+  title: string;
+  task_status: TaskStatus;
+  position: number;
+  state: QueueItemState;
+  skip_count: number;
+  ready: number;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+const SELECT_ITEMS = `SELECT q.*, t.title, t.status AS task_status,
+  (t.status = 'todo' AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_id
+     WHERE d.task_id = t.id AND dt.status <> 'done')) AS ready
+  FROM queue_items q JOIN tasks t ON t.id = q.task_id`;
+
+const toItem = (r: QueueRow): QueueItem => ({
+  sessionId: r.session_id,
+  taskId: r.task_id,
+  title: r.title,
+  taskStatus: r.task_status,
+  position: r.position,
+  state: r.state,
+  skipCount: r.skip_count,
+  ready: r.ready === 1,
+  startedAt: r.started_at,
+  completedAt: r.completed_at,
+});
+
+export interface QueueStatus {
+  sessionId: string;
+  current: QueueItem | null;
+  next: QueueItem | null;
+  counts: { total: number; queued: number; inProgress: number; done: number; waiting: number };
+}
+
+export interface QueueStartResult {
+  item: QueueItem | null;
+  alreadyStarted: boolean;
+  /** Why nothing was claimed: every item done, or the remaining ones wait on dependencies / other sessions. */
+  reason?: 'empty' | 'waiting';
+}
+
+export class QueueRepo {
+  constructor(
+    private readonly store: Store,
+    private readonly tasks: TaskRepo,
+    private readonly sessions: SessionRepo,
+  ) {}
+
+  list(sessionId: string): QueueItem[] {
+    this.sessions.get(sessionId);
+    return (this.store.db.prepare(`${SELECT_ITEMS} WHERE q.session_id = ? ORDER BY q.position`).all(sessionId) as QueueRow[]).map(
+      toItem,
+    );
+  }
+
+  add(sessionId: string, taskIds: string[]): QueueItem[] {
+    return this.store.tx(() => {
+      const next = (
+        this.store.db.prepare('SELECT COALESCE(MAX(position), -1) + 1 AS p FROM queue_items WHERE session_id = ?').get(sessionId) as {
+          p: number;
+        }
+      ).p;
+      const insert = this.store.db.prepare(
+        `INSERT OR IGNORE INTO queue_items (session_id, task_id, position, state) VALUES (?, ?, ?, 'queued')`,
+      );
+      [...new Set(taskIds)].forEach((taskId, i) => insert.run(sessionId, taskId, next + i));
+      return this.announce(sessionId);
+    });
+  }
+
+  /**
+   * Claims the next ready item. One IMMEDIATE transaction: the write lock is taken before reading, so
+   * concurrent claimers (in this process or another one on the same file) never get the same task.
+   */
+  start(sessionId: string): QueueStartResult {
+    return this.store.tx(() => {
+      this.sessions.get(sessionId);
+      // Items whose task was finished elsewhere (task_complete, another session) are done for this queue too.
+      this.store.db
+        .prepare(
+          `UPDATE queue_items SET state = 'done', completed_at = ? WHERE session_id = ? AND state <> 'done'
+             AND task_id IN (SELECT id FROM tasks WHERE status IN ('done','cancelled'))`,
+        )
+        .run(nowIso(), sessionId);
+      const current = this.current(sessionId);
+      if (current) return { item: current, alreadyStarted: true };
+      const candidate = this.store.db
+        .prepare(
+          `${SELECT_ITEMS} WHERE q.session_id = ? AND q.state = 'queued'
+             AND (t.assignee_session_id IS NULL OR t.assignee_session_id = q.session_id)
+             AND NOT EXISTS (SELECT 1 FROM queue_items o WHERE o.task_id = q.task_id AND o.state = 'in_progress')
+           ORDER BY q.position`,
+        )
+        .all(sessionId) as QueueRow[];
+      const pick = candidate.find((r) => r.ready === 1);
+      if (!pick) {
+        const left = (
+          this.store.db.prepare(`SELECT COUNT(*) AS n FROM queue_items WHERE session_id = ? AND state = 'queued'`).get(sessionId) as {
+            n: number;
+          }
+        ).n;
+        this.announce(sessionId);
+        return { item: null, alreadyStarted: false, reason: left === 0 ? 'empty' : 'waiting' };
+      }
+      this.store.db
+        .prepare(`UPDATE queue_items SET state = 'in_progress', started_at = ? WHERE session_id = ? AND task_id = ?`)
+        .run(nowIso(), sessionId, pick.task_id);
+      this.tasks.setStatus(pick.task_id, 'in_progress', sessionId);
+      this.sessions.appendTimeline(sessionId, 'queue', `started ${pick.title}`, pick.task_id, { action: 'start' });
+      this.announce(sessionId);
+      return { item: this.current(sessionId), alreadyStarted: false };
+    });
+  }
+
+  complete(sessionId: string, summary?: string): QueueItem {
+    return this.store.tx(() => {
+      const current = this.requireCurrent(sessionId);
+      this.finishItem(sessionId, current.taskId);
+      this.tasks.setStatus(current.taskId, 'done');
+      this.sessions.appendTimeline(sessionId, 'complete', summary?.trim() || `completed ${current.title}`, current.taskId, {
+        action: 'queue_complete',
+      });
+      this.announce(sessionId);
+      return this.item(sessionId, current.taskId);
+    });
+  }
+
+  /** Puts the current item (or, with none started, the head of the queue) back at the end. */
+  skip(sessionId: string, reason?: string): QueueItem {
+    return this.store.tx(() => {
+      const target =
+        this.current(sessionId) ??
+        (this.store.db
+          .prepare(`${SELECT_ITEMS} WHERE q.session_id = ? AND q.state = 'queued' ORDER BY q.position LIMIT 1`)
+          .get(sessionId) as QueueRow | undefined);
+      if (!target) throw new MaestroError('conflict', 'the queue has nothing left to skip', 'sessionId');
+      const item = 'taskId' in target ? target : toItem(target);
+      const end = (
+        this.store.db.prepare('SELECT MAX(position) + 1 AS p FROM queue_items WHERE session_id = ?').get(sessionId) as { p: number }
+      ).p;
+      this.store.db
+        .prepare(
+          `UPDATE queue_items SET state = 'queued', position = ?, skip_count = skip_count + 1, started_at = NULL
+           WHERE session_id = ? AND task_id = ?`,
+        )
+        .run(end, sessionId, item.taskId);
+      if (item.state === 'in_progress') this.tasks.setStatus(item.taskId, 'todo', null);
+      this.sessions.appendTimeline(sessionId, 'queue', `skipped ${item.title}${reason ? `: ${reason}` : ''}`, item.taskId, {
+        action: 'skip',
+        ...(reason ? { reason } : {}),
+      });
+      this.announce(sessionId);
+      return this.item(sessionId, item.taskId);
+    });
+  }
+
+  status(sessionId: string): QueueStatus {
+    const items = this.list(sessionId);
+    const queued = items.filter((i) => i.state === 'queued');
+    return {
+      sessionId,
+      current: items.find((i) => i.state === 'in_progress') ?? null,
+      next: queued.find((i) => i.ready) ?? null,
+      counts: {
+        total: items.length,
+        queued: queued.length,
+        inProgress: items.filter((i) => i.state === 'in_progress').length,
+        done: items.filter((i) => i.state === 'done').length,
+        waiting: queued.filter((i) => !i.ready).length,
+      },
+    };
+  }
+
+  /** Marks the session's item for this task done, without touching the task itself. */
+  finishItem(sessionId: string, taskId: string): void {
+    this.store.db
+      .prepare(`UPDATE queue_items SET state = 'done', completed_at = ? WHERE session_id = ? AND task_id = ? AND state <> 'done'`)
+      .run(nowIso(), sessionId, taskId);
+  }
+
+  current(sessionId: string): QueueItem | null {
+    const row = this.store.db
+      .prepare(`${SELECT_ITEMS} WHERE q.session_id = ? AND q.state = 'in_progress'`)
+      .get(sessionId) as QueueRow | undefined;
+    return row ? toItem(row) : null;
+  }
+
+  private requireCurrent(sessionId: string): QueueItem {
+    this.sessions.get(sessionId);
+    const current = this.current(sessionId);
+    if (!current) throw new MaestroError('conflict', 'no queue item is in progress; call queue_start first', 'sessionId');
+    return current;
+  }
+
+  private item(sessionId: string, taskId: string): QueueItem {
+    const row = this.store.db
+      .prepare(`${SELECT_ITEMS} WHERE q.session_id = ? AND q.task_id = ?`)
+      .get(sessionId, taskId) as QueueRow | undefined;
+    if (!row) throw notFound('queue item', taskId, 'taskId');
+    return toItem(row);
+  }
+
+  private announce(sessionId: string): QueueItem[] {
+    const items = this.list(sessionId);
+    this.store.emit({ type: 'queue.updated', sessionId, items });
+    return items;
+  }
+}

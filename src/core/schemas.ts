@@ -1,0 +1,189 @@
+import { z } from 'zod';
+
+/*
+ * Every operation's input is one of these schemas. The MCP tools, the HTTP routes, the CLI and the
+ * generated JSON Schemas in `schemas/` all come from here, so they can never disagree.
+ */
+
+export const TASK_STATUSES = ['todo', 'in_progress', 'blocked', 'needs_input', 'done', 'cancelled'] as const;
+export const TASK_PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
+export const SESSION_ROLES = ['worker', 'orchestrator'] as const;
+export const SESSION_STRATEGIES = ['simple', 'queue'] as const;
+export const SESSION_STATUSES = [
+  'spawning',
+  'running',
+  'idle',
+  'needs_input',
+  'blocked',
+  'completed',
+  'failed',
+  'stopped',
+] as const;
+export const REPORT_KINDS = ['progress', 'complete', 'blocked', 'error', 'needs_input'] as const;
+
+export const TaskStatus = z.enum(TASK_STATUSES);
+export const TaskPriority = z.enum(TASK_PRIORITIES);
+export const SessionRole = z.enum(SESSION_ROLES);
+export const SessionStrategy = z.enum(SESSION_STRATEGIES);
+export const SessionStatus = z.enum(SESSION_STATUSES);
+export const ReportKind = z.enum(REPORT_KINDS);
+
+export type TaskStatus = z.infer<typeof TaskStatus>;
+export type TaskPriority = z.infer<typeof TaskPriority>;
+export type SessionRole = z.infer<typeof SessionRole>;
+export type SessionStrategy = z.infer<typeof SessionStrategy>;
+export type SessionStatus = z.infer<typeof SessionStatus>;
+export type ReportKind = z.infer<typeof ReportKind>;
+
+const id = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${what} id must not be empty`)
+    .max(64, `${what} id is too long`)
+    .describe(`${what} id`);
+
+export const ProjectRef = z
+  .string()
+  .trim()
+  .min(1, 'project must not be empty')
+  .max(200)
+  .describe('Project id or name. Defaults to the calling session\u2019s project.');
+export const TaskId = id('Task');
+export const SessionId = id('Session');
+
+const title = z.string().trim().min(1, 'title must not be empty').max(500, 'title is longer than 500 characters');
+const description = z.string().max(100_000, 'description is longer than 100000 characters');
+const message = z.string().trim().min(1, 'message must not be empty').max(20_000, 'message is too long');
+const envRecord = z
+  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names are letters, digits and _'), z.string())
+  .describe('Extra environment variables for the agent');
+const skillName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'skill names are letters, digits, dot, dash and underscore');
+
+// ---- projects -------------------------------------------------------------------------------------
+export const ProjectCreateInput = z.strictObject({
+  name: z
+    .string()
+    .trim()
+    .min(1, 'name must not be empty')
+    .max(200)
+    .regex(/^[^\s/\\][^/\\]*$/, 'name must not contain slashes or start with a space')
+    .describe('Unique project name'),
+  workingDir: z.string().trim().min(1).max(4096).describe('Absolute path of the project working directory'),
+});
+export const ProjectListInput = z.strictObject({});
+export const ProjectGetInput = z.strictObject({ project: ProjectRef });
+export const ProjectUpdateInput = z.strictObject({
+  project: ProjectRef,
+  name: ProjectCreateInput.shape.name.optional(),
+  workingDir: ProjectCreateInput.shape.workingDir.optional(),
+});
+
+// ---- tasks ----------------------------------------------------------------------------------------
+export const TaskCreateInput = z.strictObject({
+  project: ProjectRef.optional(),
+  title: title.describe('Short imperative title'),
+  description: description.optional().describe('What done looks like; markdown'),
+  priority: TaskPriority.optional().describe('Defaults to medium'),
+  parentId: TaskId.optional().describe('Make this a subtask of that task'),
+  dependencies: z.array(TaskId).max(200).optional().describe('Ids of tasks that must be done first'),
+});
+export const TaskListInput = z.strictObject({
+  project: ProjectRef.optional(),
+  status: z.array(TaskStatus).optional().describe('Only tasks with one of these statuses'),
+  parentId: TaskId.nullable().optional().describe('Only direct children of this task (null: only top-level tasks)'),
+  assignee: SessionId.optional().describe('Only tasks assigned to this session'),
+  ready: z.boolean().optional().describe('Only tasks that are todo with every dependency done'),
+});
+export const TaskGetInput = z.strictObject({ taskId: TaskId });
+export const TaskUpdateInput = z.strictObject({
+  taskId: TaskId,
+  title: title.optional(),
+  description: description.optional(),
+  status: TaskStatus.optional(),
+  priority: TaskPriority.optional(),
+  parentId: TaskId.nullable().optional().describe('New parent task, or null to make it top-level'),
+  dependencies: z.array(TaskId).max(200).optional().describe('Replaces the dependency list'),
+  assignee: SessionId.nullable().optional().describe('Session to assign, or null to unassign'),
+});
+export const TaskCompleteInput = z.strictObject({
+  taskId: TaskId,
+  summary: z.string().max(20_000).optional().describe('What was done, for the timeline'),
+});
+export const TaskTreeInput = z.strictObject({
+  project: ProjectRef.optional(),
+  rootId: TaskId.optional().describe('Only the subtree under this task'),
+});
+
+// ---- reports --------------------------------------------------------------------------------------
+export const ReportInput = z.strictObject({
+  message: message.describe('What happened, in one or a few sentences'),
+  taskId: TaskId.optional().describe('The task this is about; defaults to your current task'),
+  sessionId: SessionId.optional().describe('Reporting session; defaults to the caller'),
+});
+
+// ---- queue ----------------------------------------------------------------------------------------
+export const QueueSessionInput = z.strictObject({
+  sessionId: SessionId.optional().describe('Queue owner; defaults to the caller'),
+});
+export const QueueCompleteInput = QueueSessionInput.extend({
+  summary: z.string().max(20_000).optional().describe('What was done'),
+});
+export const QueueSkipInput = QueueSessionInput.extend({
+  reason: z.string().max(20_000).optional().describe('Why it is skipped for now'),
+});
+export const QueueAddInput = z.strictObject({
+  sessionId: SessionId,
+  taskIds: z.array(TaskId).min(1, 'taskIds must name at least one task').max(500),
+});
+
+// ---- sessions -------------------------------------------------------------------------------------
+export const SessionSpawnInput = z.strictObject({
+  project: ProjectRef.optional(),
+  taskIds: z.array(TaskId).max(500).optional().describe('Tasks this session works on (queue items in queue mode)'),
+  role: SessionRole.optional().describe('worker (default) or orchestrator'),
+  strategy: SessionStrategy.optional().describe('simple (default): all tasks at once; queue: one at a time'),
+  name: z.string().trim().min(1).max(100).optional().describe('Human-friendly name'),
+  template: z.string().trim().min(1).max(100).optional().describe('Template name or id to start from'),
+  skills: z.array(skillName).max(50).optional().describe('Skill names to load'),
+  agentCommand: z.string().trim().min(1).max(4000).optional().describe('Command that starts the agent'),
+  env: envRecord.optional(),
+});
+export const SessionListInput = z.strictObject({
+  project: ProjectRef.optional(),
+  status: z.array(SessionStatus).optional(),
+  parentSessionId: SessionId.optional().describe('Only sessions spawned by this session'),
+});
+export const SessionInfoInput = z.strictObject({
+  sessionId: SessionId.optional().describe('Defaults to the caller'),
+  timelineLimit: z.number().int().min(1).max(10_000).optional().describe('How many recent timeline events'),
+});
+export const SessionStopInput = z.strictObject({ sessionId: SessionId });
+export const SessionTimelineInput = z.strictObject({
+  sessionId: SessionId,
+  afterId: z.number().int().min(0).optional().describe('Only events newer than this event id'),
+  limit: z.number().int().min(1).max(10_000).optional(),
+});
+
+// ---- templates, skills, manifests, identity ------------------------------------------------------------
+export const TemplateCreateInput = z.strictObject({
+  name: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'template names are letters, digits, dot, dash, underscore'),
+  role: SessionRole.optional(),
+  strategy: SessionStrategy.optional(),
+  skills: z.array(skillName).max(50).optional(),
+  agentCommand: z.string().trim().min(1).max(4000).optional(),
+  description: z.string().max(2000).optional(),
+});
+export const TemplateListInput = z.strictObject({});
+export const TemplateGetInput = z.strictObject({ template: z.string().trim().min(1).describe('Template name or id') });
+export const TemplateDeleteInput = TemplateGetInput;
+
+export const SkillListInput = z.strictObject({ project: ProjectRef.optional() });
+export const SkillGetInput = z.strictObject({ name: skillName, project: ProjectRef.optional() });
+
+export const ManifestGenerateInput = z.strictObject({ sessionId: SessionId.optional() });
+export const WhoamiInput = z.strictObject({});
+export const StatusInput = z.strictObject({ project: ProjectRef.optional() });

@@ -1,0 +1,245 @@
+import { notFound } from './errors.js';
+import { newId, newToken, nowIso } from './ids.js';
+import type { SessionRole, SessionStatus, SessionStrategy } from './schemas.js';
+import { parseJson, type Store } from './store.js';
+import type { Session, TimelineEvent, TimelineKind } from './types.js';
+
+interface SessionRow {
+  id: string;
+  project_id: string;
+  name: string;
+  role: SessionRole;
+  strategy: SessionStrategy;
+  status: SessionStatus;
+  parent_session_id: string | null;
+  template_id: string | null;
+  agent_command: string | null;
+  skills_json: string;
+  env_json: string;
+  token: string;
+  exit_code: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface TimelineRow {
+  id: number;
+  session_id: string;
+  kind: TimelineKind;
+  message: string;
+  task_id: string | null;
+  data_json: string | null;
+  created_at: string;
+}
+
+export interface NewSession {
+  projectId: string;
+  name?: string;
+  role: SessionRole;
+  strategy: SessionStrategy;
+  taskIds: string[];
+  env: Record<string, string>;
+  parentSessionId: string | null;
+  templateId: string | null;
+  agentCommand: string | null;
+  skills: string[];
+}
+
+export interface SessionFilter {
+  projectId?: string;
+  status?: SessionStatus[];
+  parentSessionId?: string;
+}
+
+/** Statuses after which a session does no more work. */
+export const FINISHED_STATUSES: readonly SessionStatus[] = ['completed', 'failed', 'stopped'];
+
+export class SessionRepo {
+  constructor(private readonly store: Store) {}
+
+  create(input: NewSession): { session: Session; token: string } {
+    return this.store.tx(() => {
+      const id = newId('ses');
+      const token = newToken();
+      const now = nowIso();
+      this.store.db
+        .prepare(
+          `INSERT INTO sessions (id, project_id, name, role, strategy, status, parent_session_id, template_id,
+             agent_command, skills_json, env_json, token, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 'spawning', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          input.projectId,
+          input.name ?? id,
+          input.role,
+          input.strategy,
+          input.parentSessionId,
+          input.templateId,
+          input.agentCommand,
+          JSON.stringify(input.skills),
+          JSON.stringify(input.env),
+          token,
+          now,
+          now,
+        );
+      const link = this.store.db.prepare('INSERT INTO session_tasks (session_id, task_id, position) VALUES (?, ?, ?)');
+      input.taskIds.forEach((taskId, i) => link.run(id, taskId, i));
+      const session = this.get(id);
+      this.store.emit({ type: 'session.created', session });
+      return { session, token };
+    });
+  }
+
+  get(id: string, field = 'sessionId'): Session {
+    const row = this.store.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
+    if (!row) throw notFound('session', id, field);
+    return this.toSession(row);
+  }
+
+  findByToken(token: string): Session | undefined {
+    const row = this.store.db.prepare('SELECT * FROM sessions WHERE token = ?').get(token) as SessionRow | undefined;
+    return row ? this.toSession(row) : undefined;
+  }
+
+  token(id: string): string {
+    const row = this.store.db.prepare('SELECT token FROM sessions WHERE id = ?').get(id) as { token: string } | undefined;
+    if (!row) throw notFound('session', id);
+    return row.token;
+  }
+
+  list(filter: SessionFilter = {}): Session[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.projectId !== undefined) {
+      where.push('project_id = ?');
+      params.push(filter.projectId);
+    }
+    if (filter.status && filter.status.length > 0) {
+      where.push(`status IN (${filter.status.map(() => '?').join(',')})`);
+      params.push(...filter.status);
+    }
+    if (filter.parentSessionId !== undefined) {
+      where.push('parent_session_id = ?');
+      params.push(filter.parentSessionId);
+    }
+    const sql = `SELECT * FROM sessions${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`;
+    return (this.store.db.prepare(sql).all(...params) as SessionRow[]).map((r) => this.toSession(r));
+  }
+
+  /** Changes status (recording the change on the timeline) and/or exit code; a no-op change records nothing. */
+  setStatus(id: string, status: SessionStatus, opts: { message?: string; exitCode?: number | null } = {}): Session {
+    return this.store.tx(() => {
+      const current = this.get(id);
+      const exitCode = opts.exitCode !== undefined ? opts.exitCode : current.exitCode;
+      if (current.status === status && exitCode === current.exitCode) return current;
+      this.store.db
+        .prepare('UPDATE sessions SET status = ?, exit_code = ?, updated_at = ? WHERE id = ?')
+        .run(status, exitCode, nowIso(), id);
+      if (current.status !== status) {
+        this.appendTimeline(id, 'status', opts.message ?? `status ${current.status} -> ${status}`, null, {
+          from: current.status,
+          to: status,
+          ...(exitCode !== null ? { exitCode } : {}),
+        });
+      }
+      const session = this.get(id);
+      this.store.emit({ type: 'session.updated', session });
+      return session;
+    });
+  }
+
+  addTasks(id: string, taskIds: string[]): Session {
+    return this.store.tx(() => {
+      const next = (
+        this.store.db.prepare('SELECT COALESCE(MAX(position), -1) + 1 AS p FROM session_tasks WHERE session_id = ?').get(id) as {
+          p: number;
+        }
+      ).p;
+      const link = this.store.db.prepare(
+        'INSERT OR IGNORE INTO session_tasks (session_id, task_id, position) VALUES (?, ?, ?)',
+      );
+      taskIds.forEach((taskId, i) => link.run(id, taskId, next + i));
+      const session = this.get(id);
+      this.store.emit({ type: 'session.updated', session });
+      return session;
+    });
+  }
+
+  appendTimeline(
+    sessionId: string,
+    kind: TimelineKind,
+    message: string,
+    taskId: string | null = null,
+    data: Record<string, unknown> | null = null,
+  ): TimelineEvent {
+    return this.store.tx(() => {
+      const info = this.store.db
+        .prepare('INSERT INTO timeline (session_id, kind, message, task_id, data_json, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(sessionId, kind, message, taskId, data ? JSON.stringify(data) : null, nowIso());
+      const event = this.timelineEvent(Number(info.lastInsertRowid));
+      this.store.emit({ type: 'session.event', sessionId, event });
+      return event;
+    });
+  }
+
+  timeline(sessionId: string, opts: { afterId?: number; limit?: number } = {}): TimelineEvent[] {
+    const limit = opts.limit ?? 1000;
+    // newest `limit` events, returned oldest first
+    const rows = this.store.db
+      .prepare(
+        `SELECT * FROM (SELECT * FROM timeline WHERE session_id = ? AND id > ? ORDER BY id DESC LIMIT ?) ORDER BY id`,
+      )
+      .all(sessionId, opts.afterId ?? 0, limit) as TimelineRow[];
+    return rows.map(toTimelineEvent);
+  }
+
+  lastReport(sessionId: string): TimelineEvent | undefined {
+    const row = this.store.db
+      .prepare(
+        `SELECT * FROM timeline WHERE session_id = ? AND kind IN ('progress','complete','blocked','error','needs_input')
+         ORDER BY id DESC LIMIT 1`,
+      )
+      .get(sessionId) as TimelineRow | undefined;
+    return row ? toTimelineEvent(row) : undefined;
+  }
+
+  private timelineEvent(id: number): TimelineEvent {
+    return toTimelineEvent(this.store.db.prepare('SELECT * FROM timeline WHERE id = ?').get(id) as TimelineRow);
+  }
+
+  private toSession(r: SessionRow): Session {
+    const taskIds = (
+      this.store.db.prepare('SELECT task_id FROM session_tasks WHERE session_id = ? ORDER BY position').all(r.id) as Array<{
+        task_id: string;
+      }>
+    ).map((x) => x.task_id);
+    return {
+      id: r.id,
+      projectId: r.project_id,
+      name: r.name,
+      role: r.role,
+      strategy: r.strategy,
+      status: r.status,
+      taskIds,
+      env: parseJson<Record<string, string>>(r.env_json, {}),
+      parentSessionId: r.parent_session_id,
+      templateId: r.template_id,
+      agentCommand: r.agent_command,
+      skills: parseJson<string[]>(r.skills_json, []),
+      exitCode: r.exit_code,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    };
+  }
+}
+
+const toTimelineEvent = (r: TimelineRow): TimelineEvent => ({
+  id: r.id,
+  sessionId: r.session_id,
+  kind: r.kind,
+  message: r.message,
+  taskId: r.task_id,
+  data: parseJson<Record<string, unknown> | null>(r.data_json, null),
+  createdAt: r.created_at,
+});

@@ -1,0 +1,312 @@
+import { MaestroError, invalid, notFound } from './errors.js';
+import { newId, nowIso } from './ids.js';
+import type { TaskPriority, TaskStatus } from './schemas.js';
+import type { Store } from './store.js';
+import type { Task, TaskNode } from './types.js';
+
+interface TaskRow {
+  id: string;
+  project_id: string;
+  parent_id: string | null;
+  title: string;
+  description: string;
+  status: TaskStatus;
+  priority: TaskPriority;
+  assignee_session_id: string | null;
+  seq: number;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+  ready: number;
+}
+
+export interface TaskFilter {
+  projectId?: string;
+  status?: TaskStatus[];
+  parentId?: string | null;
+  assignee?: string;
+  ready?: boolean;
+  ids?: string[];
+}
+
+export interface TaskPatch {
+  title?: string;
+  description?: string;
+  status?: TaskStatus;
+  priority?: TaskPriority;
+  parentId?: string | null;
+  dependencies?: string[];
+  assignee?: string | null;
+}
+
+const READY_SQL = `(t.status = 'todo' AND NOT EXISTS (
+  SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_id
+  WHERE d.task_id = t.id AND dt.status <> 'done'))`;
+
+const SELECT_TASKS = `SELECT t.*, ${READY_SQL} AS ready FROM tasks t`;
+
+export class TaskRepo {
+  constructor(private readonly store: Store) {}
+
+  create(input: {
+    projectId: string;
+    title: string;
+    description?: string;
+    priority?: TaskPriority;
+    parentId?: string;
+    dependencies?: string[];
+  }): Task {
+    return this.store.tx(() => {
+      if (input.parentId !== undefined) this.assertInProject(input.parentId, input.projectId, 'parentId');
+      const deps = this.checkDependencyIds(input.dependencies ?? [], input.projectId);
+      const id = newId('tsk');
+      const now = nowIso();
+      const seq = (this.store.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM tasks').get() as { s: number }).s;
+      this.store.db
+        .prepare(
+          `INSERT INTO tasks (id, project_id, parent_id, title, description, status, priority, seq, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 'todo', ?, ?, ?, ?)`,
+        )
+        .run(id, input.projectId, input.parentId ?? null, input.title, input.description ?? '', input.priority ?? 'medium', seq, now, now);
+      this.writeDependencies(id, deps);
+      const task = this.get(id);
+      this.store.emit({ type: 'task.created', task });
+      return task;
+    });
+  }
+
+  get(id: string, field = 'taskId'): Task {
+    const row = this.store.db.prepare(`${SELECT_TASKS} WHERE t.id = ?`).get(id) as TaskRow | undefined;
+    if (!row) throw notFound('task', id, field);
+    return this.hydrate([row])[0]!;
+  }
+
+  find(id: string): Task | undefined {
+    const row = this.store.db.prepare(`${SELECT_TASKS} WHERE t.id = ?`).get(id) as TaskRow | undefined;
+    return row ? this.hydrate([row])[0] : undefined;
+  }
+
+  list(filter: TaskFilter = {}): Task[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.projectId !== undefined) {
+      where.push('t.project_id = ?');
+      params.push(filter.projectId);
+    }
+    if (filter.status && filter.status.length > 0) {
+      where.push(`t.status IN (${filter.status.map(() => '?').join(',')})`);
+      params.push(...filter.status);
+    }
+    if (filter.parentId === null) where.push('t.parent_id IS NULL');
+    else if (filter.parentId !== undefined) {
+      where.push('t.parent_id = ?');
+      params.push(filter.parentId);
+    }
+    if (filter.assignee !== undefined) {
+      where.push(`(t.assignee_session_id = ? OR t.id IN (SELECT task_id FROM session_tasks WHERE session_id = ?))`);
+      params.push(filter.assignee, filter.assignee);
+    }
+    if (filter.ready !== undefined) where.push(filter.ready ? READY_SQL : `NOT ${READY_SQL}`);
+    if (filter.ids) {
+      if (filter.ids.length === 0) return [];
+      where.push(`t.id IN (${filter.ids.map(() => '?').join(',')})`);
+      params.push(...filter.ids);
+    }
+    const sql = `${SELECT_TASKS}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY t.seq`;
+    return this.hydrate(this.store.db.prepare(sql).all(...params) as TaskRow[]);
+  }
+
+  update(id: string, patch: TaskPatch): Task {
+    return this.store.tx(() => {
+      const current = this.get(id);
+      if (patch.parentId !== undefined && patch.parentId !== null) this.assertValidParent(current, patch.parentId);
+      if (patch.assignee !== undefined && patch.assignee !== null) {
+        const s = this.store.db.prepare('SELECT project_id FROM sessions WHERE id = ?').get(patch.assignee) as
+          | { project_id: string }
+          | undefined;
+        if (!s) throw notFound('session', patch.assignee, 'assignee');
+        if (s.project_id !== current.projectId)
+          throw invalid(`session '${patch.assignee}' belongs to another project`, 'assignee');
+      }
+      if (patch.dependencies !== undefined) {
+        const deps = this.checkDependencyIds(patch.dependencies, current.projectId, id);
+        this.assertNoCycle(id, deps);
+        this.store.db.prepare('DELETE FROM task_dependencies WHERE task_id = ?').run(id);
+        this.writeDependencies(id, deps);
+      }
+      const status = patch.status ?? current.status;
+      const completedAt =
+        status === 'done' ? (current.status === 'done' ? current.completedAt : nowIso()) : null;
+      this.store.db
+        .prepare(
+          `UPDATE tasks SET title = ?, description = ?, status = ?, priority = ?, parent_id = ?,
+             assignee_session_id = ?, completed_at = ?, updated_at = ? WHERE id = ?`,
+        )
+        .run(
+          patch.title ?? current.title,
+          patch.description ?? current.description,
+          status,
+          patch.priority ?? current.priority,
+          patch.parentId !== undefined ? patch.parentId : current.parentId,
+          patch.assignee !== undefined ? patch.assignee : current.assignee,
+          completedAt,
+          nowIso(),
+          id,
+        );
+      const task = this.get(id);
+      this.store.emit({ type: 'task.updated', task });
+      if ((current.status === 'done') !== (status === 'done')) this.announceDependents(id);
+      return task;
+    });
+  }
+
+  setStatus(id: string, status: TaskStatus, assignee?: string | null): Task {
+    return this.update(id, assignee === undefined ? { status } : { status, assignee });
+  }
+
+  /** A nested view of a project (or one subtree), children in creation order. */
+  tree(projectId: string, rootId?: string): TaskNode[] {
+    const tasks = this.list({ projectId });
+    const nodes = new Map<string, TaskNode>(tasks.map((t) => [t.id, { ...t, children: [] }]));
+    const roots: TaskNode[] = [];
+    for (const node of nodes.values()) {
+      const parent = node.parentId ? nodes.get(node.parentId) : undefined;
+      if (parent) parent.children.push(node);
+      else roots.push(node);
+    }
+    if (rootId === undefined) return roots;
+    const root = nodes.get(rootId);
+    if (!root) throw notFound('task', rootId, 'rootId');
+    return [root];
+  }
+
+  /** True when the task is the session's by assignment or by being handed to it at spawn / in its queue. */
+  isAssignedTo(taskId: string, sessionId: string): boolean {
+    const row = this.store.db
+      .prepare(
+        `SELECT 1 FROM tasks WHERE id = ? AND (assignee_session_id = ?
+           OR id IN (SELECT task_id FROM session_tasks WHERE session_id = ?)
+           OR id IN (SELECT task_id FROM queue_items WHERE session_id = ?))`,
+      )
+      .get(taskId, sessionId, sessionId, sessionId);
+    return row !== undefined;
+  }
+
+  /** True when `taskId` is `ancestorId` or lies anywhere beneath it. */
+  isWithin(taskId: string, ancestorId: string): boolean {
+    let cursor: string | null = taskId;
+    const seen = new Set<string>();
+    while (cursor && !seen.has(cursor)) {
+      if (cursor === ancestorId) return true;
+      seen.add(cursor);
+      const row = this.store.db.prepare('SELECT parent_id FROM tasks WHERE id = ?').get(cursor) as
+        | { parent_id: string | null }
+        | undefined;
+      cursor = row?.parent_id ?? null;
+    }
+    return false;
+  }
+
+  private hydrate(rows: TaskRow[]): Task[] {
+    if (rows.length === 0) return [];
+    const deps = new Map<string, string[]>();
+    const ids = rows.map((r) => r.id);
+    const depRows = this.store.db
+      .prepare(
+        `SELECT d.task_id, d.depends_on_id FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
+         WHERE d.task_id IN (SELECT value FROM json_each(?)) ORDER BY t.seq`,
+      )
+      .all(JSON.stringify(ids)) as Array<{ task_id: string; depends_on_id: string }>;
+    for (const d of depRows) {
+      const list = deps.get(d.task_id) ?? [];
+      list.push(d.depends_on_id);
+      deps.set(d.task_id, list);
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      projectId: r.project_id,
+      parentId: r.parent_id,
+      title: r.title,
+      description: r.description,
+      status: r.status,
+      priority: r.priority,
+      dependencies: deps.get(r.id) ?? [],
+      assignee: r.assignee_session_id,
+      ready: r.ready === 1,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      completedAt: r.completed_at,
+    }));
+  }
+
+  private assertInProject(taskId: string, projectId: string, field: string): void {
+    const row = this.store.db.prepare('SELECT project_id FROM tasks WHERE id = ?').get(taskId) as
+      | { project_id: string }
+      | undefined;
+    if (!row) throw notFound('task', taskId, field);
+    if (row.project_id !== projectId) throw invalid(`task '${taskId}' belongs to another project`, field);
+  }
+
+  private checkDependencyIds(ids: string[], projectId: string, self?: string): string[] {
+    const unique = [...new Set(ids)];
+    for (const dep of unique) {
+      if (dep === self) throw new MaestroError('dependency_cycle', `task '${dep}' cannot depend on itself`, 'dependencies');
+      this.assertInProject(dep, projectId, 'dependencies');
+    }
+    return unique;
+  }
+
+  private writeDependencies(taskId: string, deps: string[]): void {
+    const insert = this.store.db.prepare('INSERT INTO task_dependencies (task_id, depends_on_id) VALUES (?, ?)');
+    for (const dep of deps) insert.run(taskId, dep);
+  }
+
+  private assertValidParent(task: Task, parentId: string): void {
+    this.assertInProject(parentId, task.projectId, 'parentId');
+    if (this.isWithin(parentId, task.id))
+      throw invalid(`task '${parentId}' is '${task.id}' itself or one of its subtasks; a task cannot be its own ancestor`, 'parentId');
+  }
+
+  /** Rejects new dependencies that would let `taskId` (transitively) depend on itself, naming the loop. */
+  private assertNoCycle(taskId: string, deps: string[]): void {
+    const edges = this.store.db.prepare('SELECT depends_on_id FROM task_dependencies WHERE task_id = ?');
+    for (const start of deps) {
+      const cameFrom = new Map<string, string>([[start, taskId]]);
+      const stack = [start];
+      while (stack.length > 0) {
+        const node = stack.pop()!;
+        if (node === taskId) {
+          const path = [taskId];
+          let cursor = cameFrom.get(taskId)!;
+          const back: string[] = [];
+          while (cursor !== taskId) {
+            back.push(cursor);
+            cursor = cameFrom.get(cursor)!;
+          }
+          path.push(...back.reverse(), taskId);
+          throw new MaestroError('dependency_cycle', `dependency cycle: ${this.describePath(path)}`, 'dependencies');
+        }
+        for (const { depends_on_id: next } of edges.all(node) as Array<{ depends_on_id: string }>) {
+          if (!cameFrom.has(next)) {
+            cameFrom.set(next, node);
+            stack.push(next);
+          }
+        }
+      }
+    }
+  }
+
+  private describePath(path: string[]): string {
+    const title = this.store.db.prepare('SELECT title FROM tasks WHERE id = ?');
+    return path
+      .map((id) => `${id} (${(title.get(id) as { title: string } | undefined)?.title ?? '?'})`)
+      .join(' -> ');
+  }
+
+  private announceDependents(id: string): void {
+    const rows = this.store.db.prepare('SELECT task_id FROM task_dependencies WHERE depends_on_id = ?').all(id) as Array<{
+      task_id: string;
+    }>;
+    for (const r of rows) this.store.emit({ type: 'task.updated', task: this.get(r.task_id) });
+  }
+}

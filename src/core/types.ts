@@ -1,0 +1,119 @@
+import type { SessionRole, SessionStatus, SessionStrategy, TaskPriority, TaskStatus } from './schemas.js';
+
+export interface Project {
+  id: string;
+  name: string;
+  workingDir: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Task {
+  id: string;
+  projectId: string;
+  parentId: string | null;
+  title: string;
+  description: string;
+  status: TaskStatus;
+  priority: TaskPriority;
+  dependencies: string[];
+  assignee: string | null;
+  /** todo, and every dependency done */
+  ready: boolean;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+}
+
+export interface TaskNode extends Task {
+  children: TaskNode[];
+}
+
+export interface Session {
+  id: string;
+  projectId: string;
+  name: string;
+  role: SessionRole;
+  strategy: SessionStrategy;
+  status: SessionStatus;
+  taskIds: string[];
+  env: Record<string, string>;
+  parentSessionId: string | null;
+  templateId: string | null;
+  agentCommand: string | null;
+  skills: string[];
+  exitCode: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type TimelineKind =
+  | 'progress'
+  | 'complete'
+  | 'blocked'
+  | 'error'
+  | 'needs_input'
+  | 'status'
+  | 'spawned'
+  | 'queue'
+  | 'agent_state';
+
+export interface TimelineEvent {
+  id: number;
+  sessionId: string;
+  kind: TimelineKind;
+  message: string;
+  taskId: string | null;
+  data: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+export type QueueItemState = 'queued' | 'in_progress' | 'done';
+
+export interface QueueItem {
+  sessionId: string;
+  taskId: string;
+  title: string;
+  taskStatus: TaskStatus;
+  position: number;
+  state: QueueItemState;
+  skipCount: number;
+  ready: boolean;
+  startedAt: string | null;
+  completedAt: string | null;
+}
+
+export interface Template {
+  id: string;
+  name: string;
+  role: SessionRole;
+  strategy: SessionStrategy;
+  skills: string[];
+  agentCommand: string | null;
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SkillSummary {
+  name: string;
+  description: string;
+  source: 'global' | 'project';
+  path: string;
+}
+
+export interface Skill extends SkillSummary {
+  content: string;
+}
+
+export interface Manifest {
+  manifestVersion: 1;
+  generatedAt: string;
+  session: Pick<Session, 'id' | 'name' | 'role' | 'strategy' | 'parentSessionId'>;
+  project: Pick<Project, 'id' | 'name' | 'workingDir'>;
+  tasks: Array<Pick<Task, 'id' | 'title' | 'description' | 'status' | 'priority' | 'dependencies' | 'parentId'>>;
+  skills: SkillSummary[];
+  server: { apiUrl: string; mcpUrl: string };
+  env: Record<string, string>;
+  instructions: string;
+}

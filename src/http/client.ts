@@ -1,0 +1,94 @@
+import { MaestroError, type ErrorCode } from '../core/errors.js';
+import { SESSION_HEADER } from './actor.js';
+import { buildPath, routeFor, toQuery } from './routes.js';
+
+export interface ClientOptions {
+  baseUrl: string;
+  /** Act as this session (MAESTRO_SESSION_ID) … */
+  sessionId?: string;
+  /** … or prove it with its token (MAESTRO_SESSION_TOKEN). */
+  token?: string;
+  timeoutMs?: number;
+}
+
+export const DEFAULT_API_URL = 'http://127.0.0.1:3000';
+
+/** Reads connection settings from the `MAESTRO_*` environment. */
+export function clientOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientOptions {
+  const port = env.MAESTRO_PORT?.trim();
+  return {
+    baseUrl: env.MAESTRO_API_URL?.trim() || (port ? `http://127.0.0.1:${port}` : DEFAULT_API_URL),
+    sessionId: env.MAESTRO_SESSION_ID?.trim() || undefined,
+    token: env.MAESTRO_SESSION_TOKEN?.trim() || undefined,
+  };
+}
+
+/** Talks to a running Maestro server; every operation by its name, over the REST routes. */
+export class MaestroClient {
+  readonly baseUrl: string;
+
+  constructor(private readonly opts: ClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+  }
+
+  async call<T = unknown>(op: string, input: Record<string, unknown> = {}): Promise<T> {
+    const route = routeFor(op);
+    if (!route) return this.request<T>('POST', `/api/ops/${encodeURIComponent(op)}`, input);
+    let built: { path: string; rest: Record<string, unknown> };
+    try {
+      built = buildPath(route, input);
+    } catch (err) {
+      const field = /^(\w+) is required/.exec((err as Error).message)?.[1];
+      throw new MaestroError('invalid_input', (err as Error).message, field);
+    }
+    const inQuery = route.method === 'GET' || route.method === 'DELETE';
+    return inQuery
+      ? this.request<T>(route.method, built.path + toQuery(built.rest))
+      : this.request<T>(route.method, built.path, built.rest);
+  }
+
+  async health(): Promise<{ ok: boolean }> {
+    return this.request('GET', '/health');
+  }
+
+  /** Raw request for routes outside the operation table (recordings, screens). */
+  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
+    else if (this.opts.sessionId) headers[SESSION_HEADER] = this.opts.sessionId;
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 60_000),
+      });
+    } catch (err) {
+      throw new MaestroError(
+        'unavailable',
+        `cannot reach the Maestro server at ${this.baseUrl} (${causeOf(err)}); start it with \`maestro serve\` or set MAESTRO_API_URL`,
+      );
+    }
+    const text = await res.text();
+    let payload: unknown = null;
+    if (text) {
+      try {
+        payload = JSON.parse(text);
+      } catch {
+        payload = text;
+      }
+    }
+    if (!res.ok) {
+      const error = (payload as { error?: { code?: ErrorCode; message?: string; field?: string } } | null)?.error;
+      throw new MaestroError(error?.code ?? 'internal', error?.message ?? `HTTP ${res.status}: ${text.slice(0, 200)}`, error?.field);
+    }
+    return payload as T;
+  }
+}
+
+function causeOf(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error).message ?? String(err);
+}

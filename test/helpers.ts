@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startMaestro, type MaestroOptions, type RunningMaestro } from '../src/app.js';
+import { createLogger } from '../src/log/logger.js';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const BIN = join(ROOT, 'bin', 'maestro.js');
+
+/** A fresh MAESTRO_HOME in the OS temp dir. */
+export function tempHome(prefix = 'maestro-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface TestServer extends RunningMaestro {
+  /** Stops the server and starts a new one on the same home (same port), as after a restart. */
+  restart(): Promise<TestServer>;
+  /** Stops the server and deletes its home. */
+  dispose(): Promise<void>;
+}
+
+export async function startTestServer(opts: MaestroOptions = {}): Promise<TestServer> {
+  const home = opts.home ?? tempHome();
+  const running = await startMaestro({
+    supervisor: false,
+    logger: createLogger('maestro-test', process.env.MAESTRO_TEST_LOG ?? 'silent'),
+    ...opts,
+    home,
+    port: opts.port ?? 0,
+  });
+  const server: TestServer = Object.assign(running, {
+    restart: async () => {
+      await running.close();
+      return startTestServer({ ...opts, home, port: running.server.port });
+    },
+    dispose: async () => {
+      await running.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  });
+  return server;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json<T = any>(): T;
+}
+
+/** Runs the built `maestro` binary as a child process. */
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, MAESTRO_LOG_LEVEL: 'silent', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolvePromise({
+        code: code ?? -1,
+        stdout,
+        stderr,
+        json: () => JSON.parse(stdout),
+      }),
+    );
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** Polls until `check` returns a truthy value (or throws after `timeoutMs`). */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000, intervalMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
