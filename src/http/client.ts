@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { MaestroError, type ErrorCode } from '../core/errors.js';
 import { SESSION_HEADER } from './actor.js';
 import { buildPath, routeFor, toQuery } from './routes.js';
@@ -57,21 +59,16 @@ export class MaestroClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
     else if (this.opts.sessionId) headers[SESSION_HEADER] = this.opts.sessionId;
-    let res: Response;
+    let res: { status: number; text: string };
     try {
-      res = await fetch(this.baseUrl + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 60_000),
-      });
+      res = await send(this.baseUrl + path, method, headers, body === undefined ? undefined : JSON.stringify(body), this.opts.timeoutMs ?? 60_000);
     } catch (err) {
       throw new MaestroError(
         'unavailable',
         `cannot reach the Maestro server at ${this.baseUrl} (${causeOf(err)}); start it with \`maestro serve\` or set MAESTRO_API_URL`,
       );
     }
-    const text = await res.text();
+    const text = res.text;
     let payload: unknown = null;
     if (text) {
       try {
@@ -80,7 +77,7 @@ export class MaestroClient {
         payload = text;
       }
     }
-    if (!res.ok) {
+    if (res.status >= 400) {
       const error = (payload as { error?: { code?: ErrorCode; message?: string; field?: string } } | null)?.error;
       throw new MaestroError(error?.code ?? 'internal', error?.message ?? `HTTP ${res.status}: ${text.slice(0, 200)}`, error?.field);
     }
@@ -88,7 +85,30 @@ export class MaestroClient {
   }
 }
 
+/**
+ * One request on a fresh connection. No keep-alive pool on purpose: long-lived callers (the stdio MCP
+ * bridge inside an agent) outlive server restarts, and a pooled socket to the old server would fail.
+ */
+export function send(url: string, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const target = new URL(url);
+    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(
+      target,
+      { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: false, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    request.on('timeout', () => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
 function causeOf(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err as Error).message ?? String(err);
+  const e = err as { code?: string; message?: string };
+  return e.code ?? e.message ?? String(err);
 }

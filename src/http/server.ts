@@ -59,14 +59,14 @@ export function createApp(ctx: Omit<HttpContext, 'app'>): express.Express {
     res.json({ ok: true, name: 'maestro', uptimeSeconds: Math.round(process.uptime()), apiUrl: svc.apiUrl });
   });
 
-  const run = (opName: string) => async (req: Request, res: Response) => {
+  const run = (opName: string, pathFillsInput = true) => async (req: Request, res: Response) => {
     try {
       const op = getOperation(opName);
       if (!op) throw new MaestroError('not_found', `operation '${opName}' does not exist`);
       const fromQuery = req.method === 'GET' || req.method === 'DELETE';
       const base = fromQuery ? coerceQuery(op.input, req.query as Record<string, unknown>) : req.body ?? {};
       if (typeof base !== 'object' || Array.isArray(base)) throw new MaestroError('invalid_input', 'the JSON body must be an object');
-      const input = { ...base, ...req.params };
+      const input = pathFillsInput ? { ...base, ...req.params } : base;
       const result = await executeOp(svc, actorFromHeaders(svc, req.headers), op.name, input);
       res.status(CREATED.has(op.name) ? 201 : 200).json(result ?? null);
     } catch (err) {
@@ -79,7 +79,7 @@ export function createApp(ctx: Omit<HttpContext, 'app'>): express.Express {
     app[method](route.path, run(route.op));
   }
   // One generic door for programmatic callers (the stdio MCP bridge): POST /api/ops/task_create {…}
-  app.post('/api/ops/:name', (req, res) => run(req.params.name)(req, res));
+  app.post('/api/ops/:name', (req, res) => run(req.params.name, false)(req, res));
 
   return app;
 }
