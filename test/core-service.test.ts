@@ -311,7 +311,7 @@ describe('events, persistence, skills and templates', () => {
     svc = MaestroService.open({ home, apiUrl: 'http://127.0.0.1:9' });
     expect(svc.tasks.get(t.id).title).toBe('t');
     const versions = svc.db.prepare('SELECT version FROM schema_migrations').all();
-    expect(versions).toEqual([{ version: 1 }]);
+    expect(versions).toEqual([{ version: 1 }, { version: 2 }]);
     expect(svc.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(svc.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(existsSync(join(home, 'data', 'maestro.db'))).toBe(true);

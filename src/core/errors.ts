@@ -55,7 +55,9 @@ export const invalid = (message: string, field?: string) => new MaestroError('in
 /** Turns a zod failure into a MaestroError naming the first offending field. */
 export function fromZodError(err: ZodError): MaestroError {
   const issue = err.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : undefined;
+  // An unknown key has no path of its own: name the key itself.
+  const path = issue?.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : issue?.path ?? [];
+  const field = path.length > 0 ? path.join('.') : undefined;
   const detail = err.issues
     .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
     .join('; ');

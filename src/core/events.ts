@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { Project, QueueItem, Session, Task, Template, TimelineEvent } from './types.js';
+import type { QueueStatus } from './queue.js';
+import type { Project, Session, Task, Template, TimelineEvent } from './types.js';
 
 /** Every change in the core is announced as one of these, on one in-process bus. */
 export type MaestroEventBody =
@@ -7,7 +8,7 @@ export type MaestroEventBody =
   | { type: 'task.created' | 'task.updated'; task: Task }
   | { type: 'session.created' | 'session.updated'; session: Session }
   | { type: 'session.event'; sessionId: string; event: TimelineEvent }
-  | { type: 'queue.updated'; sessionId: string; items: QueueItem[] }
+  | { type: 'queue.updated'; sessionId: string; status: QueueStatus }
   | { type: 'template.created' | 'template.updated'; template: Template }
   | { type: 'template.deleted'; templateId: string };
 

@@ -105,4 +105,14 @@ CREATE TABLE templates (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'lookup indexes',
+    sql: `
+CREATE INDEX queue_items_task ON queue_items(task_id, state);
+CREATE INDEX tasks_status ON tasks(project_id, status);
+CREATE INDEX session_tasks_order ON session_tasks(session_id, position);
+CREATE INDEX queue_items_order ON queue_items(session_id, state, position);
+`,
+  },
 ];

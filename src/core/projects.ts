@@ -29,7 +29,7 @@ export class ProjectRepo {
       this.assertNameFree(input.name);
       const now = nowIso();
       const id = newId('prj');
-      this.store.db
+      this.store
         .prepare('INSERT INTO projects (id, name, working_dir, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
         .run(id, input.name, input.workingDir, now, now);
       const project = this.get(id);
@@ -44,7 +44,7 @@ export class ProjectRepo {
     return this.store.tx(() => {
       const current = this.resolve(ref);
       if (patch.name !== undefined && patch.name !== current.name) this.assertNameFree(patch.name);
-      this.store.db
+      this.store
         .prepare('UPDATE projects SET name = ?, working_dir = ?, updated_at = ? WHERE id = ?')
         .run(patch.name ?? current.name, patch.workingDir ?? current.workingDir, nowIso(), current.id);
       const project = this.get(current.id);
@@ -54,14 +54,14 @@ export class ProjectRepo {
   }
 
   get(id: string): Project {
-    const row = this.store.db.prepare('SELECT * FROM projects WHERE id = ?').get(id) as ProjectRow | undefined;
+    const row = this.store.prepare('SELECT * FROM projects WHERE id = ?').get(id) as ProjectRow | undefined;
     if (!row) throw notFound('project', id, 'project');
     return toProject(row);
   }
 
   /** Accepts an id or a name, so people can type `--project web`. */
   resolve(ref: string, field = 'project'): Project {
-    const row = this.store.db
+    const row = this.store
       .prepare('SELECT * FROM projects WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1')
       .get(ref, ref, ref) as ProjectRow | undefined;
     if (!row) throw notFound('project', ref, field);
@@ -69,13 +69,13 @@ export class ProjectRepo {
   }
 
   list(): Project[] {
-    return (this.store.db.prepare('SELECT * FROM projects ORDER BY created_at, id').all() as ProjectRow[]).map(
+    return (this.store.prepare('SELECT * FROM projects ORDER BY created_at, id').all() as ProjectRow[]).map(
       toProject,
     );
   }
 
   private assertNameFree(name: string): void {
-    const clash = this.store.db.prepare('SELECT id FROM projects WHERE name = ?').get(name);
+    const clash = this.store.prepare('SELECT id FROM projects WHERE name = ?').get(name);
     if (clash) throw new MaestroError('conflict', `a project named '${name}' already exists`, 'name');
   }
 }

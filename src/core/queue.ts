@@ -19,9 +19,10 @@ interface QueueRow {
   completed_at: string | null;
 }
 
-const SELECT_ITEMS = `SELECT q.*, t.title, t.status AS task_status,
-  (t.status = 'todo' AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_id
-     WHERE d.task_id = t.id AND dt.status <> 'done')) AS ready
+const READY = `(t.status = 'todo' AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_id
+     WHERE d.task_id = t.id AND dt.status <> 'done'))`;
+
+const SELECT_ITEMS = `SELECT q.*, t.title, t.status AS task_status, ${READY} AS ready
   FROM queue_items q JOIN tasks t ON t.id = q.task_id`;
 
 const toItem = (r: QueueRow): QueueItem => ({
@@ -59,8 +60,8 @@ export class QueueRepo {
   ) {}
 
   list(sessionId: string): QueueItem[] {
-    this.sessions.get(sessionId);
-    return (this.store.db.prepare(`${SELECT_ITEMS} WHERE q.session_id = ? ORDER BY q.position`).all(sessionId) as QueueRow[]).map(
+    this.sessions.assertExists(sessionId);
+    return (this.store.prepare(`${SELECT_ITEMS} WHERE q.session_id = ? ORDER BY q.position`).all(sessionId) as QueueRow[]).map(
       toItem,
     );
   }
@@ -68,15 +69,16 @@ export class QueueRepo {
   add(sessionId: string, taskIds: string[]): QueueItem[] {
     return this.store.tx(() => {
       const next = (
-        this.store.db.prepare('SELECT COALESCE(MAX(position), -1) + 1 AS p FROM queue_items WHERE session_id = ?').get(sessionId) as {
+        this.store.prepare('SELECT COALESCE(MAX(position), -1) + 1 AS p FROM queue_items WHERE session_id = ?').get(sessionId) as {
           p: number;
         }
       ).p;
-      const insert = this.store.db.prepare(
+      const insert = this.store.prepare(
         `INSERT OR IGNORE INTO queue_items (session_id, task_id, position, state) VALUES (?, ?, ?, 'queued')`,
       );
       [...new Set(taskIds)].forEach((taskId, i) => insert.run(sessionId, taskId, next + i));
-      return this.announce(sessionId);
+      this.announce(sessionId);
+      return this.list(sessionId);
     });
   }
 
@@ -86,9 +88,9 @@ export class QueueRepo {
    */
   start(sessionId: string): QueueStartResult {
     return this.store.tx(() => {
-      this.sessions.get(sessionId);
+      this.sessions.assertExists(sessionId);
       // Items whose task was finished elsewhere (task_complete, another session) are done for this queue too.
-      this.store.db
+      this.store
         .prepare(
           `UPDATE queue_items SET state = 'done', completed_at = ? WHERE session_id = ? AND state <> 'done'
              AND task_id IN (SELECT id FROM tasks WHERE status IN ('done','cancelled'))`,
@@ -96,25 +98,25 @@ export class QueueRepo {
         .run(nowIso(), sessionId);
       const current = this.current(sessionId);
       if (current) return { item: current, alreadyStarted: true };
-      const candidate = this.store.db
+      const pick = this.store
         .prepare(
           `${SELECT_ITEMS} WHERE q.session_id = ? AND q.state = 'queued'
              AND (t.assignee_session_id IS NULL OR t.assignee_session_id = q.session_id)
              AND NOT EXISTS (SELECT 1 FROM queue_items o WHERE o.task_id = q.task_id AND o.state = 'in_progress')
-           ORDER BY q.position`,
+             AND ${READY}
+           ORDER BY q.position LIMIT 1`,
         )
-        .all(sessionId) as QueueRow[];
-      const pick = candidate.find((r) => r.ready === 1);
+        .get(sessionId) as QueueRow | undefined;
       if (!pick) {
         const left = (
-          this.store.db.prepare(`SELECT COUNT(*) AS n FROM queue_items WHERE session_id = ? AND state = 'queued'`).get(sessionId) as {
+          this.store.prepare(`SELECT COUNT(*) AS n FROM queue_items WHERE session_id = ? AND state = 'queued'`).get(sessionId) as {
             n: number;
           }
         ).n;
         this.announce(sessionId);
         return { item: null, alreadyStarted: false, reason: left === 0 ? 'empty' : 'waiting' };
       }
-      this.store.db
+      this.store
         .prepare(`UPDATE queue_items SET state = 'in_progress', started_at = ? WHERE session_id = ? AND task_id = ?`)
         .run(nowIso(), sessionId, pick.task_id);
       this.tasks.setStatus(pick.task_id, 'in_progress', sessionId);
@@ -142,15 +144,15 @@ export class QueueRepo {
     return this.store.tx(() => {
       const target =
         this.current(sessionId) ??
-        (this.store.db
+        (this.store
           .prepare(`${SELECT_ITEMS} WHERE q.session_id = ? AND q.state = 'queued' ORDER BY q.position LIMIT 1`)
           .get(sessionId) as QueueRow | undefined);
       if (!target) throw new MaestroError('conflict', 'the queue has nothing left to skip', 'sessionId');
       const item = 'taskId' in target ? target : toItem(target);
       const end = (
-        this.store.db.prepare('SELECT MAX(position) + 1 AS p FROM queue_items WHERE session_id = ?').get(sessionId) as { p: number }
+        this.store.prepare('SELECT MAX(position) + 1 AS p FROM queue_items WHERE session_id = ?').get(sessionId) as { p: number }
       ).p;
-      this.store.db
+      this.store
         .prepare(
           `UPDATE queue_items SET state = 'queued', position = ?, skip_count = skip_count + 1, started_at = NULL
            WHERE session_id = ? AND task_id = ?`,
@@ -166,55 +168,55 @@ export class QueueRepo {
     });
   }
 
+  /** Counts and the current/next item, computed in SQL so it stays cheap for long queues. */
   status(sessionId: string): QueueStatus {
-    const items = this.list(sessionId);
-    const queued = items.filter((i) => i.state === 'queued');
-    return {
-      sessionId,
-      current: items.find((i) => i.state === 'in_progress') ?? null,
-      next: queued.find((i) => i.ready) ?? null,
-      counts: {
-        total: items.length,
-        queued: queued.length,
-        inProgress: items.filter((i) => i.state === 'in_progress').length,
-        done: items.filter((i) => i.state === 'done').length,
-        waiting: queued.filter((i) => !i.ready).length,
-      },
-    };
+    this.sessions.assertExists(sessionId);
+    const counts = this.store
+      .prepare(
+        `SELECT COUNT(*) AS total,
+           COALESCE(SUM(q.state = 'queued'), 0) AS queued,
+           COALESCE(SUM(q.state = 'in_progress'), 0) AS inProgress,
+           COALESCE(SUM(q.state = 'done'), 0) AS done,
+           COALESCE(SUM(q.state = 'queued' AND NOT ${READY}), 0) AS waiting
+         FROM queue_items q JOIN tasks t ON t.id = q.task_id WHERE q.session_id = ?`,
+      )
+      .get(sessionId) as QueueStatus['counts'];
+    const next = this.store
+      .prepare(`${SELECT_ITEMS} WHERE q.session_id = ? AND q.state = 'queued' AND ${READY} ORDER BY q.position LIMIT 1`)
+      .get(sessionId) as QueueRow | undefined;
+    return { sessionId, current: this.current(sessionId), next: next ? toItem(next) : null, counts };
   }
 
   /** Marks the session's item for this task done, without touching the task itself. */
   finishItem(sessionId: string, taskId: string): void {
-    this.store.db
+    this.store
       .prepare(`UPDATE queue_items SET state = 'done', completed_at = ? WHERE session_id = ? AND task_id = ? AND state <> 'done'`)
       .run(nowIso(), sessionId, taskId);
   }
 
   current(sessionId: string): QueueItem | null {
-    const row = this.store.db
+    const row = this.store
       .prepare(`${SELECT_ITEMS} WHERE q.session_id = ? AND q.state = 'in_progress'`)
       .get(sessionId) as QueueRow | undefined;
     return row ? toItem(row) : null;
   }
 
   private requireCurrent(sessionId: string): QueueItem {
-    this.sessions.get(sessionId);
+    this.sessions.assertExists(sessionId);
     const current = this.current(sessionId);
     if (!current) throw new MaestroError('conflict', 'no queue item is in progress; call queue_start first', 'sessionId');
     return current;
   }
 
   private item(sessionId: string, taskId: string): QueueItem {
-    const row = this.store.db
+    const row = this.store
       .prepare(`${SELECT_ITEMS} WHERE q.session_id = ? AND q.task_id = ?`)
       .get(sessionId, taskId) as QueueRow | undefined;
     if (!row) throw notFound('queue item', taskId, 'taskId');
     return toItem(row);
   }
 
-  private announce(sessionId: string): QueueItem[] {
-    const items = this.list(sessionId);
-    this.store.emit({ type: 'queue.updated', sessionId, items });
-    return items;
+  announce(sessionId: string): void {
+    this.store.emit({ type: 'queue.updated', sessionId, status: this.status(sessionId) });
   }
 }

@@ -69,7 +69,6 @@ const SESSION_STATUS_FOR_REPORT: Partial<Record<ReportKind, SessionStatus>> = {
   blocked: 'blocked',
   needs_input: 'needs_input',
 };
-const OPEN_TASK: readonly TaskStatus[] = ['todo', 'in_progress', 'blocked', 'needs_input'];
 
 /** The one service layer: every facade (MCP, HTTP, CLI via HTTP) goes through this object. */
 export class MaestroService {
@@ -244,8 +243,7 @@ export class MaestroService {
       const item = this.queue.current(sessionId);
       if (item) return this.tasks.get(item.taskId);
     }
-    const open = this.tasks.list({ assignee: sessionId, status: [...OPEN_TASK] });
-    return open.find((t) => t.status !== 'todo') ?? open[0] ?? null;
+    return this.tasks.currentFor(sessionId);
   }
 
   report(sessionId: string, kind: ReportKind, message: string, taskId?: string): { event: TimelineEvent; task: Task | null; session: Session } {
@@ -261,7 +259,7 @@ export class MaestroService {
         });
         if (kind === 'complete') {
           this.queue.finishItem(sessionId, task.id);
-          this.store.emit({ type: 'queue.updated', sessionId, items: this.queue.list(sessionId) });
+          this.queue.announce(sessionId);
         }
       }
       const event = this.sessions.appendTimeline(sessionId, kind, message, task?.id ?? null);
@@ -274,7 +272,7 @@ export class MaestroService {
   }
 
   private hasOpenWork(sessionId: string): boolean {
-    if (this.tasks.list({ assignee: sessionId, status: [...OPEN_TASK] }).length > 0) return true;
+    if (this.tasks.currentFor(sessionId)) return true;
     const session = this.sessions.get(sessionId);
     return session.strategy === 'queue' && this.queue.status(sessionId).counts.queued > 0;
   }

@@ -62,7 +62,7 @@ export class SessionRepo {
       const id = newId('ses');
       const token = newToken();
       const now = nowIso();
-      this.store.db
+      this.store
         .prepare(
           `INSERT INTO sessions (id, project_id, name, role, strategy, status, parent_session_id, template_id,
              agent_command, skills_json, env_json, token, created_at, updated_at)
@@ -83,7 +83,7 @@ export class SessionRepo {
           now,
           now,
         );
-      const link = this.store.db.prepare('INSERT INTO session_tasks (session_id, task_id, position) VALUES (?, ?, ?)');
+      const link = this.store.prepare('INSERT INTO session_tasks (session_id, task_id, position) VALUES (?, ?, ?)');
       input.taskIds.forEach((taskId, i) => link.run(id, taskId, i));
       const session = this.get(id);
       this.store.emit({ type: 'session.created', session });
@@ -92,18 +92,22 @@ export class SessionRepo {
   }
 
   get(id: string, field = 'sessionId'): Session {
-    const row = this.store.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
+    const row = this.store.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
     if (!row) throw notFound('session', id, field);
     return this.toSession(row);
   }
 
+  assertExists(id: string, field = 'sessionId'): void {
+    if (!this.store.prepare('SELECT 1 FROM sessions WHERE id = ?').get(id)) throw notFound('session', id, field);
+  }
+
   findByToken(token: string): Session | undefined {
-    const row = this.store.db.prepare('SELECT * FROM sessions WHERE token = ?').get(token) as SessionRow | undefined;
+    const row = this.store.prepare('SELECT * FROM sessions WHERE token = ?').get(token) as SessionRow | undefined;
     return row ? this.toSession(row) : undefined;
   }
 
   token(id: string): string {
-    const row = this.store.db.prepare('SELECT token FROM sessions WHERE id = ?').get(id) as { token: string } | undefined;
+    const row = this.store.prepare('SELECT token FROM sessions WHERE id = ?').get(id) as { token: string } | undefined;
     if (!row) throw notFound('session', id);
     return row.token;
   }
@@ -124,7 +128,7 @@ export class SessionRepo {
       params.push(filter.parentSessionId);
     }
     const sql = `SELECT * FROM sessions${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`;
-    return (this.store.db.prepare(sql).all(...params) as SessionRow[]).map((r) => this.toSession(r));
+    return (this.store.prepare(sql).all(...params) as SessionRow[]).map((r) => this.toSession(r));
   }
 
   /** Changes status (recording the change on the timeline) and/or exit code; a no-op change records nothing. */
@@ -133,7 +137,7 @@ export class SessionRepo {
       const current = this.get(id);
       const exitCode = opts.exitCode !== undefined ? opts.exitCode : current.exitCode;
       if (current.status === status && exitCode === current.exitCode) return current;
-      this.store.db
+      this.store
         .prepare('UPDATE sessions SET status = ?, exit_code = ?, updated_at = ? WHERE id = ?')
         .run(status, exitCode, nowIso(), id);
       if (current.status !== status) {
@@ -152,11 +156,11 @@ export class SessionRepo {
   addTasks(id: string, taskIds: string[]): Session {
     return this.store.tx(() => {
       const next = (
-        this.store.db.prepare('SELECT COALESCE(MAX(position), -1) + 1 AS p FROM session_tasks WHERE session_id = ?').get(id) as {
+        this.store.prepare('SELECT COALESCE(MAX(position), -1) + 1 AS p FROM session_tasks WHERE session_id = ?').get(id) as {
           p: number;
         }
       ).p;
-      const link = this.store.db.prepare(
+      const link = this.store.prepare(
         'INSERT OR IGNORE INTO session_tasks (session_id, task_id, position) VALUES (?, ?, ?)',
       );
       taskIds.forEach((taskId, i) => link.run(id, taskId, next + i));
@@ -174,7 +178,7 @@ export class SessionRepo {
     data: Record<string, unknown> | null = null,
   ): TimelineEvent {
     return this.store.tx(() => {
-      const info = this.store.db
+      const info = this.store
         .prepare('INSERT INTO timeline (session_id, kind, message, task_id, data_json, created_at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(sessionId, kind, message, taskId, data ? JSON.stringify(data) : null, nowIso());
       const event = this.timelineEvent(Number(info.lastInsertRowid));
@@ -186,7 +190,7 @@ export class SessionRepo {
   timeline(sessionId: string, opts: { afterId?: number; limit?: number } = {}): TimelineEvent[] {
     const limit = opts.limit ?? 1000;
     // newest `limit` events, returned oldest first
-    const rows = this.store.db
+    const rows = this.store
       .prepare(
         `SELECT * FROM (SELECT * FROM timeline WHERE session_id = ? AND id > ? ORDER BY id DESC LIMIT ?) ORDER BY id`,
       )
@@ -195,7 +199,7 @@ export class SessionRepo {
   }
 
   lastReport(sessionId: string): TimelineEvent | undefined {
-    const row = this.store.db
+    const row = this.store
       .prepare(
         `SELECT * FROM timeline WHERE session_id = ? AND kind IN ('progress','complete','blocked','error','needs_input')
          ORDER BY id DESC LIMIT 1`,
@@ -205,15 +209,21 @@ export class SessionRepo {
   }
 
   private timelineEvent(id: number): TimelineEvent {
-    return toTimelineEvent(this.store.db.prepare('SELECT * FROM timeline WHERE id = ?').get(id) as TimelineRow);
+    return toTimelineEvent(this.store.prepare('SELECT * FROM timeline WHERE id = ?').get(id) as TimelineRow);
   }
 
   private toSession(r: SessionRow): Session {
-    const taskIds = (
-      this.store.db.prepare('SELECT task_id FROM session_tasks WHERE session_id = ? ORDER BY position').all(r.id) as Array<{
-        task_id: string;
-      }>
-    ).map((x) => x.task_id);
+    // one JSON string instead of a row object per task: long queues make this hot
+    const taskIds = parseJson<string[]>(
+      (
+        this.store
+          .prepare(
+            'SELECT json_group_array(task_id) AS ids FROM (SELECT task_id FROM session_tasks WHERE session_id = ? ORDER BY position)',
+          )
+          .get(r.id) as { ids: string }
+      ).ids,
+      [],
+    );
     return {
       id: r.id,
       projectId: r.project_id,

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import type { EventBus, MaestroEventBody } from './events.js';
 
@@ -7,6 +8,7 @@ import type { EventBus, MaestroEventBody } from './events.js';
  */
 export class Store {
   private pending: MaestroEventBody[] | null = null;
+  private readonly statements = new Map<string, Statement>();
 
   constructor(
     readonly db: Db,
@@ -27,6 +29,16 @@ export class Store {
     } finally {
       this.pending = null;
     }
+  }
+
+  /** Prepared statements are compiled once per SQL text; preparing is a large share of a small query's cost. */
+  prepare(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   emit(event: MaestroEventBody): void {

@@ -61,8 +61,8 @@ export class TaskRepo {
       const deps = this.checkDependencyIds(input.dependencies ?? [], input.projectId);
       const id = newId('tsk');
       const now = nowIso();
-      const seq = (this.store.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM tasks').get() as { s: number }).s;
-      this.store.db
+      const seq = (this.store.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM tasks').get() as { s: number }).s;
+      this.store
         .prepare(
           `INSERT INTO tasks (id, project_id, parent_id, title, description, status, priority, seq, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, 'todo', ?, ?, ?, ?)`,
@@ -76,13 +76,13 @@ export class TaskRepo {
   }
 
   get(id: string, field = 'taskId'): Task {
-    const row = this.store.db.prepare(`${SELECT_TASKS} WHERE t.id = ?`).get(id) as TaskRow | undefined;
+    const row = this.store.prepare(`${SELECT_TASKS} WHERE t.id = ?`).get(id) as TaskRow | undefined;
     if (!row) throw notFound('task', id, field);
     return this.hydrate([row])[0]!;
   }
 
   find(id: string): Task | undefined {
-    const row = this.store.db.prepare(`${SELECT_TASKS} WHERE t.id = ?`).get(id) as TaskRow | undefined;
+    const row = this.store.prepare(`${SELECT_TASKS} WHERE t.id = ?`).get(id) as TaskRow | undefined;
     return row ? this.hydrate([row])[0] : undefined;
   }
 
@@ -103,7 +103,9 @@ export class TaskRepo {
       params.push(filter.parentId);
     }
     if (filter.assignee !== undefined) {
-      where.push(`(t.assignee_session_id = ? OR t.id IN (SELECT task_id FROM session_tasks WHERE session_id = ?))`);
+      where.push(
+        `t.id IN (SELECT id FROM tasks WHERE assignee_session_id = ? UNION SELECT task_id FROM session_tasks WHERE session_id = ?)`,
+      );
       params.push(filter.assignee, filter.assignee);
     }
     if (filter.ready !== undefined) where.push(filter.ready ? READY_SQL : `NOT ${READY_SQL}`);
@@ -113,7 +115,7 @@ export class TaskRepo {
       params.push(...filter.ids);
     }
     const sql = `${SELECT_TASKS}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY t.seq`;
-    return this.hydrate(this.store.db.prepare(sql).all(...params) as TaskRow[]);
+    return this.hydrate(this.store.prepare(sql).all(...params) as TaskRow[]);
   }
 
   update(id: string, patch: TaskPatch): Task {
@@ -121,7 +123,7 @@ export class TaskRepo {
       const current = this.get(id);
       if (patch.parentId !== undefined && patch.parentId !== null) this.assertValidParent(current, patch.parentId);
       if (patch.assignee !== undefined && patch.assignee !== null) {
-        const s = this.store.db.prepare('SELECT project_id FROM sessions WHERE id = ?').get(patch.assignee) as
+        const s = this.store.prepare('SELECT project_id FROM sessions WHERE id = ?').get(patch.assignee) as
           | { project_id: string }
           | undefined;
         if (!s) throw notFound('session', patch.assignee, 'assignee');
@@ -131,13 +133,13 @@ export class TaskRepo {
       if (patch.dependencies !== undefined) {
         const deps = this.checkDependencyIds(patch.dependencies, current.projectId, id);
         this.assertNoCycle(id, deps);
-        this.store.db.prepare('DELETE FROM task_dependencies WHERE task_id = ?').run(id);
+        this.store.prepare('DELETE FROM task_dependencies WHERE task_id = ?').run(id);
         this.writeDependencies(id, deps);
       }
       const status = patch.status ?? current.status;
       const completedAt =
         status === 'done' ? (current.status === 'done' ? current.completedAt : nowIso()) : null;
-      this.store.db
+      this.store
         .prepare(
           `UPDATE tasks SET title = ?, description = ?, status = ?, priority = ?, parent_id = ?,
              assignee_session_id = ?, completed_at = ?, updated_at = ? WHERE id = ?`,
@@ -182,7 +184,7 @@ export class TaskRepo {
 
   /** True when the task is the session's by assignment or by being handed to it at spawn / in its queue. */
   isAssignedTo(taskId: string, sessionId: string): boolean {
-    const row = this.store.db
+    const row = this.store
       .prepare(
         `SELECT 1 FROM tasks WHERE id = ? AND (assignee_session_id = ?
            OR id IN (SELECT task_id FROM session_tasks WHERE session_id = ?)
@@ -192,6 +194,18 @@ export class TaskRepo {
     return row !== undefined;
   }
 
+  /** The task a session is most likely on: an open one already started, else the first open one. */
+  currentFor(sessionId: string): Task | null {
+    const row = this.store
+      .prepare(
+        `${SELECT_TASKS} WHERE t.id IN (SELECT id FROM tasks WHERE assignee_session_id = ? UNION SELECT task_id FROM session_tasks WHERE session_id = ?)
+           AND t.status IN ('todo','in_progress','blocked','needs_input')
+         ORDER BY t.status = 'todo', t.seq LIMIT 1`,
+      )
+      .get(sessionId, sessionId) as TaskRow | undefined;
+    return row ? this.hydrate([row])[0]! : null;
+  }
+
   /** True when `taskId` is `ancestorId` or lies anywhere beneath it. */
   isWithin(taskId: string, ancestorId: string): boolean {
     let cursor: string | null = taskId;
@@ -199,7 +213,7 @@ export class TaskRepo {
     while (cursor && !seen.has(cursor)) {
       if (cursor === ancestorId) return true;
       seen.add(cursor);
-      const row = this.store.db.prepare('SELECT parent_id FROM tasks WHERE id = ?').get(cursor) as
+      const row = this.store.prepare('SELECT parent_id FROM tasks WHERE id = ?').get(cursor) as
         | { parent_id: string | null }
         | undefined;
       cursor = row?.parent_id ?? null;
@@ -211,7 +225,7 @@ export class TaskRepo {
     if (rows.length === 0) return [];
     const deps = new Map<string, string[]>();
     const ids = rows.map((r) => r.id);
-    const depRows = this.store.db
+    const depRows = this.store
       .prepare(
         `SELECT d.task_id, d.depends_on_id FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
          WHERE d.task_id IN (SELECT value FROM json_each(?)) ORDER BY t.seq`,
@@ -240,7 +254,7 @@ export class TaskRepo {
   }
 
   private assertInProject(taskId: string, projectId: string, field: string): void {
-    const row = this.store.db.prepare('SELECT project_id FROM tasks WHERE id = ?').get(taskId) as
+    const row = this.store.prepare('SELECT project_id FROM tasks WHERE id = ?').get(taskId) as
       | { project_id: string }
       | undefined;
     if (!row) throw notFound('task', taskId, field);
@@ -257,7 +271,7 @@ export class TaskRepo {
   }
 
   private writeDependencies(taskId: string, deps: string[]): void {
-    const insert = this.store.db.prepare('INSERT INTO task_dependencies (task_id, depends_on_id) VALUES (?, ?)');
+    const insert = this.store.prepare('INSERT INTO task_dependencies (task_id, depends_on_id) VALUES (?, ?)');
     for (const dep of deps) insert.run(taskId, dep);
   }
 
@@ -269,7 +283,7 @@ export class TaskRepo {
 
   /** Rejects new dependencies that would let `taskId` (transitively) depend on itself, naming the loop. */
   private assertNoCycle(taskId: string, deps: string[]): void {
-    const edges = this.store.db.prepare('SELECT depends_on_id FROM task_dependencies WHERE task_id = ?');
+    const edges = this.store.prepare('SELECT depends_on_id FROM task_dependencies WHERE task_id = ?');
     for (const start of deps) {
       const cameFrom = new Map<string, string>([[start, taskId]]);
       const stack = [start];
@@ -297,14 +311,14 @@ export class TaskRepo {
   }
 
   private describePath(path: string[]): string {
-    const title = this.store.db.prepare('SELECT title FROM tasks WHERE id = ?');
+    const title = this.store.prepare('SELECT title FROM tasks WHERE id = ?');
     return path
       .map((id) => `${id} (${(title.get(id) as { title: string } | undefined)?.title ?? '?'})`)
       .join(' -> ');
   }
 
   private announceDependents(id: string): void {
-    const rows = this.store.db.prepare('SELECT task_id FROM task_dependencies WHERE depends_on_id = ?').all(id) as Array<{
+    const rows = this.store.prepare('SELECT task_id FROM task_dependencies WHERE depends_on_id = ?').all(id) as Array<{
       task_id: string;
     }>;
     for (const r of rows) this.store.emit({ type: 'task.updated', task: this.get(r.task_id) });

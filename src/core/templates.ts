@@ -40,11 +40,11 @@ export class TemplateRepo {
     description?: string;
   }): Template {
     return this.store.tx(() => {
-      if (this.store.db.prepare('SELECT 1 FROM templates WHERE name = ?').get(input.name))
+      if (this.store.prepare('SELECT 1 FROM templates WHERE name = ?').get(input.name))
         throw new MaestroError('conflict', `a template named '${input.name}' already exists`, 'name');
       const id = newId('tpl');
       const now = nowIso();
-      this.store.db
+      this.store
         .prepare(
           `INSERT INTO templates (id, name, role, strategy, skills_json, agent_command, description, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -67,7 +67,7 @@ export class TemplateRepo {
   }
 
   resolve(ref: string, field = 'template'): Template {
-    const row = this.store.db.prepare('SELECT * FROM templates WHERE id = ? OR name = ?').get(ref, ref) as
+    const row = this.store.prepare('SELECT * FROM templates WHERE id = ? OR name = ?').get(ref, ref) as
       | TemplateRow
       | undefined;
     if (!row) throw notFound('template', ref, field);
@@ -75,13 +75,13 @@ export class TemplateRepo {
   }
 
   list(): Template[] {
-    return (this.store.db.prepare('SELECT * FROM templates ORDER BY name').all() as TemplateRow[]).map(toTemplate);
+    return (this.store.prepare('SELECT * FROM templates ORDER BY name').all() as TemplateRow[]).map(toTemplate);
   }
 
   delete(ref: string): Template {
     return this.store.tx(() => {
       const template = this.resolve(ref);
-      this.store.db.prepare('DELETE FROM templates WHERE id = ?').run(template.id);
+      this.store.prepare('DELETE FROM templates WHERE id = ?').run(template.id);
       this.store.emit({ type: 'template.deleted', templateId: template.id });
       return template;
     });

@@ -1,0 +1,84 @@
+/**
+ * `npm run bench`: prints throughput and latency figures for the core and the HTTP API on this machine.
+ * Figures, not assertions: compare runs, don't gate CI on them.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { MaestroService } from '../src/core/service.js';
+import { startServer } from '../src/http/server.js';
+import { MaestroClient } from '../src/http/client.js';
+import { createLogger } from '../src/log/logger.js';
+
+const N = Number(process.env.BENCH_TASKS ?? 5000);
+
+function measure<T>(label: string, count: number, fn: () => T): T {
+  const start = performance.now();
+  const result = fn();
+  const ms = performance.now() - start;
+  console.log(`${label.padEnd(44)} ${count.toString().padStart(6)} ops  ${ms.toFixed(0).padStart(6)} ms  ${((count / ms) * 1000).toFixed(0).padStart(8)} ops/s`);
+  return result;
+}
+
+async function measureAsync(label: string, count: number, fn: (i: number) => Promise<unknown>, concurrency = 1) {
+  const latencies: number[] = [];
+  const start = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t = performance.now();
+        await fn(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const ms = performance.now() - start;
+  latencies.sort((a, b) => a - b);
+  const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(2);
+  console.log(
+    `${label.padEnd(44)} ${count.toString().padStart(6)} ops  ${ms.toFixed(0).padStart(6)} ms  ${((count / ms) * 1000).toFixed(0).padStart(8)} ops/s  p50 ${p(0.5)} ms  p99 ${p(0.99)} ms`,
+  );
+}
+
+const home = mkdtempSync(join(tmpdir(), 'maestro-bench-'));
+try {
+  const svc = MaestroService.open({ home, apiUrl: 'http://127.0.0.1:0' });
+  const project = svc.projects.create({ name: 'bench', workingDir: home });
+  const ids = measure('core: create task', N, () =>
+    Array.from({ length: N }, (_, i) =>
+      svc.tasks.create({ projectId: project.id, title: `task ${i}`, parentId: undefined, priority: 'medium' }).id,
+    ),
+  );
+  measure('core: add dependency (chain)', Math.min(N, 1000) - 1, () => {
+    for (let i = 1; i < Math.min(N, 1000); i++) svc.tasks.update(ids[i]!, { dependencies: [ids[i - 1]!] });
+  });
+  measure(`core: list all tasks (${N})`, 20, () => {
+    for (let i = 0; i < 20; i++) svc.tasks.list({ projectId: project.id });
+  });
+  measure('core: task tree', 20, () => {
+    for (let i = 0; i < 20; i++) svc.tasks.tree(project.id);
+  });
+  const queueTasks = ids.slice(1000, 3000);
+  const { session } = await svc.spawn({ projectId: project.id, taskIds: queueTasks, strategy: 'queue' });
+  measure('core: queue start + complete', queueTasks.length, () => {
+    for (let i = 0; i < queueTasks.length; i++) {
+      svc.queue.start(session.id);
+      svc.queue.complete(session.id);
+    }
+  });
+
+  const server = await startServer({ svc, port: 0, logger: createLogger('bench', 'silent') });
+  const client = new MaestroClient({ baseUrl: server.url });
+  await measureAsync('http: GET /api/tasks/:id', 2000, (i) => client.call('task.get', { taskId: ids[i % ids.length]! }), 8);
+  await measureAsync('http: POST /api/tasks', 1000, (i) => client.call('task.create', { project: 'bench', title: `h${i}` }), 8);
+  await measureAsync('http: POST /api/reports/progress', 1000, (i) => client.call('report.progress', { sessionId: session.id, message: `m${i}` }), 8);
+  await server.close();
+  svc.close();
+  const mem = process.memoryUsage();
+  console.log(`memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`);
+} finally {
+  rmSync(home, { recursive: true, force: true });
+}
