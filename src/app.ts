@@ -2,6 +2,7 @@ import { MaestroService } from './core/service.js';
 import { maestroHome } from './core/paths.js';
 import { startServer, type HttpExtension, type RunningServer } from './http/server.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { mcpHttpExtension } from './mcp/http.js';
 
 export interface MaestroOptions {
   home?: string;
@@ -25,7 +26,7 @@ export async function startMaestro(opts: MaestroOptions = {}): Promise<RunningMa
   const home = opts.home ?? maestroHome();
   const logger = opts.logger ?? createLogger('maestro');
   const svc = MaestroService.open({ home, apiUrl: `http://${opts.host ?? '127.0.0.1'}:${opts.port ?? 3000}` });
-  const extensions: HttpExtension[] = [];
+  const extensions: HttpExtension[] = [mcpHttpExtension];
   let server: RunningServer;
   try {
     server = await startServer({ svc, host: opts.host, port: opts.port, logger, extensions });

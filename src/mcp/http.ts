@@ -1,0 +1,74 @@
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Request, Response } from 'express';
+import type { Actor } from '../core/access.js';
+import { toMaestroError } from '../core/errors.js';
+import { executeOp } from '../core/operations.js';
+import type { MaestroService } from '../core/service.js';
+import { actorFromHeaders } from '../http/actor.js';
+import type { HttpExtension } from '../http/server.js';
+import type { Logger } from '../log/logger.js';
+import { buildMcpServer, type McpRole } from './server.js';
+
+export const MCP_PATH = '/mcp';
+
+const roleOf = (actor: Actor): McpRole => (actor.kind === 'user' ? 'user' : actor.session.role);
+
+/**
+ * Streamable HTTP at `/mcp`, stateless: every POST gets a fresh server and transport for the caller the
+ * request names (`Authorization: Bearer <session token>`, or none for a person), so there is no MCP
+ * session to keep and any number of agents can call at once. Stateless servers offer no GET stream and
+ * nothing to DELETE; those answer 405.
+ */
+export const mcpHttpExtension: HttpExtension = ({ app, svc, logger }) => {
+  app.post(MCP_PATH, async (req: Request, res: Response) => {
+    let actor: Actor;
+    try {
+      actor = actorFromHeaders(svc, req.headers);
+    } catch (err) {
+      const error = toMaestroError(err);
+      if (error.httpStatus === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="maestro"');
+      res.status(error.httpStatus).json({ error: error.toJSON() });
+      return;
+    }
+    const server = mcpServerFor(svc, actor, logger);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(req, res, req.body);
+    } catch (err) {
+      logger.error({ err }, 'MCP request failed');
+      if (!res.headersSent)
+        res.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: toMaestroError(err).message }, id: null });
+    }
+  });
+
+  const notAllowed = (_req: Request, res: Response) => {
+    res
+      .status(405)
+      .setHeader('Allow', 'POST')
+      .json({
+        jsonrpc: '2.0',
+        error: { code: -32000, message: 'Method not allowed: this MCP endpoint is stateless; send JSON-RPC requests with POST' },
+        id: null,
+      });
+  };
+  app.get(MCP_PATH, notAllowed);
+  app.delete(MCP_PATH, notAllowed);
+};
+
+/** The MCP server one HTTP caller talks to: its role's tools, every call run in-process as that caller. */
+export function mcpServerFor(svc: MaestroService, actor: Actor, logger?: Logger) {
+  return buildMcpServer({
+    role: roleOf(actor),
+    logger,
+    dispatch: (opName, input) => executeOp(svc, actor, opName, input),
+    resources:
+      actor.kind === 'session'
+        ? { manifest: async () => svc.manifest(actor.session.id) } // read-only: no manifest file rewrite
+        : undefined,
+  });
+}

@@ -1,0 +1,96 @@
+/** Shared by the test/mcp-*.test.ts files: MCP clients over both transports and a seeded project. */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { MaestroService } from '../src/core/service.js';
+import type { Session, Task } from '../src/core/types.js';
+import { BIN } from './helpers.js';
+
+export type Transport = 'http' | 'stdio';
+
+/** The command line of `maestro mcp` (the built binary, as Claude Code launches it). */
+export const MCP_COMMAND = [BIN, 'mcp'];
+
+/** A clean environment for `maestro mcp`: nothing inherited from a Maestro session the tests may run in. */
+export function mcpEnv(apiUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...getDefaultEnvironment(), MAESTRO_API_URL: apiUrl, MAESTRO_LOG_LEVEL: 'warn', ...extra };
+}
+
+export interface Identity {
+  session?: Session;
+  token?: string;
+}
+
+export async function connectHttp(url: string, who: Identity = {}): Promise<Client> {
+  const headers: Record<string, string> = who.token ? { authorization: `Bearer ${who.token}` } : {};
+  const client = new Client({ name: 'maestro-test', version: '0.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', url), { requestInit: { headers } }));
+  return client;
+}
+
+export async function connectStdio(url: string, who: Identity = {}, extraEnv: Record<string, string> = {}): Promise<Client> {
+  const identity: Record<string, string> = {};
+  if (who.session) identity.MAESTRO_SESSION_ID = who.session.id;
+  if (who.token) identity.MAESTRO_SESSION_TOKEN = who.token;
+  const client = new Client({ name: 'maestro-test', version: '0.0.0' });
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: MCP_COMMAND,
+      env: mcpEnv(url, { ...identity, ...extraEnv }),
+      stderr: 'pipe',
+    }),
+  );
+  return client;
+}
+
+export const connect = (transport: Transport, url: string, who: Identity = {}) =>
+  transport === 'http' ? connectHttp(url, who) : connectStdio(url, who);
+
+export interface ToolOutcome {
+  isError: boolean;
+  text: string;
+  /** The parsed JSON of a successful call. */
+  data: any;
+  structured: any;
+}
+
+export async function callTool(client: Client, name: string, args: Record<string, unknown> = {}): Promise<ToolOutcome> {
+  const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+  const first = result.content[0];
+  const text = first && first.type === 'text' ? first.text : '';
+  const isError = result.isError === true;
+  return { isError, text, data: isError ? undefined : JSON.parse(text), structured: result.structuredContent };
+}
+
+/** Calls a tool that must succeed and returns its parsed result. */
+export async function ok(client: Client, name: string, args: Record<string, unknown> = {}): Promise<any> {
+  const outcome = await callTool(client, name, args);
+  if (outcome.isError) throw new Error(`${name} failed: ${outcome.text}`);
+  return outcome.data;
+}
+
+export interface Seed {
+  projectId: string;
+  a: Task;
+  b: Task;
+  orchestrator: Session;
+  worker: Session;
+  otherWorker: Session;
+  tokens: Record<string, string>;
+}
+
+/** A project with tasks A and B, an orchestrator, a worker on A and another worker on B (no supervisor: sessions stay records). */
+export async function seed(svc: MaestroService, workingDir: string, name = 'web'): Promise<Seed> {
+  const project = svc.projects.create({ name, workingDir });
+  const a = svc.tasks.create({ projectId: project.id, title: 'A: build the login form', description: 'email + password' });
+  const b = svc.tasks.create({ projectId: project.id, title: 'B: write the API' });
+  const orchestrator = (await svc.spawn({ projectId: project.id, taskIds: [], role: 'orchestrator', name: 'lead' })).session;
+  const worker = (await svc.spawn({ projectId: project.id, taskIds: [a.id], parentSessionId: orchestrator.id, name: 'w1' })).session;
+  const otherWorker = (await svc.spawn({ projectId: project.id, taskIds: [b.id], parentSessionId: orchestrator.id, name: 'w2' })).session;
+  const tokens = Object.fromEntries([orchestrator, worker, otherWorker].map((s) => [s.id, svc.sessions.token(s.id)]));
+  return { projectId: project.id, a, b, orchestrator, worker, otherWorker, tokens };
+}
+
+export const as = (s: Seed, session: Session): Identity => ({ session, token: s.tokens[session.id] ?? '' });
