@@ -115,6 +115,19 @@ describe('REST API', () => {
     ws.close();
   });
 
+  it('refuses foreign Host and Origin headers (DNS rebinding) on HTTP and WebSocket', async () => {
+    const foreignHost = await api('GET', '/api/projects', undefined, { host: 'evil.example:3000' });
+    expect(foreignHost.status).toBe(403);
+    expect(foreignHost.body.error).toMatchObject({ code: 'forbidden', field: 'host' });
+    const foreignOrigin = await api('POST', '/api/projects', { name: 'x', workingDir: '/tmp' }, { origin: 'http://evil.example' });
+    expect(foreignOrigin.status).toBe(403);
+    const sameOrigin = await api('GET', '/api/projects', undefined, { origin: server.url });
+    expect(sameOrigin.status).toBe(200);
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws`, { headers: { origin: 'http://evil.example' } });
+    const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    expect(status).toBe(403);
+  });
+
   it('keeps all data across a server restart', async () => {
     const before = (await api('GET', '/api/tasks?project=web')).body;
     server = await server.restart();

@@ -388,6 +388,16 @@ export const OPERATIONS = [
     run: ({ svc, actor }, input) => svc.skills.get(input.name, projectDir(svc, actor, input.project)),
   }),
   op({
+    name: 'manifest.get',
+    tool: 'manifest_get',
+    title: 'Read manifest',
+    description: 'Returns the manifest of a session (yours by default) without writing it: role, strategy, tasks, skills, server URLs.',
+    input: S.ManifestGenerateInput,
+    access: 'any',
+    readOnly: true,
+    run: ({ svc, actor }, input) => svc.manifest(readableSession(svc, actor, input.sessionId).id),
+  }),
+  op({
     name: 'manifest.generate',
     tool: 'manifest_generate',
     title: 'Generate manifest',

@@ -53,6 +53,7 @@ export const ROUTES: readonly Route[] = [
   { op: 'skill.list', method: 'GET', path: '/api/skills' },
   { op: 'skill.get', method: 'GET', path: '/api/skills/:name' },
 
+  { op: 'manifest.get', method: 'GET', path: '/api/manifest' },
   { op: 'manifest.generate', method: 'POST', path: '/api/manifest' },
   { op: 'whoami', method: 'GET', path: '/api/whoami' },
   { op: 'status', method: 'GET', path: '/api/status' },

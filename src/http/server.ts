@@ -9,6 +9,7 @@ import type { MaestroService } from '../core/service.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { actorFromHeaders } from './actor.js';
 import { coerceQuery } from './coerce.js';
+import { createHostGuard } from './host-guard.js';
 import { ROUTES } from './routes.js';
 import { WsRouter } from './ws-router.js';
 
@@ -49,10 +50,15 @@ export function sendError(res: Response, err: unknown, logger?: Logger): void {
   res.status(error.httpStatus).json({ error: error.toJSON() });
 }
 
-export function createApp(ctx: Omit<HttpContext, 'app'>): express.Express {
+export function createApp(ctx: Omit<HttpContext, 'app'>, rejectHost: (req: Request) => string | null): express.Express {
   const { svc, logger } = ctx;
   const app = express();
   app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    const refusal = rejectHost(req);
+    if (refusal) res.status(403).json({ error: { code: 'forbidden', message: refusal, field: 'host' } });
+    else next();
+  });
   app.use(express.json({ limit: '4mb' }));
 
   app.get('/health', (_req, res) => {
@@ -120,8 +126,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const webRoot = opts.webRoot ?? DEFAULT_WEB_ROOT;
   const placeholder = express();
   const http = createServer(placeholder);
-  const ws = new WsRouter(http);
-  const app = createApp({ svc: opts.svc, ws, logger });
+  const rejectHost = createHostGuard(opts.host ?? '127.0.0.1');
+  const ws = new WsRouter(http, rejectHost);
+  const app = createApp({ svc: opts.svc, ws, logger }, rejectHost);
   for (const extend of opts.extensions ?? []) extend({ app, ws, svc: opts.svc, logger });
   finishApp(app, webRoot, logger);
   http.removeAllListeners('request');

@@ -9,7 +9,10 @@ export class WsRouter {
   readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
   private readonly routes: Array<{ pattern: RegExp; keys: string[]; handler: WsHandler }> = [];
 
-  constructor(server: Server) {
+  constructor(
+    server: Server,
+    private readonly rejectHost: (req: IncomingMessage) => string | null = () => null,
+  ) {
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
   }
 
@@ -30,6 +33,11 @@ export class WsRouter {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const refusal = this.rejectHost(req);
+    if (refusal) {
+      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ error: { code: 'forbidden', message: refusal } })}`);
+      return;
+    }
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     for (const route of this.routes) {
       const match = route.pattern.exec(path);

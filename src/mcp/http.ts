@@ -66,9 +66,5 @@ export function mcpServerFor(svc: MaestroService, actor: Actor, logger?: Logger)
     role: roleOf(actor),
     logger,
     dispatch: (opName, input) => executeOp(svc, actor, opName, input),
-    resources:
-      actor.kind === 'session'
-        ? { manifest: async () => svc.manifest(actor.session.id) } // read-only: no manifest file rewrite
-        : undefined,
   });
 }

@@ -17,19 +17,9 @@ export type McpRole = 'worker' | 'orchestrator' | 'user';
 /** Runs one operation (by its dotted name, e.g. `task.create`) for the caller; throws a MaestroError on failure. */
 export type McpDispatch = (opName: string, input: Record<string, unknown>) => Promise<unknown>;
 
-/**
- * How the two resources are read. By default both go through `dispatch` (`manifest.generate` and
- * `task.tree`); the HTTP endpoint passes a read-only manifest reader instead.
- */
-export interface McpResourceReaders {
-  manifest?: () => Promise<unknown>;
-  tasks?: () => Promise<unknown>;
-}
-
 export interface BuildMcpServerOptions {
   role: McpRole;
   dispatch: McpDispatch;
-  resources?: McpResourceReaders;
   /** Where unexpected (internal) failures are logged; expected refusals are only returned to the caller. */
   logger?: Logger;
   /** Reported in `initialize`; defaults to the package version. */
@@ -141,9 +131,10 @@ export function buildMcpServer(opts: BuildMcpServerOptions): McpServer {
     }
   });
 
-  const readers: Required<McpResourceReaders> = {
-    manifest: opts.resources?.manifest ?? (async () => ((await dispatch('manifest.generate', {})) as { manifest: unknown }).manifest),
-    tasks: opts.resources?.tasks ?? (() => dispatch('task.tree', {})),
+  // Both resources are read-only operations, so every transport reads them the same way.
+  const readers = {
+    manifest: () => dispatch('manifest.get', {}),
+    tasks: () => dispatch('task.tree', {}),
   };
   const json = (uri: URL, value: unknown) => ({
     contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }],
