@@ -1,0 +1,90 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { EXIT, fail } from '../run.js';
+
+const port = (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 65535) throw new InvalidArgumentError('expected a port number (0-65535).');
+  return n;
+};
+
+/** `serve` (the server itself) and `mcp` (an MCP server on stdio that talks to it). Loaded lazily: other commands stay light. */
+export function registerServerCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('run the Maestro server: REST API, WebSocket events, MCP over HTTP (/mcp) and the dashboard')
+    .option('--port <port>', 'port to listen on (default: $MAESTRO_PORT or 3000)', port)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .addHelpText('after', '\nState lives in $MAESTRO_HOME (default ~/.maestro). Stop with Ctrl-C (SIGINT) or SIGTERM.')
+    .action(async (opts: { port?: number; host: string }) => {
+      const envPort = process.env.MAESTRO_PORT?.trim();
+      let listenPort: number;
+      try {
+        listenPort = opts.port ?? (envPort ? port(envPort) : 3000);
+      } catch {
+        process.stderr.write(`error: MAESTRO_PORT must be a port number (0-65535), got '${envPort}'\n`);
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      await serve(opts.host, listenPort);
+    });
+
+  program
+    .command('mcp')
+    .description("run an MCP server on stdio for an agent (add to Claude Code's .mcp.json); talks to the running server")
+    .addHelpText(
+      'after',
+      '\nActs as $MAESTRO_SESSION_ID (proved by $MAESTRO_SESSION_TOKEN when set), or as you when unset.\n' +
+        'Needs a running server ($MAESTRO_API_URL, default http://127.0.0.1:3000). Nothing but protocol on stdout.',
+    )
+    .action(async () => {
+      const { runStdioMcp } = await import('../../mcp/stdio.js');
+      await runStdioMcp();
+    });
+}
+
+async function serve(host: string, port: number): Promise<void> {
+  const [{ startMaestro }, { createLogger }] = await Promise.all([import('../../app.js'), import('../../log/logger.js')]);
+  const logger = createLogger('maestro');
+  let running: Awaited<ReturnType<typeof startMaestro>>;
+  try {
+    running = await startMaestro({ supervisor: true, host, port, logger });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'EADDRINUSE') {
+      process.stderr.write(`error: ${host}:${port} is already in use (is Maestro already running?); choose another with --port\n`);
+      process.exitCode = EXIT.failed;
+      return;
+    }
+    fail(err);
+    return;
+  }
+  process.stderr.write(
+    `Maestro is running at ${running.url}  (dashboard ${running.url}/, MCP ${running.url}/mcp, data ${running.home})\n` +
+      `Press Ctrl-C to stop.\n`,
+  );
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        process.stderr.write(`${signal} again: exiting now\n`);
+        process.exit(EXIT.failed);
+      }
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      running
+        .close()
+        .catch((err: unknown) => logger.error({ err }, 'error during shutdown'))
+        .finally(() => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  process.stderr.write('Maestro stopped.\n');
+  // Whatever a subsystem may still hold open (timers, agent pipes), the server is closed: leave.
+  process.exit(process.exitCode ?? EXIT.ok);
+}

@@ -1,0 +1,148 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { MaestroError } from '../../core/errors.js';
+import { homePaths, maestroHome } from '../../core/paths.js';
+import type { Session } from '../../core/types.js';
+import { clientOptionsFromEnv, send } from '../../http/client.js';
+import { parseRecording, replayDelays, type Recording } from '../../pty/asciicast.js';
+import { Tmux } from '../../pty/tmux.js';
+import { EXIT, fail, makeClient, print, printJson, usageError } from '../run.js';
+
+/** Adds `session attach|replay|stop` (the terminal side of sessions) to the `session` command. */
+export function registerPtyCommands(session: Command): void {
+  session
+    .command('attach <id>')
+    .description("hand this terminal to the agent's tmux session (detach with Ctrl-b d; the agent keeps running)")
+    .action((id: string) => {
+      try {
+        process.exitCode = attach(id);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  const replay = session
+    .command('replay <id>')
+    .description("replay a session's terminal recording, at real or faster speed")
+    .option('--speed <n>', 'playback speed factor, e.g. 2 for twice as fast (default 1)', positiveNumber('--speed'))
+    .option('--max-idle <seconds>', 'shorten every pause to at most this many seconds', positiveNumber('--max-idle'))
+    .option('--file <path>', 'replay this .cast file instead of the session recording')
+    .action(async (id: string) => {
+      const opts = replay.opts<{ speed?: number; maxIdle?: number; file?: string }>();
+      try {
+        const recording = await loadRecording(id, opts.file);
+        await play(recording, { speed: opts.speed, maxIdle: opts.maxIdle });
+      } catch (err) {
+        fail(err, { cmd: replay });
+      }
+    });
+
+  const stop = session
+    .command('stop <id>')
+    .description("stop a session: ends its agent (and tmux session) and marks it stopped")
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string) => {
+      const opts = stop.opts<{ json?: boolean }>();
+      try {
+        const stopped = await makeClient().call<Session>('session.stop', { sessionId: id });
+        if (opts.json) printJson(stopped);
+        else print(`stopped ${stopped.id}  ${stopped.name}  [${stopped.status}]`);
+      } catch (err) {
+        if (err instanceof MaestroError && err.code === 'unavailable' && (await killLocally(id))) {
+          // Without the server the agent can still be ended; the server marks the session stopped when it starts.
+          process.stderr.write(`warning: ${err.message}\n`);
+          print(`ended the agent of ${id} directly; the session is marked stopped when the server starts again`);
+          return;
+        }
+        fail(err, { json: Boolean(opts.json), cmd: stop });
+      }
+    });
+}
+
+function localTmux(): Tmux {
+  const paths = homePaths(maestroHome());
+  return new Tmux(paths.tmuxSocket, join(paths.home, 'tmux.conf'));
+}
+
+function attach(id: string): number {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) throw usageError('attach needs an interactive terminal');
+  const tmux = localTmux();
+  const found = spawnSync(tmux.bin, [...tmux.baseArgs(), 'has-session', '-t', `=${id}`], { stdio: 'ignore', env: tmux.clientEnv() });
+  if (found.error) throw new MaestroError('unavailable', `cannot run tmux (${found.error.message}); install it, e.g. apt-get install -y tmux`);
+  if (found.status !== 0)
+    throw new MaestroError('not_found', `session ${id} has no running agent terminal (no tmux session '${id}' on ${tmux.socket}; is MAESTRO_HOME right?)`);
+  const result = spawnSync(tmux.bin, tmux.attachArgs(id), { stdio: 'inherit', env: tmux.clientEnv() });
+  return result.status ?? EXIT.failed;
+}
+
+async function killLocally(id: string): Promise<boolean> {
+  const tmux = localTmux();
+  if (!(await tmux.hasSession(id))) return false;
+  await tmux.killSession(id);
+  return true;
+}
+
+/** The recording from the server (it knows where its home is), else from `$MAESTRO_HOME` on this machine. */
+async function loadRecording(id: string, file: string | undefined): Promise<Recording> {
+  if (file) {
+    if (!existsSync(file)) throw new MaestroError('not_found', `no such file: ${file}`, 'file');
+    return parseRecording(readFileSync(file, 'utf8'));
+  }
+  const { baseUrl } = clientOptionsFromEnv();
+  let reached = true;
+  try {
+    const res = await send(`${baseUrl.replace(/\/+$/, '')}/api/sessions/${encodeURIComponent(id)}/recording`, 'GET', {}, undefined, 30_000);
+    if (res.status === 200) return parseRecording(res.text);
+    if (res.status !== 404) {
+      const error = safeJson(res.text)?.error;
+      throw new MaestroError(error?.code ?? 'internal', error?.message ?? `HTTP ${res.status}`, error?.field);
+    }
+  } catch (err) {
+    if (err instanceof MaestroError) throw err;
+    reached = false;
+  }
+  const local = homePaths(maestroHome()).recording(id);
+  if (existsSync(local)) return parseRecording(readFileSync(local, 'utf8'));
+  throw new MaestroError('not_found', `session ${id} has no terminal recording${reached ? '' : ` (the server at ${baseUrl} is not reachable, and there is none at ${local})`}`);
+}
+
+const safeJson = (text: string): { error?: { code?: MaestroError['code']; message?: string; field?: string } } | null => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+};
+
+/** Writes the recording's output with its timing; resize events cannot resize this terminal and are skipped. */
+async function play(recording: Recording, opts: { speed?: number; maxIdle?: number }): Promise<void> {
+  const restore = () => process.stdout.write('\x1b[0m\x1b[?25h\x1b[?1049l\r\n');
+  const onInterrupt = () => {
+    restore();
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    const delays = replayDelays(recording.events, opts);
+    const start = Date.now();
+    let due = 0;
+    for (const [i, [, code, data]] of recording.events.entries()) {
+      due += delays[i]! * 1000;
+      const wait = start + due - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (code === 'o') process.stdout.write(data);
+    }
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
+function positiveNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive number.`);
+    return n;
+  };
+}

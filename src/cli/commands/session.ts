@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import type { SessionInfo, SpawnResult } from '../../core/service.js';
+import type { Session } from '../../core/types.js';
+import { PROJECT_OPTION, int, keyValue, list, projectOf } from '../options.js';
+import { fields, joinOr, queueTable, sessionLine, sessionTable, timelineLines, when } from '../output.js';
+import { opCommand } from '../run.js';
+
+/** Adds `session list|info|spawn` and returns the `session` command, which others extend (attach, replay, stop). */
+export function registerSessionCommands(program: Command): Command {
+  const session = program.command('session').description('spawn agent sessions and watch them');
+
+  opCommand(session, {
+    usage: 'list',
+    description: 'list sessions',
+    op: 'session.list',
+    options: (c) =>
+      c
+        .option('--status <statuses>', 'only these statuses, comma-separated', list)
+        .option('--parent <session>', 'only sessions spawned by this session')
+        .option(...PROJECT_OPTION),
+    input: (_a, o, env) => ({ status: o.status, parentSessionId: o.parent, project: projectOf(o, env) }),
+    human: (sessions: Session[]) => sessionTable(sessions),
+  });
+
+  opCommand(session, {
+    usage: 'info [id]',
+    description: 'show a session with its tasks, queue and timeline (default: $MAESTRO_SESSION_ID)',
+    op: 'session.info',
+    options: (c) => c.option('--limit <n>', 'how many recent timeline events (default 200)', int),
+    input: ([sessionId], o, env) => ({ sessionId: sessionId ?? env.MAESTRO_SESSION_ID, timelineLimit: o.limit }),
+    fields: { sessionId: '[id]' },
+    human: (info: SessionInfo) => sessionInfo(info),
+  });
+
+  opCommand(session, {
+    usage: 'spawn',
+    description: 'start a new agent session on tasks',
+    op: 'session.spawn',
+    options: (c) =>
+      c
+        .option('-t, --task <ids>', 'task(s) to work on, comma-separated or repeated', list)
+        .option('--role <role>', 'worker (default) or orchestrator')
+        .option('--strategy <strategy>', 'simple (default): all tasks at once; queue: one at a time')
+        .option('--template <name>', 'start from this session template')
+        .option('--name <name>', 'human-friendly name')
+        .option('--skill <names>', 'skill(s) to load, comma-separated or repeated', list)
+        .option('--agent-command <command>', 'command that starts the agent')
+        .option('--env <KEY=VALUE>', 'extra environment variable for the agent (repeatable)', keyValue)
+        .option(...PROJECT_OPTION),
+    input: (_a, o, env) => ({
+      taskIds: o.task,
+      role: o.role,
+      strategy: o.strategy,
+      template: o.template,
+      name: o.name,
+      skills: o.skill,
+      agentCommand: o.agentCommand,
+      env: o.env,
+      project: projectOf(o, env),
+    }),
+    human: (r: SpawnResult) => `spawned ${sessionLine(r.session)}\nmanifest: ${r.manifestPath}`,
+  });
+
+  return session;
+}
+
+function sessionInfo(info: SessionInfo): string {
+  const s = info.session;
+  const parts = [
+    sessionLine(s),
+    fields(
+      [
+        ['project', `${info.project.name} (${info.project.id})`],
+        ['parent', s.parentSessionId],
+        ['agent', s.agentCommand],
+        ['skills', s.skills.length ? s.skills.join(', ') : null],
+        ['exit code', s.exitCode],
+        ['created', when(s.createdAt)],
+        ['children', info.children.length ? info.children.map((c) => `${c.id} (${c.status})`).join(', ') : null],
+      ],
+      '  ',
+    ),
+    '',
+    'tasks:',
+    info.tasks.length ? info.tasks.map((t) => `  ${t.id}  ${t.title}  [${t.status}]`).join('\n') : `  ${joinOr(s.taskIds, '(none)')}`,
+  ];
+  if (info.queue) parts.push('', 'queue:', queueTable(info.queue).replace(/^/gm, '  '));
+  parts.push('', 'timeline:', timelineLines(info.timeline));
+  return parts.join('\n');
+}

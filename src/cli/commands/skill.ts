@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import type { Skill, SkillSummary } from '../../core/types.js';
+import { PROJECT_OPTION, projectOf } from '../options.js';
+import { table } from '../output.js';
+import { opCommand } from '../run.js';
+
+export function registerSkillCommands(program: Command): Command {
+  const skill = program
+    .command('skill')
+    .description('skills: markdown guides in $MAESTRO_HOME/skills and <project>/.maestro/skills');
+
+  opCommand(skill, {
+    usage: 'list',
+    description: 'list skills available to a project',
+    op: 'skill.list',
+    options: (c) => c.option(...PROJECT_OPTION),
+    input: (_a, o, env) => ({ project: projectOf(o, env) }),
+    human: (skills: SkillSummary[]) =>
+      skills.length === 0
+        ? 'no skills (add markdown files to $MAESTRO_HOME/skills or <project>/.maestro/skills)'
+        : table(['NAME', 'SOURCE', 'DESCRIPTION'], skills.map((s) => [s.name, s.source, s.description])),
+  });
+
+  opCommand(skill, {
+    usage: 'get <name>',
+    description: 'print the markdown of a skill',
+    op: 'skill.get',
+    options: (c) => c.option(...PROJECT_OPTION),
+    input: ([name], o, env) => ({ name, project: projectOf(o, env) }),
+    fields: { name: '<name>' },
+    human: (s: Skill) => s.content,
+  });
+
+  return skill;
+}

@@ -1,0 +1,114 @@
+import type { Command } from 'commander';
+import type { Task, TaskNode } from '../../core/types.js';
+import { PROJECT_OPTION, list, orNull, projectOf } from '../options.js';
+import { taskDetail, taskLine, taskTable, taskTree } from '../output.js';
+import { opCommand } from '../run.js';
+
+const STATUS_HELP = 'todo, in_progress, blocked, needs_input, done, cancelled';
+const PRIORITY_HELP = 'low, medium, high or critical';
+
+export function registerTaskCommands(program: Command): Command {
+  const task = program.command('task').description('create, list, update and complete tasks');
+
+  opCommand(task, {
+    usage: 'list',
+    description: 'list tasks of a project',
+    op: 'task.list',
+    options: (c) =>
+      c
+        .option('--status <statuses>', `only these statuses, comma-separated (${STATUS_HELP})`, list)
+        .option('--ready', 'only ready tasks (todo with every dependency done)')
+        .option('--parent <id>', "only direct subtasks of this task ('none': only top-level tasks)")
+        .option('--assignee <session>', 'only tasks assigned to this session')
+        .option(...PROJECT_OPTION),
+    input: (_a, o, env) => ({
+      project: projectOf(o, env),
+      status: o.status,
+      ready: o.ready,
+      parentId: orNull(o.parent),
+      assignee: o.assignee,
+    }),
+    human: (tasks: Task[]) => taskTable(tasks),
+  });
+
+  opCommand(task, {
+    usage: 'create <title>',
+    description: 'create a task (or a subtask with --parent)',
+    op: 'task.create',
+    options: (c) =>
+      c
+        .option('-d, --description <text>', 'what done looks like (markdown)')
+        .option('-p, --priority <priority>', PRIORITY_HELP)
+        .option('--parent <id>', 'make it a subtask of this task')
+        .option('--depends-on <ids>', 'tasks that must be done first, comma-separated or repeated', list)
+        .option(...PROJECT_OPTION),
+    input: ([title], o, env) => ({
+      title,
+      description: o.description,
+      priority: o.priority,
+      parentId: o.parent,
+      dependencies: o.dependsOn,
+      project: projectOf(o, env),
+    }),
+    fields: { title: '<title>' },
+    human: (t: Task) => taskLine('created', t),
+  });
+
+  opCommand(task, {
+    usage: 'get <id>',
+    description: 'show one task',
+    op: 'task.get',
+    input: ([taskId]) => ({ taskId }),
+    fields: { taskId: '<id>' },
+    human: (t: Task) => taskDetail(t),
+  });
+
+  opCommand(task, {
+    usage: 'update <id>',
+    description: 'change a task',
+    op: 'task.update',
+    options: (c) =>
+      c
+        .option('--title <title>', 'new title')
+        .option('-d, --description <text>', 'new description')
+        .option('-s, --status <status>', STATUS_HELP)
+        .option('-p, --priority <priority>', PRIORITY_HELP)
+        .option('--parent <id>', "new parent task ('none': make it top-level)")
+        .option('--depends-on <ids>', "replace the dependencies, comma-separated ('none': no dependencies)", list)
+        .option('--assignee <session>', "assign to this session ('none': unassign)"),
+    input: ([taskId], o) => ({
+      taskId,
+      title: o.title,
+      description: o.description,
+      status: o.status,
+      priority: o.priority,
+      parentId: orNull(o.parent),
+      dependencies: o.dependsOn,
+      assignee: orNull(o.assignee),
+    }),
+    fields: { taskId: '<id>' },
+    human: (t: Task) => taskLine('updated', t),
+  });
+
+  opCommand(task, {
+    usage: 'complete <id>',
+    description: 'mark a task done',
+    op: 'task.complete',
+    options: (c) => c.option('--summary <text>', 'what was done (recorded on the session timeline)'),
+    input: ([taskId], o) => ({ taskId, summary: o.summary }),
+    fields: { taskId: '<id>' },
+    human: (t: Task) => taskLine('completed', t),
+  });
+
+  opCommand(task, {
+    usage: 'tree [root]',
+    description: 'show tasks as a tree of subtasks (the whole project, or the subtree under [root])',
+    op: 'task.tree',
+    options: (c) => c.option(...PROJECT_OPTION),
+    input: ([rootId], o, env) => ({ rootId, project: projectOf(o, env) }),
+    fields: { rootId: '[root]' },
+    human: (roots: TaskNode[]) => taskTree(roots),
+  });
+
+  return task;
+}

@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import type { Template } from '../../core/types.js';
+import { list } from '../options.js';
+import { fields, table, when } from '../output.js';
+import { opCommand } from '../run.js';
+
+const templateDetail = (t: Template) =>
+  `${t.id}  ${t.name}\n${fields(
+    [
+      ['role', t.role],
+      ['strategy', t.strategy],
+      ['skills', t.skills.length ? t.skills.join(', ') : null],
+      ['agent', t.agentCommand],
+      ['description', t.description],
+      ['created', when(t.createdAt)],
+    ],
+    '  ',
+  )}`;
+
+export function registerTemplateCommands(program: Command): Command {
+  const template = program.command('template').description('named session presets for `session spawn --template`');
+
+  opCommand(template, {
+    usage: 'list',
+    description: 'list templates',
+    op: 'template.list',
+    input: () => ({}),
+    human: (templates: Template[]) =>
+      templates.length === 0
+        ? 'no templates'
+        : table(
+            ['NAME', 'ROLE', 'STRATEGY', 'SKILLS', 'AGENT'],
+            templates.map((t) => [t.name, t.role, t.strategy, t.skills.join(','), t.agentCommand ?? '']),
+          ),
+  });
+
+  opCommand(template, {
+    usage: 'create <name>',
+    description: 'save a session preset',
+    op: 'template.create',
+    options: (c) =>
+      c
+        .option('--role <role>', 'worker or orchestrator')
+        .option('--strategy <strategy>', 'simple or queue')
+        .option('--skill <names>', 'skill(s) to load, comma-separated or repeated', list)
+        .option('--agent-command <command>', 'command that starts the agent')
+        .option('-d, --description <text>', 'what the preset is for'),
+    input: ([name], o) => ({
+      name,
+      role: o.role,
+      strategy: o.strategy,
+      skills: o.skill,
+      agentCommand: o.agentCommand,
+      description: o.description,
+    }),
+    fields: { name: '<name>' },
+    human: (t: Template) => `created template ${t.name} (${t.id})`,
+  });
+
+  opCommand(template, {
+    usage: 'get <name>',
+    description: 'show a template (by name or id)',
+    op: 'template.get',
+    input: ([ref]) => ({ template: ref }),
+    fields: { template: '<name>' },
+    human: templateDetail,
+  });
+
+  opCommand(template, {
+    usage: 'delete <name>',
+    description: 'delete a template',
+    op: 'template.delete',
+    input: ([ref]) => ({ template: ref }),
+    fields: { template: '<name>' },
+    human: (t: Template) => `deleted template ${t.name} (${t.id})`,
+  });
+
+  return template;
+}

@@ -1,0 +1,4 @@
+import { buildProgram } from './program.js';
+import { runMain } from './run.js';
+
+await runMain(buildProgram());

@@ -1,0 +1,141 @@
+import type { QueueItem, Session, Task, TaskNode, TimelineEvent } from '../core/types.js';
+
+/* Plain-text formatting for human output: no colours, stable column layout, one idea per line. */
+
+/** Left-aligned columns; the last column is not padded. */
+export function table(headers: string[], rows: string[][]): string {
+  const all = [headers, ...rows];
+  const widths = headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  return all
+    .map((r) =>
+      r
+        .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** `key: value` lines, skipping empty values. */
+export function fields(pairs: Array<[string, string | number | null | undefined]>, indent = ''): string {
+  const shown = pairs.filter(([, v]) => v !== undefined && v !== null && v !== '');
+  const width = Math.max(0, ...shown.map(([k]) => k.length));
+  return shown.map(([k, v]) => `${indent}${`${k}:`.padEnd(width + 1)} ${v}`).join('\n');
+}
+
+export const dash = (v: string | null | undefined) => (v === null || v === undefined || v === '' ? '-' : v);
+export const joinOr = (items: readonly string[], empty = '-') => (items.length ? items.join(', ') : empty);
+
+/** `2024-05-01 14:03:07` in local time. */
+export function when(iso: string | null | undefined): string {
+  if (!iso) return '-';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+export const STATUS_MARK: Record<string, string> = {
+  todo: '○',
+  in_progress: '◐',
+  blocked: '✗',
+  needs_input: '?',
+  done: '✓',
+  cancelled: '–',
+};
+
+// ---- tasks -------------------------------------------------------------------------------------------
+
+export function taskTable(tasks: Task[]): string {
+  if (tasks.length === 0) return 'no tasks';
+  return table(
+    ['ID', 'STATUS', 'PRIORITY', 'READY', 'ASSIGNEE', 'TITLE'],
+    tasks.map((t) => [t.id, t.status, t.priority, t.ready ? 'yes' : '', t.assignee ?? '', t.title]),
+  );
+}
+
+export function taskDetail(t: Task): string {
+  const head = `${t.id}  ${t.title}`;
+  const body = fields(
+    [
+      ['status', `${t.status}${t.ready ? ' (ready)' : ''}`],
+      ['priority', t.priority],
+      ['parent', t.parentId],
+      ['depends on', t.dependencies.length ? t.dependencies.join(', ') : null],
+      ['assignee', t.assignee],
+      ['project', t.projectId],
+      ['created', when(t.createdAt)],
+      ['updated', when(t.updatedAt)],
+      ['completed', t.completedAt ? when(t.completedAt) : null],
+    ],
+    '  ',
+  );
+  const description = t.description.trim() ? `\n\n${indent(t.description.trim(), '  ')}` : '';
+  return `${head}\n${body}${description}`;
+}
+
+/** `created tsk_… "title" [todo, medium]` style one-liner for mutations. */
+export const taskLine = (verb: string, t: Task) => `${verb} ${t.id}  ${t.title}  [${taskTags(t).join(', ')}]`;
+
+function taskTags(t: Task): string[] {
+  const tags: string[] = [t.status, t.priority];
+  if (t.ready) tags.push('ready');
+  if (t.dependencies.length && !t.ready && t.status === 'todo') tags.push(`waits on ${t.dependencies.join(', ')}`);
+  if (t.assignee) tags.push(`@${t.assignee}`);
+  return tags;
+}
+
+/** Indented tree: `├── ○ Title  tsk_…  [todo, high, ready]`. */
+export function taskTree(roots: TaskNode[]): string {
+  if (roots.length === 0) return 'no tasks';
+  const lines: string[] = [];
+  const walk = (node: TaskNode, prefix: string, connector: string) => {
+    lines.push(`${prefix}${connector}${STATUS_MARK[node.status] ?? '·'} ${node.title}  ${node.id}  [${taskTags(node).join(', ')}]`);
+    const childPrefix = prefix + (connector === '' ? '' : connector === '└── ' ? '    ' : '│   ');
+    node.children.forEach((child, i) => walk(child, childPrefix, i === node.children.length - 1 ? '└── ' : '├── '));
+  };
+  for (const root of roots) walk(root, '', '');
+  lines.push('', 'legend: ○ todo  ◐ in progress  ✗ blocked  ? needs input  ✓ done  – cancelled');
+  return lines.join('\n');
+}
+
+// ---- sessions ----------------------------------------------------------------------------------------
+
+export function sessionTable(sessions: Session[]): string {
+  if (sessions.length === 0) return 'no sessions';
+  return table(
+    ['ID', 'NAME', 'ROLE', 'STRATEGY', 'STATUS', 'PARENT', 'TASKS'],
+    sessions.map((s) => [s.id, s.name, s.role, s.strategy, s.status, s.parentSessionId ?? '', s.taskIds.join(',')]),
+  );
+}
+
+export const sessionLine = (s: Session) => `${s.id}  ${s.name}  [${s.role}, ${s.strategy}, ${s.status}]`;
+
+export function timelineLines(events: TimelineEvent[]): string {
+  if (events.length === 0) return '  (no events)';
+  return events
+    .map((e) => `  ${when(e.createdAt)}  ${e.kind.padEnd(11)} ${e.taskId ? `${e.taskId}  ` : ''}${e.message.replace(/\s*\n\s*/g, ' ')}`)
+    .join('\n');
+}
+
+export function queueTable(items: QueueItem[]): string {
+  if (items.length === 0) return 'the queue is empty';
+  return table(
+    ['#', 'STATE', 'TASK', 'READY', 'SKIPS', 'TITLE'],
+    items.map((i, n) => [String(n + 1), i.state, i.taskId, i.state === 'queued' ? (i.ready ? 'yes' : 'no') : '', String(i.skipCount), i.title]),
+  );
+}
+
+export const queueItemLine = (i: QueueItem) => `${i.taskId}  ${i.title}  [${i.state}${i.skipCount ? `, skipped ${i.skipCount}x` : ''}]`;
+
+/** `todo 3, done 1` from a status -> count map. */
+export const counts = (byStatus: Record<string, number>) =>
+  Object.entries(byStatus)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || 'none';
+
+export const indent = (text: string, pad: string) =>
+  text
+    .split('\n')
+    .map((l) => (l ? pad + l : l))
+    .join('\n');

@@ -1,0 +1,57 @@
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { registerOverviewCommands } from './commands/overview.js';
+import { registerProjectCommands } from './commands/project.js';
+import { registerQueueCommands } from './commands/queue.js';
+import { registerReportCommands } from './commands/report.js';
+import { registerServerCommands } from './commands/serve.js';
+import { registerPtyCommands } from './commands/session-pty.js';
+import { registerSessionCommands } from './commands/session.js';
+import { registerSkillCommands } from './commands/skill.js';
+import { registerTaskCommands } from './commands/task.js';
+import { registerTemplateCommands } from './commands/template.js';
+
+const HELP_FOOTER = `
+Environment:
+  MAESTRO_API_URL        server to talk to (default http://127.0.0.1:$MAESTRO_PORT, port 3000)
+  MAESTRO_PORT           port for \`maestro serve\` and the default API URL
+  MAESTRO_HOME           where \`maestro serve\` keeps its data (default ~/.maestro)
+  MAESTRO_PROJECT_ID     default for --project
+  MAESTRO_SESSION_ID     act as this session (agents); default for --session
+  MAESTRO_SESSION_TOKEN  prove the session's identity with its token
+
+Every command takes --json for machine-readable output (errors then also print
+{"error":{"code","message","field"}} on stdout).
+
+Exit codes: 0 ok, 1 refused or failed, 2 usage error or invalid input, 3 server not reachable.`;
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** The `maestro` command line: one subcommand per operation, plus `serve` and `mcp`. */
+export function buildProgram(): Command {
+  const program = new Command('maestro')
+    .description('Maestro: coordinate AI coding agents: tasks, sessions, queues and reports')
+    .version(version(), '-V, --version')
+    // Settings below are inherited by every subcommand created after them.
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', HELP_FOOTER);
+
+  registerProjectCommands(program);
+  registerTaskCommands(program);
+  registerPtyCommands(registerSessionCommands(program)); // list|info|spawn here; attach|replay|stop from the PTY side
+  registerReportCommands(program);
+  registerQueueCommands(program);
+  registerTemplateCommands(program);
+  registerSkillCommands(program);
+  registerOverviewCommands(program);
+  registerServerCommands(program);
+  return program;
+}
