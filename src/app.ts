@@ -3,6 +3,9 @@ import { maestroHome } from './core/paths.js';
 import { startServer, type HttpExtension, type RunningServer } from './http/server.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { mcpHttpExtension } from './mcp/http.js';
+import { ptyHttpExtension } from './pty/http.js';
+import type { DetectionTiming } from './pty/state.js';
+import { Supervisor } from './pty/supervisor.js';
 
 export interface MaestroOptions {
   home?: string;
@@ -11,11 +14,16 @@ export interface MaestroOptions {
   logger?: Logger;
   /** Start agents for spawned sessions (tmux + node-pty). Tests of the API alone can turn it off. */
   supervisor?: boolean;
+  /** Default agent command for this server (else MAESTRO_AGENT_CMD, else `claude`). */
+  agentCommand?: string;
+  /** State detection tuning (tests shorten it). */
+  supervisorTiming?: Partial<DetectionTiming>;
 }
 
 export interface RunningMaestro {
   svc: MaestroService;
   server: RunningServer;
+  supervisor: Supervisor | null;
   url: string;
   home: string;
   close(): Promise<void>;
@@ -27,20 +35,41 @@ export async function startMaestro(opts: MaestroOptions = {}): Promise<RunningMa
   const logger = opts.logger ?? createLogger('maestro');
   const svc = MaestroService.open({ home, apiUrl: `http://${opts.host ?? '127.0.0.1'}:${opts.port ?? 3000}` });
   const extensions: HttpExtension[] = [mcpHttpExtension];
-  let server: RunningServer;
+  const supervisor =
+    opts.supervisor === false
+      ? null
+      : new Supervisor({
+          svc,
+          logger: logger.child({ component: 'pty' }),
+          agentCommand: opts.agentCommand,
+          timing: opts.supervisorTiming,
+        });
+  if (supervisor) {
+    svc.launcher = supervisor;
+    extensions.push(ptyHttpExtension(supervisor));
+  }
+  let server: RunningServer | undefined;
   try {
     server = await startServer({ svc, host: opts.host, port: opts.port, logger, extensions });
+    // Reattach only now: the agents' environment and manifests need the final server URL.
+    await supervisor?.start();
   } catch (err) {
+    await supervisor?.close();
+    await server?.close();
     svc.close();
     throw err;
   }
+  const listening = server;
   return {
     svc,
-    server,
-    url: server.url,
+    server: listening,
+    supervisor,
+    url: listening.url,
     home,
     close: async () => {
-      await server.close();
+      // Detach from the agents without ending them, so the next start can reattach.
+      await supervisor?.close();
+      await listening.close();
       svc.close();
     },
   };

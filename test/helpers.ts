@@ -15,7 +15,7 @@ export function tempHome(prefix = 'maestro-test-'): string {
 
 export interface TestServer extends RunningMaestro {
   /** Stops the server and starts a new one on the same home (same port), as after a restart. */
-  restart(): Promise<TestServer>;
+  restart(downMs?: number): Promise<TestServer>;
   /** Stops the server and deletes its home. */
   dispose(): Promise<void>;
 }
@@ -30,8 +30,9 @@ export async function startTestServer(opts: MaestroOptions = {}): Promise<TestSe
     port: opts.port ?? 0,
   });
   const server: TestServer = Object.assign(running, {
-    restart: async () => {
+    restart: async (downMs = 0) => {
       await running.close();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
       return startTestServer({ ...opts, home, port: running.server.port });
     },
     dispose: async () => {

@@ -91,21 +91,20 @@ async function loadRecording(id: string, file: string | undefined): Promise<Reco
     return parseRecording(readFileSync(file, 'utf8'));
   }
   const { baseUrl } = clientOptionsFromEnv();
-  let reached = true;
+  let res: { status: number; text: string } | null = null;
   try {
-    const res = await send(`${baseUrl.replace(/\/+$/, '')}/api/sessions/${encodeURIComponent(id)}/recording`, 'GET', {}, undefined, 30_000);
+    res = await send(`${baseUrl.replace(/\/+$/, '')}/api/sessions/${encodeURIComponent(id)}/recording`, 'GET', {}, undefined, 30_000);
+  } catch {
+    /* server down: read the file */
+  }
+  if (res) {
     if (res.status === 200) return parseRecording(res.text);
-    if (res.status !== 404) {
-      const error = safeJson(res.text)?.error;
-      throw new MaestroError(error?.code ?? 'internal', error?.message ?? `HTTP ${res.status}`, error?.field);
-    }
-  } catch (err) {
-    if (err instanceof MaestroError) throw err;
-    reached = false;
+    const error = safeJson(res.text)?.error;
+    throw new MaestroError(error?.code ?? 'internal', error?.message ?? `HTTP ${res.status}`, error?.field);
   }
   const local = homePaths(maestroHome()).recording(id);
   if (existsSync(local)) return parseRecording(readFileSync(local, 'utf8'));
-  throw new MaestroError('not_found', `session ${id} has no terminal recording${reached ? '' : ` (the server at ${baseUrl} is not reachable, and there is none at ${local})`}`);
+  throw new MaestroError('unavailable', `the server at ${baseUrl} is not reachable and there is no recording at ${local}`);
 }
 
 const safeJson = (text: string): { error?: { code?: MaestroError['code']; message?: string; field?: string } } | null => {

@@ -1,0 +1,177 @@
+import type { Application, Request, Response } from 'express';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { readableSession, targetSession, type Actor } from '../core/access.js';
+import { MaestroError, invalid, toMaestroError } from '../core/errors.js';
+import type { MaestroService } from '../core/service.js';
+import { actorFromHeaders } from '../http/actor.js';
+import type { HttpExtension } from '../http/server.js';
+import type { Supervisor } from './supervisor.js';
+
+/*
+ * The HTTP and WebSocket face of agent terminals:
+ *   GET  /api/sessions/:sessionId/recording   the asciicast v2 file (application/x-asciicast)
+ *   POST /api/sessions/:sessionId/input       {"data": "text\r"} typed into the agent's terminal
+ *   GET  /api/sessions/:sessionId/screen      {"sessionId","text","cols","rows"}; ?ansi=1 keeps escape codes
+ *   WS   /ws/terminal/:sessionId              live terminal (protocol below)
+ *
+ * Who may do what follows the core's rules: people (no session identity) may do everything; a
+ * session may read any session it may read (session_info) and type only into its own terminal or
+ * those of sessions it spawned (as for session_stop).
+ */
+
+const MAX_INPUT = 64 * 1024;
+
+function sendError(res: Response, err: unknown): void {
+  const error = toMaestroError(err);
+  res.status(error.httpStatus).json({ error: error.toJSON() });
+}
+
+const actorOf = (svc: MaestroService, req: Request | IncomingMessage): Actor => actorFromHeaders(svc, req.headers);
+
+export function installPtyRoutes(app: Application, supervisor: Supervisor, svc: MaestroService): void {
+  app.get('/api/sessions/:sessionId/recording', (req: Request, res: Response) => {
+    try {
+      const session = readableSession(svc, actorOf(svc, req), String(req.params.sessionId));
+      const path = svc.paths.recording(session.id);
+      if (!existsSync(path)) throw new MaestroError('not_found', `session ${session.id} has no terminal recording`, 'sessionId');
+      res.status(200);
+      res.setHeader('Content-Type', 'application/x-asciicast');
+      res.setHeader('Content-Length', String(statSync(path).size));
+      res.setHeader('Content-Disposition', `inline; filename="${session.id}.cast"`);
+      res.setHeader('Cache-Control', 'no-cache');
+      createReadStream(path).on('error', (err) => res.destroy(err)).pipe(res);
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  app.post('/api/sessions/:sessionId/input', (req: Request, res: Response) => {
+    try {
+      const session = targetSession(svc, actorOf(svc, req), String(req.params.sessionId));
+      const data = (req.body as { data?: unknown } | undefined)?.data;
+      if (typeof data !== 'string' || data === '') throw invalid('data must be a non-empty string (the keys to type; "\\r" is Enter)', 'data');
+      if (data.length > MAX_INPUT) throw invalid(`data is longer than ${MAX_INPUT} characters`, 'data');
+      supervisor.write(session.id, data);
+      res.json({ sessionId: session.id, written: data.length });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  app.get('/api/sessions/:sessionId/screen', async (req: Request, res: Response) => {
+    try {
+      const session = readableSession(svc, actorOf(svc, req), String(req.params.sessionId));
+      const ansi = ['1', 'true', 'yes'].includes(String(req.query.ansi ?? ''));
+      const text = await supervisor.screen(session.id, { ansi });
+      const size = supervisor.size(session.id);
+      res.json({ sessionId: session.id, live: supervisor.isLive(session.id), text, cols: size?.cols ?? null, rows: size?.rows ?? null });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+}
+
+type ServerMessage =
+  | { type: 'snapshot'; data: string }
+  | { type: 'output'; data: string }
+  | { type: 'exit'; code: number | null }
+  | { type: 'error'; message: string };
+
+/**
+ * One viewer of one agent terminal over WebSocket. JSON text frames:
+ *   server -> client  {"type":"snapshot","data":…} once first (clear + the current screen + cursor),
+ *                     then {"type":"output","data":…} as the terminal draws, {"type":"exit","code":n|null}
+ *                     when the agent's terminal ends (then the socket closes), {"type":"error","message":…}
+ *   client -> server  {"type":"input","data":"…"} keys to type, {"type":"resize","cols":n,"rows":n}
+ * For a session without a live terminal the client gets an error (and the exit code when known) and
+ * the socket closes.
+ */
+export function handleTerminalSocket(ws: WebSocket, sessionId: string, supervisor: Supervisor): void {
+  const send = (msg: ServerMessage) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+  };
+  const closeWith = (msg: ServerMessage) => {
+    send(msg);
+    ws.close(1000);
+  };
+
+  let session;
+  try {
+    session = supervisor.svc.sessions.get(sessionId);
+  } catch (err) {
+    closeWith({ type: 'error', message: toMaestroError(err).message });
+    return;
+  }
+  if (!supervisor.isLive(sessionId)) {
+    send({ type: 'error', message: `session ${sessionId} has no live terminal (status ${session.status}); its recording is at /api/sessions/${sessionId}/recording` });
+    if (session.exitCode !== null) send({ type: 'exit', code: session.exitCode });
+    ws.close(1000);
+    return;
+  }
+
+  // Output that arrives while the snapshot is taken is already part of it; what follows is streamed.
+  let streaming = false;
+  const unsubscribe = supervisor.subscribe(
+    sessionId,
+    (data) => {
+      if (streaming) send({ type: 'output', data });
+    },
+    (code) => closeWith({ type: 'exit', code }),
+  );
+  void supervisor
+    .snapshot(sessionId)
+    .then((data) => send({ type: 'snapshot', data }))
+    .catch(() => send({ type: 'snapshot', data: '' }))
+    .finally(() => (streaming = true));
+
+  ws.on('message', (raw) => {
+    let msg: { type?: unknown; data?: unknown; cols?: unknown; rows?: unknown };
+    try {
+      msg = JSON.parse(String(raw)) as typeof msg;
+    } catch {
+      send({ type: 'error', message: 'messages must be JSON: {"type":"input","data":…} or {"type":"resize","cols":n,"rows":n}' });
+      return;
+    }
+    try {
+      if (msg.type === 'input' && typeof msg.data === 'string') {
+        if (msg.data.length > MAX_INPUT) throw invalid(`input is longer than ${MAX_INPUT} characters`);
+        supervisor.write(sessionId, msg.data);
+      } else if (msg.type === 'resize' && typeof msg.cols === 'number' && typeof msg.rows === 'number') {
+        supervisor.resize(sessionId, msg.cols, msg.rows);
+      } else {
+        send({ type: 'error', message: `unknown message type ${JSON.stringify(msg.type)}; expected input or resize` });
+      }
+    } catch (err) {
+      send({ type: 'error', message: toMaestroError(err).message });
+    }
+  });
+
+  const ping = setInterval(() => ws.readyState === ws.OPEN && ws.ping(), 25_000);
+  ws.on('close', () => {
+    clearInterval(ping);
+    unsubscribe();
+  });
+  ws.on('error', () => ws.terminate());
+}
+
+/**
+ * Everything above as one server extension: `startServer({ extensions: [ptyHttpExtension(supervisor)] })`.
+ * Terminal sockets check the caller like the input route (browsers send no session identity: people).
+ */
+export function ptyHttpExtension(supervisor: Supervisor): HttpExtension {
+  return ({ app, ws, svc }) => {
+    installPtyRoutes(app, supervisor, svc);
+    ws.register('/ws/terminal/:sessionId', (socket, req, params) => {
+      try {
+        targetSession(svc, actorOf(svc, req), params.sessionId!);
+      } catch (err) {
+        socket.send(JSON.stringify({ type: 'error', message: toMaestroError(err).message }));
+        socket.close(1008);
+        return;
+      }
+      handleTerminalSocket(socket, params.sessionId!, supervisor);
+    });
+  };
+}

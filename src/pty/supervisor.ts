@@ -1,0 +1,484 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { MaestroError } from '../core/errors.js';
+import type { SessionStatus } from '../core/schemas.js';
+import type { MaestroService, SessionLauncher } from '../core/service.js';
+import { FINISHED_STATUSES } from '../core/sessions.js';
+import type { Manifest, Session } from '../core/types.js';
+import { hasVisibleText } from './ansi.js';
+import { CastWriter } from './asciicast.js';
+import { Attachment } from './attachment.js';
+import { detectorFor } from './detectors/index.js';
+import {
+  buildPrompt,
+  launchFilePaths,
+  mcpConfig,
+  readExitCode,
+  removeFile,
+  resolveAgentCommand,
+  startChannel,
+  wrapperScript,
+  writePrivateFile,
+  type LaunchFiles,
+  type ResolvedCommand,
+} from './launch-files.js';
+import { treeIsBusy } from './process-tree.js';
+import { commandExists, shellQuote } from './shell.js';
+import { DEFAULT_TIMING, StateTracker, exitOutcome, statusForObservation, type DetectionTiming, type Observation } from './state.js';
+import { Tmux } from './tmux.js';
+
+export interface SupervisorOptions {
+  svc: MaestroService;
+  /** pino, writing to stderr */
+  logger: Logger;
+  /** Default agent command when neither the spawn nor its template names one (before MAESTRO_AGENT_CMD). */
+  agentCommand?: string;
+  /** Terminal size new sessions start with. */
+  cols?: number;
+  rows?: number;
+  /** Tuning of state detection (tests shorten it). */
+  timing?: Partial<DetectionTiming>;
+}
+
+export type OutputListener = (data: string) => void;
+/** Called once when the agent's terminal ends: its exit code, or null when unknown (killed). */
+export type ExitListener = (exitCode: number | null) => void;
+
+/** Facts about a launch kept beside the recording, so a restarted supervisor knows what it reattaches to. */
+interface LaunchRecord {
+  commandLine: string;
+  kind: ResolvedCommand['kind'];
+  source: ResolvedCommand['source'];
+  cwd: string;
+  startedAt: string;
+}
+
+interface LiveSession {
+  id: string;
+  attachment: Attachment;
+  recorder: CastWriter;
+  tracker: StateTracker;
+  files: LaunchFiles;
+  outputListeners: Set<OutputListener>;
+  exitListeners: Set<ExitListener>;
+  /** The status the detector last set; anything else came from the agent's reports. */
+  lastSetByDetector: SessionStatus | null;
+  lastInputAt: number;
+  stopping: boolean;
+  reattachAttempts: number;
+  /** Resolves when the session is finalised (agent gone) or detached (supervisor closing). */
+  done: Promise<void>;
+}
+
+const MIN_COLS = 20;
+const MAX_COLS = 500;
+const MIN_ROWS = 5;
+const MAX_ROWS = 200;
+const ATTACH_TIMEOUT_MS = 3000;
+
+/**
+ * Starts agents in tmux, keeps a node-pty client attached to each for streaming, input and
+ * recording, watches their state, and finds them again after a restart. Implements the core's
+ * `SessionLauncher`: the server sets `svc.launcher = supervisor`.
+ */
+export class Supervisor implements SessionLauncher {
+  readonly tmux: Tmux;
+  readonly svc: MaestroService;
+  private readonly log: Logger;
+  private readonly timing: DetectionTiming;
+  private readonly cols: number;
+  private readonly rows: number;
+  private readonly live = new Map<string, LiveSession>();
+  private closing = false;
+
+  constructor(private readonly opts: SupervisorOptions) {
+    this.svc = opts.svc;
+    this.log = opts.logger;
+    this.timing = { ...DEFAULT_TIMING, ...opts.timing };
+    this.cols = opts.cols ?? 120;
+    this.rows = opts.rows ?? 32;
+    this.tmux = new Tmux(this.svc.paths.tmuxSocket, join(this.svc.paths.home, 'tmux.conf'));
+  }
+
+  // ---- SessionLauncher ------------------------------------------------------------------------------
+
+  async launch(session: Session, ctx: { manifestPath: string; env: Record<string, string> }): Promise<void> {
+    if (this.closing) throw new Error('the supervisor is shutting down');
+    if (!Tmux.available(this.tmux.bin))
+      throw new Error(`tmux is not installed (looked for '${this.tmux.bin}'); install it, e.g. apt-get install -y tmux`);
+    const project = this.svc.projects.get(session.projectId);
+    const cwd = project.workingDir;
+    if (!existsSync(cwd) || !statSync(cwd).isDirectory())
+      throw new Error(`the project's working directory ${cwd} does not exist`);
+
+    const command = resolveAgentCommand({ sessionCommand: session.agentCommand, supervisorCommand: this.opts.agentCommand, env: ctx.env });
+    if (command.program !== null && !commandExists(command.program, { path: ctx.env.PATH, cwd }))
+      throw new Error(
+        `agent command not found: '${command.program}' (command "${command.commandLine}", from ${describeSource(command.source)}); install it or choose another agent command (spawn agentCommand, a template, or MAESTRO_AGENT_CMD)`,
+      );
+
+    const files = launchFilePaths(this.svc.paths.session(session.id), this.svc.paths.mcpConfig(session.id));
+    const manifest = readManifest(ctx.manifestPath) ?? this.svc.manifest(session.id);
+    writePrivateFile(files.mcpConfigPath, `${JSON.stringify(mcpConfig(ctx.env), null, 2)}\n`);
+    writePrivateFile(files.promptPath, `${buildPrompt(manifest, ctx.manifestPath)}\n`);
+    writePrivateFile(
+      files.scriptPath,
+      wrapperScript({ sessionId: session.id, cwd, env: ctx.env, command, files, tmuxArgs: [this.tmux.bin, ...this.tmux.baseArgs()] }),
+      0o700,
+    );
+    const record: LaunchRecord = {
+      commandLine: command.commandLine,
+      kind: command.kind,
+      source: command.source,
+      cwd,
+      startedAt: new Date().toISOString(),
+    };
+    writePrivateFile(launchRecordPath(files), `${JSON.stringify(record, null, 2)}\n`);
+    removeFile(files.exitCodePath);
+
+    await this.tmux.newSession({
+      name: session.id,
+      cwd,
+      cols: this.cols,
+      rows: this.rows,
+      command: `exec /bin/sh ${shellQuote(files.scriptPath)}`,
+    });
+    try {
+      const live = this.attach(session.id, record, files, false);
+      await Promise.race([live.attachment.attached, delay(ATTACH_TIMEOUT_MS)]);
+      this.svc.sessions.appendTimeline(session.id, 'agent_state', `agent started: ${command.commandLine}`, null, {
+        state: 'started',
+        command: command.commandLine,
+        commandSource: command.source,
+        tmuxSession: session.id,
+        cwd,
+      });
+      if (this.svc.sessions.get(session.id).status === 'spawning')
+        this.svc.sessions.setStatus(session.id, 'running', { message: `agent started in tmux session ${session.id}` });
+      // The wrapper waits for this signal: the agent starts only once our client is attached and recording.
+      await this.tmux.signal(startChannel(session.id));
+    } catch (err) {
+      // Leave nothing half-started; the core marks the session failed with this error.
+      const live = this.live.get(session.id);
+      this.live.delete(session.id);
+      if (live) {
+        live.tracker.stop();
+        await live.attachment.detach();
+        await live.recorder.close();
+      }
+      await this.tmux.killSession(session.id).catch(() => {});
+      throw err;
+    }
+    this.log.info({ sessionId: session.id, command: command.commandLine }, 'agent launched');
+  }
+
+  async stop(sessionId: string): Promise<void> {
+    const live = this.live.get(sessionId);
+    if (live) live.stopping = true;
+    await this.tmux.killSession(sessionId);
+    if (live) await Promise.race([live.done, delay(5000)]);
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------------------
+
+  /**
+   * After a (re)start: reattaches to every tmux session that belongs to a known Maestro session, and
+   * settles the unfinished sessions whose tmux session is gone (by the exit code the wrapper left:
+   * 0 completed, other failed, none stopped).
+   */
+  async start(): Promise<{ reattached: string[]; settled: string[] }> {
+    this.closing = false;
+    if (!Tmux.available(this.tmux.bin))
+      this.log.warn({ tmux: this.tmux.bin }, 'tmux is not installed: agents cannot be started until it is (apt-get install -y tmux)');
+    const running = new Set(await this.tmux.listSessions());
+    const reattached: string[] = [];
+    const settled: string[] = [];
+    for (const session of this.svc.sessions.list()) {
+      if (this.live.has(session.id)) continue;
+      const files = launchFilePaths(this.svc.paths.session(session.id), this.svc.paths.mcpConfig(session.id));
+      if (running.has(session.id)) {
+        const record = readLaunchRecord(files) ?? this.guessLaunchRecord(session);
+        const live = this.attach(session.id, record, files, true);
+        live.lastSetByDetector = this.lastDetectedStatus(session.id);
+        // Rescues an agent whose launch was cut short before its start signal; a no-op otherwise.
+        await Promise.race([live.attachment.attached, delay(ATTACH_TIMEOUT_MS)]);
+        await this.tmux.signal(startChannel(session.id)).catch(() => {});
+        this.svc.sessions.appendTimeline(session.id, 'agent_state', 'supervisor reattached to the agent terminal', null, {
+          state: 'reattached',
+        });
+        reattached.push(session.id);
+      } else if (!FINISHED_STATUSES.includes(session.status)) {
+        const exitCode = readExitCode(files.exitCodePath);
+        const outcome = exitOutcome({ current: session.status, exitCode, stoppedByMaestro: false });
+        this.svc.sessions.appendTimeline(session.id, 'agent_state', `agent terminal gone at supervisor start; ${outcome.message}`, null, {
+          state: 'exited',
+          exitCode,
+        });
+        this.svc.sessions.setStatus(session.id, outcome.status, { exitCode, message: `${outcome.message} (found at supervisor start)` });
+        settled.push(session.id);
+      }
+    }
+    if (reattached.length || settled.length) this.log.info({ reattached, settled }, 'supervisor started');
+    return { reattached, settled };
+  }
+
+  /** Detaches from every session, leaving the agents running in tmux for the next start(). */
+  async close(): Promise<void> {
+    this.closing = true;
+    const all = [...this.live.values()];
+    this.live.clear();
+    await Promise.all(
+      all.map(async (live) => {
+        live.tracker.stop();
+        await live.attachment.detach();
+        await live.recorder.close();
+      }),
+    );
+  }
+
+  // ---- terminal access ------------------------------------------------------------------------------
+
+  isLive(sessionId: string): boolean {
+    return this.live.get(sessionId)?.attachment.alive ?? false;
+  }
+
+  /** Streams the session's terminal output; `onExit` hears when the agent's terminal ends. */
+  subscribe(sessionId: string, onData: OutputListener, onExit?: ExitListener): () => void {
+    const live = this.requireLive(sessionId);
+    live.outputListeners.add(onData);
+    if (onExit) live.exitListeners.add(onExit);
+    return () => {
+      live.outputListeners.delete(onData);
+      if (onExit) live.exitListeners.delete(onExit);
+    };
+  }
+
+  /** Types into the agent's terminal (keys as the terminal would send them: "\r" for Enter). */
+  write(sessionId: string, data: string): void {
+    const live = this.requireLive(sessionId);
+    live.lastInputAt = Date.now();
+    live.attachment.write(data);
+  }
+
+  resize(sessionId: string, cols: number, rows: number): { cols: number; rows: number } {
+    const live = this.requireLive(sessionId);
+    const size = { cols: clamp(Math.round(cols), MIN_COLS, MAX_COLS), rows: clamp(Math.round(rows), MIN_ROWS, MAX_ROWS) };
+    if (size.cols === live.attachment.cols && size.rows === live.attachment.rows) return size;
+    live.attachment.resize(size.cols, size.rows);
+    live.recorder.resize(size.cols, size.rows);
+    return size;
+  }
+
+  size(sessionId: string): { cols: number; rows: number } | null {
+    const live = this.live.get(sessionId);
+    return live ? { cols: live.attachment.cols, rows: live.attachment.rows } : null;
+  }
+
+  /** The current screen as text (`ansi`: with colours and attributes as escape codes). */
+  async screen(sessionId: string, opts: { ansi?: boolean } = {}): Promise<string> {
+    this.svc.sessions.get(sessionId);
+    if (!(await this.tmux.hasSession(sessionId)))
+      throw new MaestroError('conflict', `session ${sessionId} has no terminal: its agent is not running`, 'sessionId');
+    return this.tmux.capturePane(sessionId, opts);
+  }
+
+  /**
+   * What a freshly connected terminal needs to show the screen as it is now: clear, the rows (with
+   * colours), and the cursor where the agent left it.
+   */
+  async snapshot(sessionId: string): Promise<string> {
+    const text = await this.screen(sessionId, { ansi: true });
+    const info = await this.tmux.paneInfo(sessionId);
+    const rows = text.replace(/\n$/, '').split('\n');
+    const cursor = info ? `\x1b[${info.cursorY + 1};${info.cursorX + 1}H` : '';
+    return `\x1b[0m\x1b[H\x1b[2J${rows.join('\r\n')}${cursor}`;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------------------
+
+  private requireLive(sessionId: string): LiveSession {
+    const live = this.live.get(sessionId);
+    if (live && live.attachment.alive) return live;
+    this.svc.sessions.get(sessionId); // unknown ids are not_found, not conflict
+    throw new MaestroError('conflict', `session ${sessionId} has no live terminal: its agent is not running`, 'sessionId');
+  }
+
+  private attach(sessionId: string, record: LaunchRecord, files: LaunchFiles, reattach: boolean): LiveSession {
+    const recorder = CastWriter.open(this.svc.paths.recording(sessionId), {
+      width: this.cols,
+      height: this.rows,
+      title: `maestro ${sessionId}: ${record.commandLine}`,
+      env: { TERM: 'xterm-256color', SHELL: '/bin/sh' },
+    });
+    if (reattach) {
+      recorder.marker('reattached');
+      recorder.resize(this.cols, this.rows);
+    }
+    let finish: () => void = () => {};
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const live: LiveSession = {
+      id: sessionId,
+      attachment: undefined as unknown as Attachment,
+      recorder,
+      tracker: undefined as unknown as StateTracker,
+      files,
+      outputListeners: new Set(),
+      exitListeners: new Set(),
+      lastSetByDetector: null,
+      lastInputAt: 0,
+      stopping: false,
+      reattachAttempts: 0,
+      done,
+    };
+    live.tracker = new StateTracker({
+      detector: detectorFor(record.commandLine),
+      timing: this.timing,
+      capture: () => this.tmux.capturePane(sessionId).catch(() => null),
+      treeBusy: async () => {
+        const info = await this.tmux.paneInfo(sessionId);
+        return info ? treeIsBusy(info.pid) : null;
+      },
+      onChange: (obs) => this.observe(live, obs),
+    });
+    this.connect(live, record.cwd, finish);
+    this.live.set(sessionId, live);
+    live.tracker.start();
+    return live;
+  }
+
+  /** Starts (or restarts) the node-pty client of a live session. */
+  private connect(live: LiveSession, cwd: string, finish: () => void): void {
+    const size = live.attachment ? { cols: live.attachment.cols, rows: live.attachment.rows } : { cols: this.cols, rows: this.rows };
+    live.attachment = new Attachment({
+      tmux: this.tmux,
+      sessionName: live.id,
+      cols: size.cols,
+      rows: size.rows,
+      cwd: existsSync(cwd) ? cwd : this.svc.paths.home,
+      onData: (data) => {
+        live.recorder.output(data);
+        if (hasVisibleText(data)) live.tracker.noteOutput();
+        for (const listener of live.outputListeners) {
+          try {
+            listener(data);
+          } catch (err) {
+            this.log.warn({ err, sessionId: live.id }, 'terminal output listener failed');
+          }
+        }
+      },
+    });
+    void live.attachment.closed.then(({ deliberate }) => this.onClientClosed(live, cwd, deliberate, finish));
+  }
+
+  private async onClientClosed(live: LiveSession, cwd: string, deliberate: boolean, finish: () => void): Promise<void> {
+    if (deliberate || this.live.get(live.id) !== live) {
+      finish();
+      return;
+    }
+    if (!live.stopping && (await this.tmux.hasSession(live.id)) && live.reattachAttempts < 3) {
+      // Our client died but the agent lives on (e.g. someone ran `tmux detach -a`): attach again.
+      live.reattachAttempts++;
+      this.log.warn({ sessionId: live.id }, 'terminal client ended while the agent runs; reattaching');
+      this.connect(live, cwd, finish);
+      return;
+    }
+    live.tracker.stop();
+    const exitCode = readExitCode(live.files.exitCodePath);
+    try {
+      this.settleExit(live.id, exitCode, live.stopping);
+    } catch (err) {
+      this.log.error({ err, sessionId: live.id }, 'could not record the agent exit');
+    }
+    this.live.delete(live.id);
+    await live.recorder.close();
+    for (const listener of live.exitListeners) {
+      try {
+        listener(exitCode);
+      } catch {
+        /* a broken listener must not stop the others */
+      }
+    }
+    finish();
+  }
+
+  private settleExit(sessionId: string, exitCode: number | null, stoppedByMaestro: boolean): void {
+    if (!this.svc.db.open) return;
+    const session = this.svc.sessions.get(sessionId);
+    const outcome = exitOutcome({ current: session.status, exitCode, stoppedByMaestro });
+    this.svc.sessions.appendTimeline(sessionId, 'agent_state', outcome.message, null, { state: 'exited', exitCode });
+    this.svc.sessions.setStatus(sessionId, outcome.status, { exitCode: outcome.exitCode, message: outcome.message });
+    this.log.info({ sessionId, exitCode, status: outcome.status }, 'agent exited');
+  }
+
+  /** Puts a detected state on the timeline, and on the session status where the policy allows. */
+  private observe(live: LiveSession, obs: Observation): void {
+    if (!this.svc.db.open || this.live.get(live.id) !== live) return;
+    try {
+      const session = this.svc.sessions.get(live.id);
+      const next = statusForObservation({
+        current: session.status,
+        observed: obs.state,
+        lastSetByDetector: live.lastSetByDetector,
+        inputSinceStatus: live.lastInputAt > Date.parse(session.updatedAt),
+      });
+      this.svc.sessions.appendTimeline(live.id, 'agent_state', `agent ${obs.state.replace('_', ' ')}: ${obs.reason}`, null, {
+        state: obs.state,
+        reason: obs.reason,
+        pattern: obs.pattern,
+        statusChanged: next !== null,
+      });
+      if (next) {
+        this.svc.sessions.setStatus(live.id, next, { message: `detected ${obs.state}: ${obs.reason}` });
+        live.lastSetByDetector = next;
+      }
+    } catch (err) {
+      this.log.warn({ err, sessionId: live.id }, 'could not record the agent state');
+    }
+  }
+
+  /** Whether the latest status change came from the detector (its messages start with "detected"). */
+  private lastDetectedStatus(sessionId: string): SessionStatus | null {
+    const last = this.svc.sessions
+      .timeline(sessionId, { limit: 200 })
+      .filter((e) => e.kind === 'status')
+      .at(-1);
+    return last && last.message.startsWith('detected ') ? ((last.data?.to as SessionStatus | undefined) ?? null) : null;
+  }
+
+  private guessLaunchRecord(session: Session): LaunchRecord {
+    const command = resolveAgentCommand({ sessionCommand: session.agentCommand, supervisorCommand: this.opts.agentCommand, env: session.env });
+    let cwd = this.svc.paths.home;
+    try {
+      cwd = this.svc.projects.get(session.projectId).workingDir;
+    } catch {
+      /* project gone */
+    }
+    return { commandLine: command.commandLine, kind: command.kind, source: command.source, cwd, startedAt: session.createdAt };
+  }
+}
+
+const launchRecordPath = (files: LaunchFiles) => join(files.dir, 'launch.json');
+
+function readLaunchRecord(files: LaunchFiles): LaunchRecord | null {
+  try {
+    return JSON.parse(readFileSync(launchRecordPath(files), 'utf8')) as LaunchRecord;
+  } catch {
+    return null;
+  }
+}
+
+function readManifest(path: string): Manifest | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+  } catch {
+    return null;
+  }
+}
+
+const describeSource = (source: ResolvedCommand['source']) =>
+  ({ session: 'the spawn request or its template', supervisor: "the server's default", env: 'MAESTRO_AGENT_CMD', default: 'the default' })[source];
+
+const clamp = (n: number, min: number, max: number) => Math.min(max, Math.max(min, Number.isFinite(n) ? n : min));
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

@@ -1,0 +1,172 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * Maestro's private tmux server: one socket under `$MAESTRO_HOME` (so prod, staging and every test
+ * run have their own server) and one config file that keeps the terminal clean for recording.
+ */
+const CONFIG = [
+  '# Written by Maestro: settings of its private tmux server (read only when the server starts).',
+  'set -g status off', // no status line in the agent's screen or its recording
+  'set -g escape-time 0', // Esc reaches the agent at once (Claude Code uses it to interrupt)
+  'set -g history-limit 20000',
+  'set -g remain-on-exit off', // the wrapper script leaves the exit code in a file instead
+  'set -g window-size latest', // the most recently active client (dashboard or terminal) sets the size
+  'set -g mouse off',
+  '',
+].join('\n');
+
+export class TmuxError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+    /** The tmux binary itself is missing. */
+    readonly notInstalled = false,
+  ) {
+    super(message);
+    this.name = 'TmuxError';
+  }
+}
+
+/** Exact-match targets: a bare name would also match another session whose name starts with it. */
+export const sessionTarget = (name: string) => `=${name}`;
+export const paneTarget = (name: string) => `=${name}:`;
+
+export class Tmux {
+  readonly bin: string;
+
+  constructor(
+    readonly socket: string,
+    readonly configFile: string,
+    bin = process.env.MAESTRO_TMUX_BIN || 'tmux',
+  ) {
+    this.bin = bin;
+  }
+
+  /** The tmux binary is a hard requirement of spawning; say so clearly when it is missing. */
+  static available(bin = process.env.MAESTRO_TMUX_BIN || 'tmux'): boolean {
+    const r = spawnSync(bin, ['-V'], { stdio: 'ignore' });
+    return r.status === 0;
+  }
+
+  /** Arguments every invocation starts with: UTF-8 on, our socket, our config. */
+  baseArgs(): string[] {
+    return ['-u', '-S', this.socket, '-f', this.configFile];
+  }
+
+  /** Environment for tmux clients: never nested inside the caller's own tmux. */
+  clientEnv(extra: Record<string, string> = {}): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'TMUX' && k !== 'TMUX_PANE') env[k] = v;
+    return { ...env, ...extra };
+  }
+
+  writeConfig(): void {
+    mkdirSync(dirname(this.configFile), { recursive: true });
+    writeFileSync(this.configFile, CONFIG);
+  }
+
+  run(args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile(
+        this.bin,
+        [...this.baseArgs(), ...args],
+        { env: this.clientEnv(), timeout: 10_000, maxBuffer: 8 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          if (err && (err as NodeJS.ErrnoException).code === 'ENOENT')
+            reject(new TmuxError(`tmux is not installed (looked for '${this.bin}'); install it, e.g. apt-get install -y tmux`, '', true));
+          else if (err) reject(new TmuxError(`tmux ${args[0]} failed: ${(stderr || err.message).trim()}`, String(stderr)));
+          else resolve(String(stdout));
+        },
+      );
+    });
+  }
+
+  async newSession(opts: { name: string; cwd: string; cols: number; rows: number; command: string }): Promise<void> {
+    this.writeConfig();
+    await this.run([
+      'new-session',
+      '-d',
+      '-s',
+      opts.name,
+      '-x',
+      String(opts.cols),
+      '-y',
+      String(opts.rows),
+      '-c',
+      opts.cwd,
+      opts.command,
+    ]);
+  }
+
+  async hasSession(name: string): Promise<boolean> {
+    try {
+      await this.run(['has-session', '-t', sessionTarget(name)]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Session names on our server; none when the server is not running (or tmux is not installed). */
+  async listSessions(): Promise<string[]> {
+    try {
+      const out = await this.run(['list-sessions', '-F', '#{session_name}']);
+      return out.split('\n').filter(Boolean);
+    } catch (err) {
+      if (err instanceof TmuxError && (err.notInstalled || /no server running|error connecting|No such file/i.test(err.stderr))) return [];
+      throw err;
+    }
+  }
+
+  async killSession(name: string): Promise<void> {
+    try {
+      await this.run(['kill-session', '-t', sessionTarget(name)]);
+    } catch (err) {
+      if (err instanceof TmuxError && (err.notInstalled || /can't find session|no server running|error connecting/i.test(err.stderr))) return;
+      throw err;
+    }
+  }
+
+  /** The visible screen of the session's pane; `ansi` keeps colours and attributes as escape codes. */
+  async capturePane(name: string, opts: { ansi?: boolean } = {}): Promise<string> {
+    return this.run(['capture-pane', '-p', ...(opts.ansi ? ['-e'] : []), '-t', paneTarget(name)]);
+  }
+
+  /** Pane facts in one call: the pid of its process, cursor and size. */
+  async paneInfo(name: string): Promise<{ pid: number; cursorX: number; cursorY: number; cols: number; rows: number } | null> {
+    try {
+      const out = await this.run([
+        'display-message',
+        '-p',
+        '-t',
+        paneTarget(name),
+        '#{pane_pid} #{cursor_x} #{cursor_y} #{pane_width} #{pane_height}',
+      ]);
+      const [pid, cx, cy, w, h] = out.trim().split(' ').map(Number);
+      return { pid: pid!, cursorX: cx!, cursorY: cy!, cols: w!, rows: h! };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Wakes a `tmux wait-for <channel>` (also when the waiter arrives later: tmux remembers the signal). */
+  async signal(channel: string): Promise<void> {
+    await this.run(['wait-for', '-S', channel]);
+  }
+
+  /** Arguments that attach a client to a session (for node-pty or an inherited terminal). */
+  attachArgs(name: string): string[] {
+    return [...this.baseArgs(), 'attach-session', '-t', sessionTarget(name)];
+  }
+
+  /** Ends the whole server (tests; never the supervisor's normal shutdown). */
+  async killServer(): Promise<void> {
+    try {
+      await this.run(['kill-server']);
+    } catch {
+      /* not running */
+    }
+  }
+}

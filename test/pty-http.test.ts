@@ -1,0 +1,148 @@
+/** The terminal routes and WebSocket on the real HTTP server, with real tmux agents. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { parseRecording, recordingOutput } from '../src/pty/asciicast.js';
+import { ptyHttpExtension } from '../src/pty/http.js';
+import { startServer, type RunningServer } from '../src/http/server.js';
+import { ptyWorld, silentLogger, until, type PtyWorld } from './pty-support.js';
+
+let world: PtyWorld;
+let server: RunningServer;
+
+beforeEach(async () => {
+  world = await ptyWorld();
+  server = await startServer({ svc: world.svc, port: 0, logger: silentLogger(), extensions: [ptyHttpExtension(world.supervisor)] });
+});
+
+afterEach(async () => {
+  await server?.close();
+  await world?.dispose();
+});
+
+const spawnShell = async (agentCommand: string) => {
+  const task = world.svc.tasks.create({ projectId: world.project.id, title: 't' });
+  return (await world.svc.spawn({ projectId: world.project.id, taskIds: [task.id], agentCommand })).session;
+};
+
+async function http(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, type: res.headers.get('content-type'), text, json };
+}
+
+interface Frame {
+  type: string;
+  data?: string;
+  code?: number | null;
+  message?: string;
+}
+
+function openTerminal(sessionId: string) {
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/terminal/${sessionId}`);
+  const frames: Frame[] = [];
+  const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
+  ws.on('message', (raw) => frames.push(JSON.parse(String(raw)) as Frame));
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.on('open', () => resolve());
+    ws.on('error', reject);
+  });
+  const output = () => frames.filter((f) => f.type === 'output').map((f) => f.data).join('');
+  return { ws, frames, closed, opened, output, send: (msg: unknown) => ws.send(JSON.stringify(msg)) };
+}
+
+describe('terminal HTTP routes', () => {
+  it('shows the screen, takes input, and serves the recording', async () => {
+    const s = await spawnShell('echo hi-there; read x; echo "got:$x"; sleep 600');
+    const screen = await until(async () => {
+      const r = await http('GET', `/api/sessions/${s.id}/screen`);
+      return r.status === 200 && r.json.text.includes('hi-there') && r.json;
+    }, 10_000, 'screen');
+    expect(screen).toMatchObject({ sessionId: s.id, live: true, cols: 120, rows: 32 });
+
+    const input = await http('POST', `/api/sessions/${s.id}/input`, { data: 'abc\r' });
+    expect(input.status).toBe(200);
+    expect(input.json).toEqual({ sessionId: s.id, written: 4 });
+    await until(async () => (await http('GET', `/api/sessions/${s.id}/screen`)).json.text.includes('got:abc'), 10_000, 'echo');
+
+    const ansi = await http('GET', `/api/sessions/${s.id}/screen?ansi=1`);
+    expect(ansi.status).toBe(200);
+
+    const rec = await http('GET', `/api/sessions/${s.id}/recording`);
+    expect(rec.status).toBe(200);
+    expect(rec.type).toBe('application/x-asciicast');
+    expect(recordingOutput(parseRecording(rec.text))).toContain('got:abc');
+  });
+
+  it('answers errors in the API shape', async () => {
+    const missing = await http('GET', '/api/sessions/ses_nope/recording');
+    expect(missing.status).toBe(404);
+    expect(missing.json.error).toMatchObject({ code: 'not_found', field: 'sessionId' });
+
+    // a session record without any agent (no launcher at spawn time)
+    world.svc.launcher = null;
+    const t = world.svc.tasks.create({ projectId: world.project.id, title: 'no agent' });
+    const { session: bare } = await world.svc.spawn({ projectId: world.project.id, taskIds: [t.id] });
+    world.svc.launcher = world.supervisor;
+    const none = await http('GET', `/api/sessions/${bare.id}/recording`);
+    expect(none.status).toBe(404);
+    expect(none.json.error).toMatchObject({ code: 'not_found', message: `session ${bare.id} has no terminal recording`, field: 'sessionId' });
+    expect((await http('GET', `/api/sessions/${bare.id}/screen`)).json.error.code).toBe('conflict');
+    expect((await http('POST', `/api/sessions/${bare.id}/input`, { data: 'x' })).status).toBe(409);
+
+    const s = await spawnShell('sleep 600');
+    const bad = await http('POST', `/api/sessions/${s.id}/input`, { data: 42 });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatchObject({ code: 'invalid_input', field: 'data' });
+
+    // a worker may not type into another session's terminal
+    const token = world.svc.sessions.token(bare.id);
+    const forbidden = await http('POST', `/api/sessions/${s.id}/input`, { data: 'x' }, { authorization: `Bearer ${token}` });
+    expect(forbidden.status).toBe(403);
+  });
+});
+
+describe('terminal WebSocket', () => {
+  it('sends a snapshot, streams output, takes input and resizes, and says when the agent exits', async () => {
+    const s = await spawnShell('echo ready-for-ws; while read line; do echo "echo:$line"; done; exit 6');
+    await until(async () => (await world.supervisor.screen(s.id)).includes('ready-for-ws'), 10_000, 'ready');
+    const term = openTerminal(s.id);
+    await term.opened;
+    await until(() => term.frames.length > 0, 5000, 'first frame');
+    expect(term.frames[0]!.type).toBe('snapshot');
+    expect(term.frames[0]!.data).toContain('ready-for-ws');
+
+    term.send({ type: 'input', data: 'ping\r' });
+    await until(() => term.output().includes('echo:ping'), 10_000, 'echoed input');
+
+    term.send({ type: 'resize', cols: 90, rows: 30 });
+    await until(async () => (await world.supervisor.tmux.paneInfo(s.id))?.cols === 90, 5000, 'resize');
+
+    term.send({ type: 'bogus' });
+    await until(() => term.frames.some((f) => f.type === 'error' && /unknown message type/.test(f.message!)), 5000, 'error frame');
+
+    term.send({ type: 'input', data: '\u0004' }); // Ctrl-D: end of input, the agent exits 6
+    await term.closed;
+    expect(term.frames.at(-1)).toEqual({ type: 'exit', code: 6 });
+    expect(world.svc.sessions.get(s.id)).toMatchObject({ status: 'failed', exitCode: 6 });
+  });
+
+  it('tells a viewer of a finished session so, with its exit code', async () => {
+    const s = await spawnShell('exit 2');
+    await until(() => world.svc.sessions.get(s.id).status === 'failed', 10_000, 'failed');
+    const term = openTerminal(s.id);
+    await term.closed;
+    expect(term.frames[0]).toMatchObject({ type: 'error' });
+    expect(term.frames[0]!.message).toMatch(/no live terminal/);
+    expect(term.frames[1]).toEqual({ type: 'exit', code: 2 });
+  });
+});
