@@ -2,24 +2,15 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import pty from 'node-pty';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../src/http/server.js';
 import { ptyHttpExtension } from '../src/pty/http.js';
-import { ROOT } from './helpers.js';
+import { BIN } from './helpers.js';
 import { ptyWorld, silentLogger, until, type PtyWorld } from './pty-support.js';
 
-/** A `maestro` with just the session terminal commands, so they are tested whatever the rest of the CLI wires. */
-const ENTRY = `
-import { Command } from 'commander';
-import { registerPtyCommands } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/src/cli/commands/session-pty.js')).href)};
-import { runMain } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/src/cli/run.js')).href)};
-const program = new Command('maestro').exitOverride();
-registerPtyCommands(program.command('session').exitOverride());
-await runMain(program, ['node', 'maestro', ...process.argv.slice(1)]);
-`;
-const nodeArgs = (args: string[]) => ['--input-type=module', '-e', ENTRY, '--', ...args];
+/** The real `maestro` binary: its `session` command carries attach, replay and stop. */
+const nodeArgs = (args: string[]) => [BIN, ...args];
 
 let world: PtyWorld;
 let server: RunningServer;
@@ -120,7 +111,7 @@ describe('maestro session attach', () => {
       name: 'xterm-256color',
       cols: 100,
       rows: 30,
-      cwd: ROOT, // the inline entry resolves commander from here
+      cwd: world.home,
       env: { ...process.env, MAESTRO_HOME: world.home, MAESTRO_API_URL: server.url, TMUX: '' } as Record<string, string>,
     });
     let out = '';

@@ -59,18 +59,5 @@ export async function killTmuxServer(home: string): Promise<void> {
   await new Tmux(join(home, 'tmux.sock'), join(home, 'tmux.conf')).killServer();
 }
 
-/** Polls until `check` returns a truthy value (or throws after `timeoutMs`). */
-export async function until<T>(check: () => T | Promise<T>, timeoutMs = 15_000, what = 'condition'): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The suite's polling helper, under the name these tests read best with. */
+export { waitFor as until } from './helpers.js';

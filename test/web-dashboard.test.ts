@@ -1,0 +1,345 @@
+/**
+ * The dashboard in a real browser (Debian's chromium through playwright-core) against a real server:
+ * tasks made in the page are seen by the CLI, changes made with the CLI show in the page without a
+ * reload, sessions and their timelines, spawning, the command palette, projects, reconnecting after
+ * a server restart, and the accessibility basics at 1280×800 and 390 wide.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Session, Task } from '../src/core/types.js';
+import { runCli, waitFor } from './helpers.js';
+import {
+  ensureWebBuilt,
+  horizontalOverflow,
+  launchChromium,
+  startDashboardServer,
+  unlabelledControls,
+  waitLive,
+  watchPageErrors,
+  type DashboardServer,
+} from './web-support.js';
+
+let browser: Browser;
+let server: DashboardServer;
+let context: BrowserContext;
+let page: Page;
+let pageErrors: string[];
+
+const cli = (args: string[]) => runCli([...args, '--json'], { MAESTRO_API_URL: server.url, MAESTRO_SESSION_ID: undefined, MAESTRO_SESSION_TOKEN: undefined, MAESTRO_PROJECT_ID: undefined });
+const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+};
+const getTask = (id: string) => api<Task>('GET', `/api/tasks/${id}`);
+const row = (taskId: string) => page.locator(`[data-testid=task-row][data-task-id="${taskId}"]`);
+const tasksUrl = () => `${server.url}/projects/${server.project.id}/tasks`;
+
+async function openPage(url: string, viewport = { width: 1280, height: 800 }): Promise<void> {
+  context = await browser.newContext({ viewport });
+  page = await context.newPage();
+  pageErrors = watchPageErrors(page);
+  await page.goto(url);
+  await waitLive(page);
+}
+
+beforeAll(async () => {
+  await ensureWebBuilt();
+  [browser, server] = await Promise.all([launchChromium(), startDashboardServer()]);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+beforeEach(() => {
+  pageErrors = [];
+});
+
+afterEach(async () => {
+  await context?.close();
+  expect(pageErrors).toEqual([]);
+});
+
+describe('tasks', { timeout: 60_000 }, () => {
+  it('a task created in the page is seen by the CLI', async () => {
+    await openPage(`${server.url}/`);
+    await page.waitForURL(/\/projects\/prj_[^/]+\/tasks$/);
+
+    await page.getByTestId('new-task').click();
+    const dialog = page.getByTestId('new-task-dialog');
+    await dialog.getByLabel('Title').fill('Write the release notes');
+    await dialog.getByLabel('Description').fill('Everything since 0.1, grouped by area.');
+    await dialog.getByLabel('Priority').selectOption('high');
+    await dialog.getByTestId('create-task-submit').click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.locator('[data-testid=task-row]', { hasText: 'Write the release notes' }).waitFor();
+
+    const list = await cli(['task', 'list', '--project', 'webshop']);
+    expect(list.code, list.stderr).toBe(0);
+    const made = list.json<Task[]>().find((t) => t.title === 'Write the release notes');
+    expect(made).toMatchObject({ priority: 'high', status: 'todo', description: 'Everything since 0.1, grouped by area.', parentId: null });
+  });
+
+  it('tasks created and changed with the CLI show in the page within a second, without a reload', async () => {
+    await openPage(tasksUrl());
+    await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+
+    const created = await cli(['task', 'create', 'Created from the CLI', '--priority', 'critical', '--project', 'webshop']);
+    expect(created.code, created.stderr).toBe(0);
+    const task = created.json<Task>();
+    await row(task.id).waitFor({ timeout: 1000 });
+    expect(await row(task.id).getByTestId('task-priority').inputValue()).toBe('critical');
+
+    const sub = (await cli(['task', 'create', 'A subtask from the CLI', '--parent', task.id])).json<Task>();
+    await row(task.id).locator(`[data-task-id="${sub.id}"]`).waitFor({ timeout: 1000 });
+
+    expect((await cli(['task', 'update', task.id, '--status', 'blocked'])).code).toBe(0);
+    await row(task.id).and(page.locator('[data-status=blocked]')).waitFor({ timeout: 1000 });
+    expect((await cli(['task', 'complete', sub.id])).code).toBe(0);
+    await page.locator(`[data-task-id="${sub.id}"][data-status=done]`).waitFor({ timeout: 1000 });
+
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+  });
+
+  it('reprioritizes, completes, edits, filters by status and shows dependencies', async () => {
+    const svc = server.svc;
+    const design = svc.tasks.create({ projectId: server.project.id, title: 'Design the schema' });
+    const build = svc.tasks.create({ projectId: server.project.id, title: 'Build the importer', dependencies: [design.id] });
+    await openPage(tasksUrl());
+
+    // dependencies are visible, and the dependent task is waiting
+    const deps = row(build.id).getByTestId('task-deps').first();
+    expect(await deps.textContent()).toContain('Design the schema');
+    expect(await row(build.id).locator('.tag.waiting').count()).toBe(1);
+
+    // reprioritize in the tree
+    await page.getByLabel('Priority of Build the importer').selectOption('critical');
+    await waitFor(async () => (await getTask(build.id)).priority === 'critical');
+
+    // complete from the tree: the dependent becomes ready
+    await page.getByRole('button', { name: 'Complete Design the schema' }).click();
+    await waitFor(async () => (await getTask(design.id)).status === 'done');
+    await row(build.id).locator('.tag.ready').waitFor({ timeout: 2000 });
+
+    // status from the tree
+    await page.getByLabel('Status of Build the importer').selectOption('in_progress');
+    await waitFor(async () => (await getTask(build.id)).status === 'in_progress');
+
+    // edit in the task panel
+    await row(build.id).getByTestId('task-title').first().click();
+    const panel = page.getByTestId('task-panel');
+    await panel.waitFor();
+    expect(page.url()).toContain(`/tasks/${build.id}`);
+    await panel.getByLabel('Title', { exact: true }).fill('Build the CSV importer');
+    await panel.getByLabel('Description').fill('Streams the file; reports bad rows.');
+    await panel.getByTestId('task-save').click();
+    await waitFor(async () => (await getTask(build.id)).title === 'Build the CSV importer');
+    expect((await getTask(build.id)).description).toBe('Streams the file; reports bad rows.');
+    await panel.getByRole('link', { name: 'Close task details' }).click();
+
+    // filter by status: only done tasks (and the URL remembers it)
+    await page.getByTestId('filter-done').click();
+    await page.waitForURL(/status=done/);
+    await row(build.id).waitFor({ state: 'detached' });
+    const statuses = await page.locator('[data-testid=task-row]:not(.context)').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')));
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(new Set(statuses)).toEqual(new Set(['done']));
+    await page.reload();
+    await waitLive(page);
+    expect(await page.getByTestId('filter-done').getAttribute('aria-pressed')).toBe('true');
+    await page.getByRole('button', { name: /^All/ }).click();
+    await row(build.id).waitFor();
+  });
+
+  it('shows validation errors, the server\'s included, next to the field', async () => {
+    const svc = server.svc;
+    const first = svc.tasks.create({ projectId: server.project.id, title: 'Pour the foundation' });
+    const second = svc.tasks.create({ projectId: server.project.id, title: 'Raise the walls', dependencies: [first.id] });
+    await openPage(tasksUrl());
+    await page.getByTestId('new-task').click();
+    const dialog = page.getByTestId('new-task-dialog');
+    await dialog.getByTestId('create-task-submit').click();
+    expect(await dialog.getByRole('alert').first().textContent()).toMatch(/title/i);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+
+    // a dependency cycle is refused by the server; the message lands on the dependencies field
+    await page.goto(`${tasksUrl()}/${first.id}`);
+    const panel = page.getByTestId('task-panel');
+    await panel.getByRole('group', { name: 'Depends on' }).getByLabel('Raise the walls').check();
+    await panel.getByTestId('task-save').click();
+    const error = panel.locator('fieldset.has-error').getByRole('alert');
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/cycle/i);
+    expect((await getTask(first.id)).dependencies).toEqual([]);
+    expect((await getTask(second.id)).dependencies).toEqual([first.id]);
+  });
+});
+
+describe('sessions', { timeout: 60_000 }, () => {
+  it('lists sessions with role, strategy, status, current task and last report, updated live', async () => {
+    const svc = server.svc;
+    const task = svc.tasks.create({ projectId: server.project.id, title: 'Index the products table' });
+    const { session } = await svc.spawn({ projectId: server.project.id, taskIds: [task.id], name: 'indexer', strategy: 'queue' });
+    await openPage(`${server.url}/projects/${server.project.id}/sessions`);
+
+    const r = page.locator(`[data-testid=session-row][data-session-id="${session.id}"]`);
+    await r.waitFor();
+    expect(await r.textContent()).toMatch(/indexer.*worker.*queue/is);
+
+    svc.queue.start(session.id);
+    svc.report(session.id, 'progress', 'EXPLAIN shows a sequential scan', task.id);
+    await r.and(page.locator('[data-status=running]')).waitFor({ timeout: 1000 });
+    await r.getByText('EXPLAIN shows a sequential scan').waitFor({ timeout: 1000 });
+    await r.getByRole('link', { name: 'Index the products table' }).waitFor({ timeout: 1000 });
+
+    svc.report(session.id, 'needs_input', 'Which tablespace?', task.id);
+    await r.and(page.locator('[data-status=needs_input]')).waitFor({ timeout: 1000 });
+    await page.getByTestId('nav-sessions').getByText('1').waitFor();
+  });
+
+  it('a session page shows its timeline, live', async () => {
+    const svc = server.svc;
+    const task = svc.tasks.create({ projectId: server.project.id, title: 'Tune the cache' });
+    const { session } = await svc.spawn({ projectId: server.project.id, taskIds: [task.id], name: 'cache-tuner' });
+    await openPage(`${server.url}/sessions/${session.id}`);
+    await page.getByTestId('timeline').waitFor();
+    expect(await page.locator('h1').textContent()).toContain('cache-tuner');
+    await page.locator('[data-testid=timeline-event][data-kind=spawned]').waitFor();
+
+    const report = await cli(['report', 'progress', 'Hit rate is up to 93%', '--session', session.id, '--task', task.id]);
+    expect(report.code, report.stderr).toBe(0);
+    const event = page.getByTestId('timeline-event').filter({ hasText: 'Hit rate is up to 93%' });
+    await event.waitFor({ timeout: 1000 });
+    expect(await event.getAttribute('data-kind')).toBe('progress');
+    expect(await page.getByTestId('session-status').first().getAttribute('data-status')).toBe('running');
+  });
+
+  it('spawns a session for a task from the page', async () => {
+    const task = server.svc.tasks.create({ projectId: server.project.id, title: 'Translate the checkout page', priority: 'high' });
+    await openPage(`${server.url}/projects/${server.project.id}/tasks/${task.id}`);
+    await page.getByTestId('panel-spawn').click();
+    const dialog = page.getByTestId('spawn-dialog');
+    expect(await dialog.getByLabel('Translate the checkout page').isChecked()).toBe(true);
+    await dialog.getByLabel('Role').selectOption('worker');
+    await dialog.getByLabel('Strategy').selectOption('queue');
+    await dialog.getByLabel('Name (optional)').fill('translator');
+    await dialog.getByTestId('spawn-submit').click();
+    await page.waitForURL(/\/sessions\/ses_[^/]+$/);
+    const sessionId = page.url().split('/').pop()!;
+
+    const sessions = await api<Session[]>('GET', `/api/sessions?project=${server.project.id}`);
+    expect(sessions.find((s) => s.id === sessionId)).toMatchObject({ name: 'translator', role: 'worker', strategy: 'queue', taskIds: [task.id] });
+    expect(await page.locator('h1').textContent()).toContain('translator');
+  });
+});
+
+describe('navigation', { timeout: 60_000 }, () => {
+  it('the command palette (Ctrl+K) jumps to a task or session and runs actions', async () => {
+    const task = server.svc.tasks.create({ projectId: server.project.id, title: 'Rotate the signing keys' });
+    await openPage(tasksUrl());
+
+    await page.keyboard.press('Control+k');
+    const input = page.getByTestId('palette-input');
+    await input.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('palette-input');
+    await input.fill('signing keys');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`/tasks/${task.id}$`));
+    await page.getByTestId('task-panel').getByRole('heading', { name: 'Rotate the signing keys' }).waitFor();
+
+    await page.keyboard.press('Control+k');
+    await input.fill('new task');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('new-task-dialog').getByLabel('Title').waitFor();
+    await page.keyboard.press('Escape');
+
+    await page.getByTestId('palette-button').click();
+    await input.fill('go to sessions');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/sessions$/);
+  });
+
+  it('creates a project from the form and switches between projects', async () => {
+    await openPage(`${server.url}/projects`);
+    await page.getByTestId('new-project').click();
+    const dialog = page.getByTestId('new-project-dialog');
+    await dialog.getByLabel('Name').fill('docs-site');
+    await dialog.getByLabel('Working directory').fill(server.workdir);
+    await dialog.getByTestId('create-project-submit').click();
+    await page.waitForURL(/\/projects\/prj_[^/]+\/tasks$/);
+    await page.getByTestId('tasks-empty').waitFor();
+    const projects = await api<Array<{ id: string; name: string }>>('GET', '/api/projects');
+    const docs = projects.find((p) => p.name === 'docs-site')!;
+    expect(page.url()).toContain(docs.id);
+
+    // a task created elsewhere in the other project does not show here
+    server.svc.tasks.create({ projectId: server.project.id, title: 'Only in webshop' });
+    await page.waitForTimeout(300);
+    expect(await page.getByText('Only in webshop').count()).toBe(0);
+
+    await page.getByLabel('Project').selectOption(server.project.id);
+    await page.waitForURL(new RegExp(`/projects/${server.project.id}/tasks$`));
+    await page.getByText('Only in webshop').waitFor();
+  });
+
+  it('reconnects after the server restarts and catches up on what it missed', async () => {
+    await openPage(tasksUrl());
+    await server.stop();
+    await page.locator('[data-testid=conn][data-state=offline]').waitFor({ timeout: 5000 });
+    await server.start();
+    // made while the page was disconnected (no event reached it)
+    const missed = server.svc.tasks.create({ projectId: server.project.id, title: 'Made while the page was offline' });
+    await waitLive(page, 15_000);
+    await row(missed.id).waitFor({ timeout: 5000 });
+    // and live again
+    const after = (await cli(['task', 'create', 'Made after the restart', '--project', 'webshop'])).json<Task>();
+    await row(after.id).waitFor({ timeout: 1000 });
+  });
+});
+
+describe('accessibility basics', { timeout: 90_000 }, () => {
+  const pages = () => [
+    `${server.url}/projects/${server.project.id}/tasks`,
+    `${server.url}/projects/${server.project.id}/sessions`,
+    `${server.url}/projects`,
+  ];
+
+  for (const viewport of [
+    { width: 1280, height: 800 },
+    { width: 390, height: 844 },
+  ])
+    it(`every control is labelled and nothing scrolls sideways at ${viewport.width}×${viewport.height}`, async () => {
+      const task = server.svc.tasks.list({ projectId: server.project.id })[0]!;
+      const session = server.svc.sessions.list({ projectId: server.project.id })[0]!;
+      const urls = [...pages(), `${server.url}/projects/${server.project.id}/tasks/${task.id}`, `${server.url}/sessions/${session.id}`];
+      await openPage(urls[0]!, viewport);
+      for (const url of urls) {
+        await page.goto(url);
+        await waitLive(page);
+        await page.locator('h1, [data-testid=task-panel]').first().waitFor();
+        await page.waitForTimeout(150);
+        expect(await unlabelledControls(page), url).toEqual([]);
+        expect(await horizontalOverflow(page), url).toBeLessThanOrEqual(0);
+      }
+      // dialogs too
+      await page.goto(urls[0]!);
+      await waitLive(page);
+      await page.getByTestId('new-task').click();
+      await page.getByTestId('new-task-dialog').getByLabel('Title').waitFor();
+      expect(await unlabelledControls(page)).toEqual([]);
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+k');
+      await page.getByTestId('palette-input').waitFor();
+      expect(await unlabelledControls(page)).toEqual([]);
+      expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    });
+});
