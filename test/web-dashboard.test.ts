@@ -157,6 +157,36 @@ describe('tasks', { timeout: 60_000 }, () => {
     await row(build.id).waitFor();
   });
 
+  it('the board moves tasks between status columns by drag and drop or by menu, and is remembered', async () => {
+    const svc = server.svc;
+    const card = svc.tasks.create({ projectId: server.project.id, title: 'Sketch the landing page' });
+    const other = svc.tasks.create({ projectId: server.project.id, title: 'Pick the fonts' });
+    await openPage(tasksUrl());
+    await page.getByTestId('view-board').click();
+    await page.waitForURL(/view=board/);
+    const cardEl = (id: string) => page.locator(`[data-testid=board-card][data-task-id="${id}"]`);
+    await page.getByTestId('board-col-todo').locator(`[data-task-id="${card.id}"]`).waitFor();
+
+    await cardEl(card.id).dragTo(page.getByTestId('board-col-in_progress'));
+    await waitFor(async () => (await getTask(card.id)).status === 'in_progress');
+    await page.getByTestId('board-col-in_progress').locator(`[data-task-id="${card.id}"]`).waitFor({ timeout: 1000 });
+
+    await cardEl(other.id).getByLabel('Status of Pick the fonts').selectOption('done');
+    await waitFor(async () => (await getTask(other.id)).status === 'done');
+    await page.getByTestId('board-col-done').locator(`[data-task-id="${other.id}"]`).waitFor({ timeout: 1000 });
+
+    // moved elsewhere (CLI), the card follows
+    expect((await cli(['task', 'update', card.id, '--status', 'blocked'])).code).toBe(0);
+    await page.getByTestId('board-col-blocked').locator(`[data-task-id="${card.id}"]`).waitFor({ timeout: 1000 });
+
+    // the choice of view sticks: the Tasks link opens the board again
+    await page.goto(tasksUrl());
+    await waitLive(page);
+    await page.getByTestId('task-board').waitFor();
+    await page.getByTestId('view-tree').click();
+    await page.getByTestId('task-tree').waitFor();
+  });
+
   it('shows validation errors, the server\'s included, next to the field', async () => {
     const svc = server.svc;
     const first = svc.tasks.create({ projectId: server.project.id, title: 'Pour the foundation' });
@@ -309,6 +339,7 @@ describe('navigation', { timeout: 60_000 }, () => {
 describe('accessibility basics', { timeout: 90_000 }, () => {
   const pages = () => [
     `${server.url}/projects/${server.project.id}/tasks`,
+    `${server.url}/projects/${server.project.id}/tasks?view=board`,
     `${server.url}/projects/${server.project.id}/sessions`,
     `${server.url}/projects`,
   ];

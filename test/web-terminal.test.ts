@@ -158,7 +158,8 @@ describe('replay', { timeout: 60_000 }, () => {
 
     // pause: the position stops moving
     await play.click();
-    expect(await play.getAttribute('aria-label')).toBe('Play');
+    await waitFor(async () => (await play.getAttribute('aria-label')) === 'Play', 2000);
+    await page.waitForTimeout(100);
     const paused = await pos();
     await page.waitForTimeout(600);
     expect(await pos()).toBe(paused);

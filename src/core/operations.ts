@@ -283,12 +283,13 @@ export const OPERATIONS = [
     name: 'session.list',
     tool: 'session_list',
     title: 'List sessions',
-    description: 'Lists sessions of your project with role, status and tasks; parentSessionId lists the ones you spawned.',
+    description:
+      'Lists sessions of your project with role, status, tasks, current task and last report; parentSessionId lists the ones you spawned.',
     input: S.SessionListInput,
     access: 'orchestrator',
     readOnly: true,
     run: ({ svc, actor }, input) =>
-      svc.sessions.list({
+      svc.listSessions({
         projectId: input.project !== undefined || actor.kind === 'session' ? projectFor(svc, actor, input.project).id : undefined,
         status: input.status,
         parentSessionId: input.parentSessionId,

@@ -8,12 +8,12 @@ import { homePaths, type HomePaths } from './paths.js';
 import { ProjectRepo } from './projects.js';
 import { QueueRepo } from './queue.js';
 import type { ReportKind, SessionRole, SessionStatus, SessionStrategy, TaskStatus } from './schemas.js';
-import { FINISHED_STATUSES, SessionRepo } from './sessions.js';
+import { FINISHED_STATUSES, SessionRepo, type SessionFilter } from './sessions.js';
 import { SkillLibrary } from './skills.js';
 import { Store } from './store.js';
 import { TaskRepo } from './tasks.js';
 import { TemplateRepo } from './templates.js';
-import type { Manifest, Project, QueueItem, Session, Task, TimelineEvent } from './types.js';
+import type { Manifest, Project, QueueItem, Session, SessionSummary, Task, TimelineEvent } from './types.js';
 
 export interface ServiceConfig {
   /** `$MAESTRO_HOME` */
@@ -219,6 +219,14 @@ export class MaestroService {
     const manifestPath = this.paths.manifest(sessionId);
     writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     return { manifestPath, manifest };
+  }
+
+  listSessions(filter: SessionFilter): SessionSummary[] {
+    return this.sessions.list(filter).map((session) => ({
+      ...session,
+      lastReport: this.sessions.lastReport(session.id) ?? null,
+      currentTaskId: this.currentTask(session.id)?.id ?? null,
+    }));
   }
 
   sessionInfo(sessionId: string, timelineLimit = 200): SessionInfo {

@@ -47,6 +47,12 @@ export interface Session {
   updatedAt: string;
 }
 
+/** A session as listed: with what a person watching wants at a glance. */
+export interface SessionSummary extends Session {
+  lastReport: TimelineEvent | null;
+  currentTaskId: string | null;
+}
+
 export type TimelineKind =
   | 'progress'
   | 'complete'

@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MaestroError, toMaestroError } from '../core/errors.js';
 import { executeOp, getOperation } from '../core/operations.js';
@@ -42,7 +43,12 @@ export interface RunningServer {
 }
 
 const CREATED = new Set(['project.create', 'task.create', 'session.spawn', 'template.create']);
-const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web', import.meta.url));
+/** dist/web of this package, whether this module runs compiled (dist/src/http) or from source (src/http). */
+function defaultWebRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'dist', 'web');
+}
 
 export function sendError(res: Response, err: unknown, logger?: Logger): void {
   const error = toMaestroError(err);
@@ -123,7 +129,7 @@ function noCacheForHtml(res: Response, path: string): void {
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger('maestro-http');
-  const webRoot = opts.webRoot ?? DEFAULT_WEB_ROOT;
+  const webRoot = opts.webRoot ?? defaultWebRoot();
   const placeholder = express();
   const http = createServer(placeholder);
   const rejectHost = createHostGuard(opts.host ?? '127.0.0.1');

@@ -1,0 +1,106 @@
+import type { Project, QueueItem, Session, SessionInfo, Task, TimelineEvent } from './types';
+
+/** A 4xx/5xx answer of the API: `{error:{code,message,field}}`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type Query = Record<string, string | number | boolean | null | undefined | readonly string[]>;
+
+/** GET inputs travel as query parameters, arrays comma-joined (same rule as src/http/routes.ts toQuery). */
+function toQuery(input: Query): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    params.set(key, Array.isArray(value) ? value.join(',') : value === null ? 'null' : String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new ApiError(0, 'unavailable', 'The Maestro server cannot be reached.');
+  }
+  const text = await res.text();
+  let data: unknown = undefined;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = text;
+    }
+  }
+  if (!res.ok) {
+    const e = (data as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
+    throw new ApiError(res.status, e?.code ?? 'http_error', e?.message ?? `${method} ${path} failed with HTTP ${res.status}`, e?.field);
+  }
+  return data as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  get: <T>(path: string, query: Query = {}) => request<T>('GET', path + toQuery(query)),
+  post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
+
+  projects: () => api.get<Project[]>('/api/projects'),
+  createProject: (input: { name: string; workingDir: string }) => api.post<Project>('/api/projects', input),
+
+  tasks: (project: string) => api.get<Task[]>('/api/tasks', { project }),
+  createTask: (input: {
+    project: string;
+    title: string;
+    description?: string;
+    priority?: string;
+    parentId?: string;
+    dependencies?: string[];
+  }) => api.post<Task>('/api/tasks', input),
+  updateTask: (taskId: string, patch: Partial<Pick<Task, 'title' | 'description' | 'status' | 'priority' | 'parentId' | 'dependencies' | 'assignee'>>) =>
+    api.patch<Task>(`/api/tasks/${enc(taskId)}`, patch),
+  completeTask: (taskId: string, summary?: string) =>
+    api.post<Task>(`/api/tasks/${enc(taskId)}/complete`, summary ? { summary } : {}),
+
+  sessions: (project: string) => api.get<Session[]>('/api/sessions', { project }),
+  sessionInfo: (sessionId: string, timelineLimit?: number) =>
+    api.get<SessionInfo>(`/api/sessions/${enc(sessionId)}`, { timelineLimit }),
+  timeline: (sessionId: string, afterId?: number) =>
+    api.get<TimelineEvent[]>(`/api/sessions/${enc(sessionId)}/timeline`, { afterId, limit: 10000 }),
+  spawn: (input: { project: string; taskIds: string[]; role: string; strategy: string; agentCommand?: string; name?: string }) =>
+    api.post<{ session: Session; manifestPath: string }>('/api/sessions', input),
+  stopSession: (sessionId: string) => api.post<Session>(`/api/sessions/${enc(sessionId)}/stop`, {}),
+  queue: (sessionId: string) => api.get<QueueItem[]>('/api/queue', { sessionId }),
+
+  recording: async (sessionId: string): Promise<string> => {
+    const res = await fetch(`/api/sessions/${enc(sessionId)}/recording`);
+    if (!res.ok) {
+      let message = `No recording (HTTP ${res.status})`;
+      try {
+        const body = (await res.json()) as { error?: { message?: string } };
+        if (body.error?.message) message = body.error.message;
+      } catch {
+        /* not JSON */
+      }
+      throw new ApiError(res.status, res.status === 404 ? 'not_found' : 'http_error', message);
+    }
+    return res.text();
+  },
+};
+
+export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));

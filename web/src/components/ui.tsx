@@ -1,0 +1,159 @@
+import type { ComponentChildren, JSX } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { onLinkClick } from '../router';
+import { PRIORITY_LABEL, STATUS_LABEL, type SessionStatus, type TaskPriority, type TaskStatus } from '../types';
+
+export function Link(props: JSX.HTMLAttributes<HTMLAnchorElement> & { href: string }) {
+  const { href, onClick, ...rest } = props;
+  return (
+    <a
+      href={href}
+      onClick={(e) => {
+        if (typeof onClick === 'function') onClick(e);
+        onLinkClick(e, href);
+      }}
+      {...rest}
+    />
+  );
+}
+
+export function StatusBadge({ status, testid }: { status: TaskStatus | SessionStatus; testid?: string }) {
+  return (
+    <span class={`badge status-${status}`} data-testid={testid} data-status={status}>
+      <span class="dot" aria-hidden="true" />
+      {STATUS_LABEL[status] ?? status}
+    </span>
+  );
+}
+
+const PRIORITY_ICON: Record<TaskPriority, string> = { low: '↓', medium: '=', high: '↑', critical: '⇈' };
+
+export function PriorityBadge({ priority }: { priority: TaskPriority }) {
+  return (
+    <span class={`prio prio-${priority}`} title={`${PRIORITY_LABEL[priority]} priority`} data-priority={priority}>
+      <span aria-hidden="true">{PRIORITY_ICON[priority]}</span> {PRIORITY_LABEL[priority]}
+    </span>
+  );
+}
+
+/** "3 min ago", refreshed every 30 s; the exact time is in the title. */
+export function RelTime({ iso }: { iso: string }) {
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tick((n) => n + 1), 30_000);
+    return () => clearInterval(t);
+  }, []);
+  return (
+    <time dateTime={iso} title={new Date(iso).toLocaleString()}>
+      {relative(iso)}
+    </time>
+  );
+}
+
+export function relative(iso: string): string {
+  const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+  if (s < 10) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 24) return `${h} h ago`;
+  const d = Math.round(h / 24);
+  return d < 30 ? `${d} d ago` : new Date(iso).toLocaleDateString();
+}
+
+/** A native modal <dialog>: focus trapping, Esc and the backdrop come from the browser. */
+export function Dialog(props: {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  children: ComponentChildren;
+  testid?: string;
+  wide?: boolean;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useRef(`dlg-${Math.random().toString(36).slice(2, 8)}`).current;
+  // Our own close() fires 'close' too (asynchronously); only a close by the browser (Esc) calls onClose.
+  const closingOurselves = useRef(false);
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (props.open && !d.open) {
+      d.showModal();
+      // Focus the field marked autofocus (else the first field), not the close button.
+      const first = d.querySelector<HTMLElement>('[autofocus]') ?? d.querySelector<HTMLElement>('input:not([type=hidden]), select, textarea');
+      first?.focus();
+    }
+    if (!props.open && d.open) {
+      closingOurselves.current = true;
+      d.close();
+    }
+  }, [props.open]);
+  return (
+    <dialog
+      ref={ref}
+      class={`dialog${props.wide ? ' wide' : ''}`}
+      aria-labelledby={titleId}
+      data-testid={props.testid}
+      onClose={() => {
+        if (closingOurselves.current) closingOurselves.current = false;
+        else props.onClose();
+      }}
+      onClick={(e) => {
+        // A click on the backdrop lands on the <dialog> itself.
+        if (e.target === ref.current) props.onClose();
+      }}
+    >
+      {props.open && (
+        <div class="dialog-body">
+          <header class="dialog-head">
+            <h2 id={titleId}>{props.title}</h2>
+            <button type="button" class="icon-btn" aria-label="Close" onClick={props.onClose}>
+              ×
+            </button>
+          </header>
+          {props.children}
+        </div>
+      )}
+    </dialog>
+  );
+}
+
+export function Field(props: { label: string; id: string; error?: string; hint?: string; children: ComponentChildren }) {
+  return (
+    <div class={`field${props.error ? ' has-error' : ''}`}>
+      <label for={props.id}>{props.label}</label>
+      {props.children}
+      {props.hint && !props.error && (
+        <p class="hint" id={`${props.id}-hint`}>
+          {props.hint}
+        </p>
+      )}
+      {props.error && (
+        <p class="error-text" id={`${props.id}-error`} role="alert">
+          {props.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function Empty(props: { title: string; children?: ComponentChildren; testid?: string }) {
+  return (
+    <div class="empty" data-testid={props.testid}>
+      <p class="empty-title">{props.title}</p>
+      {props.children}
+    </div>
+  );
+}
+
+export function Spinner({ label = 'Loading' }: { label?: string }) {
+  return (
+    <div class="spinner-wrap" role="status">
+      <span class="spinner" aria-hidden="true" />
+      <span>{label}…</span>
+    </div>
+  );
+}
+
+export const shortId = (id: string) => id.replace(/^(tsk|ses|prj|tpl)_/, '').slice(0, 6);

@@ -1,0 +1,140 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, api, errorMessage } from '../api';
+import { Dialog, Empty, Field, Link, RelTime, Spinner } from '../components/ui';
+import { PlusIcon } from '../components/icons';
+import { navigate, paths } from '../router';
+import { openDialog, selectProject, setState, toast, useAppState } from '../store';
+
+export function ProjectsView() {
+  const s = useAppState();
+  return (
+    <section class="page" aria-labelledby="projects-heading">
+      <header class="page-head">
+        <div>
+          <h1 id="projects-heading">Projects</h1>
+          <p class="subtle">A project is a working directory with its tasks and agent sessions.</p>
+        </div>
+        <div class="head-actions">
+          <button type="button" class="btn primary" data-testid="new-project" onClick={() => openDialog({ kind: 'newProject' })}>
+            <PlusIcon /> New project
+          </button>
+        </div>
+      </header>
+      {!s.projectsLoaded ? (
+        <Spinner label="Loading projects" />
+      ) : s.projects.length === 0 ? (
+        <Empty title="No projects yet" testid="projects-empty">
+          <p>Create one to start planning tasks and spawning agents.</p>
+          <button type="button" class="btn primary" onClick={() => openDialog({ kind: 'newProject' })}>
+            Create a project
+          </button>
+        </Empty>
+      ) : (
+        <ul class="project-grid" data-testid="project-list">
+          {s.projects.map((p) => {
+            const tasks = Object.values(s.tasks).filter((t) => t.projectId === p.id);
+            return (
+              <li class={`card project-card${p.id === s.projectId ? ' current' : ''}`} data-testid="project-card">
+                <h2 class="card-title">
+                  <Link href={paths.tasks(p.id)} onClick={() => selectProject(p.id)}>
+                    {p.name}
+                  </Link>
+                  {p.id === s.projectId && <span class="tag">Current</span>}
+                </h2>
+                <p class="mono small subtle path" title={p.workingDir}>
+                  {p.workingDir}
+                </p>
+                <p class="small subtle">
+                  {s.tasksLoaded[p.id] ? `${tasks.length} tasks · ` : ''}created <RelTime iso={p.createdAt} />
+                </p>
+                <div class="card-actions">
+                  <Link href={paths.tasks(p.id)} class="btn small" onClick={() => selectProject(p.id)}>
+                    Tasks
+                  </Link>
+                  <Link href={paths.sessions(p.id)} class="btn small ghost" onClick={() => selectProject(p.id)}>
+                    Sessions
+                  </Link>
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+export function NewProjectDialog(props: { open: boolean; onClose: () => void }) {
+  const [name, setName] = useState('');
+  const [dir, setDir] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  useEffect(() => {
+    if (props.open) {
+      setName('');
+      setDir('');
+      setErrors({});
+    }
+  }, [props.open]);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const errs: Record<string, string> = {};
+    if (!name.trim()) errs.name = 'Give the project a name.';
+    if (!dir.trim()) errs.workingDir = 'Give the absolute path of its working directory.';
+    if (Object.keys(errs).length) {
+      setErrors(errs);
+      return;
+    }
+    setBusy(true);
+    setErrors({});
+    try {
+      const project = await api.createProject({ name: name.trim(), workingDir: dir.trim() });
+      setState((st) => ({
+        projects: st.projects.some((p) => p.id === project.id) ? st.projects : [...st.projects, project],
+      }));
+      selectProject(project.id);
+      toast('success', `Project ${project.name} created`);
+      props.onClose();
+      navigate(paths.tasks(project.id));
+    } catch (err) {
+      if (err instanceof ApiError && err.field) setErrors({ [err.field]: err.message });
+      else setErrors({ form: errorMessage(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog open={props.open} title="New project" onClose={props.onClose} testid="new-project-dialog">
+      <form class="form" onSubmit={submit} noValidate>
+        <Field label="Name" id="np-name" error={errors.name}>
+          <input id="np-name" value={name} autoFocus maxLength={200} placeholder="e.g. webshop" onInput={(e) => setName(e.currentTarget.value)} />
+        </Field>
+        <Field label="Working directory" id="np-dir" error={errors.workingDir} hint="Absolute path on the server machine; agents start there.">
+          <input
+            id="np-dir"
+            class="mono"
+            value={dir}
+            spellcheck={false}
+            placeholder="/home/me/src/webshop"
+            onInput={(e) => setDir(e.currentTarget.value)}
+          />
+        </Field>
+        {errors.form && (
+          <p class="error-text" role="alert">
+            {errors.form}
+          </p>
+        )}
+        <div class="form-actions">
+          <button type="button" class="btn" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="btn primary" disabled={busy} data-testid="create-project-submit">
+            {busy ? 'Creating…' : 'Create project'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,219 @@
+import { FitAddon } from '@xterm/addon-fit';
+import type { Terminal } from '@xterm/xterm';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { Link } from '../components/ui';
+import { wsUrl } from '../live';
+import { paths } from '../router';
+import { TmuxFilter, bufferText, makeTerminal } from '../term';
+
+type TermState = 'connecting' | 'connected' | 'exited' | 'error' | 'closed';
+
+/** The buffers of the mounted terminals, for tests and debugging: `window.__maestroTerminals`. */
+declare global {
+  interface Window {
+    __maestroTerminals?: Record<string, () => string>;
+  }
+}
+
+/**
+ * xterm.js attached to `/ws/terminal/:sessionId`. The server sends `snapshot` (the screen so far),
+ * then `output`, and finally `exit` or `error`; keystrokes go back as `input` and every size change
+ * as `resize`. The terminal fills its box (addon-fit) and refits on every size change of the box.
+ * A dropped socket (server restart) is reopened with backoff; the fresh snapshot repaints the screen.
+ */
+export function TerminalView(props: { sessionId: string; live: boolean }) {
+  const host = useRef<HTMLDivElement>(null);
+  const termRef = useRef<Terminal | null>(null);
+  const [state, setState] = useState<TermState>('connecting');
+  const [detail, setDetail] = useState('');
+  const [size, setSize] = useState('');
+  const [generation, setGeneration] = useState(0);
+
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    const term = makeTerminal({ cursorBlink: true });
+    termRef.current = term;
+    const fit = new FitAddon();
+    term.loadAddon(fit);
+    term.open(el);
+    const safeFit = () => {
+      try {
+        if (el.clientWidth > 0 && el.clientHeight > 0) fit.fit();
+      } catch {
+        /* not laid out yet */
+      }
+    };
+    safeFit();
+    setSize(`${term.cols}×${term.rows}`);
+    (window.__maestroTerminals ??= {})[props.sessionId] = () => bufferText(term);
+
+    let ws: WebSocket | null = null;
+    let disposed = false;
+    let finished = false;
+    let attempt = 0;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+
+    // tmux's output, cleaned (see term.ts); what it holds back is written if nothing follows soon.
+    let filter = new TmuxFilter();
+    let flushTimer: ReturnType<typeof setTimeout> | undefined;
+    const show = (data: string) => {
+      clearTimeout(flushTimer);
+      const text = filter.push(data);
+      if (text) term.write(text);
+      if (filter.holding) flushTimer = setTimeout(() => term.write(filter.flush()), 60);
+    };
+
+    const send = (msg: unknown) => {
+      if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+    };
+    let sized = false;
+    let sizeTimer: ReturnType<typeof setTimeout> | undefined;
+    const sendSize = () => {
+      clearTimeout(sizeTimer);
+      sized = true;
+      send({ type: 'resize', cols: term.cols, rows: term.rows });
+    };
+
+    const connect = () => {
+      if (disposed) return;
+      setState('connecting');
+      const socket = new WebSocket(wsUrl(`/ws/terminal/${encodeURIComponent(props.sessionId)}`));
+      ws = socket;
+      // Our size goes to the server only once the snapshot is in: the snapshot is drawn at the agent's
+      // current size, and the resize then makes tmux redraw the screen at ours (a resize sent earlier
+      // could be applied while the snapshot is taken, and its redraw be lost).
+      sized = false;
+      socket.onopen = () => {
+        attempt = 0;
+        setState('connected');
+        setDetail('');
+        sizeTimer = setTimeout(sendSize, 1500);
+      };
+      socket.onmessage = (msg) => {
+        if (typeof msg.data !== 'string') return;
+        let data: { type?: string; data?: string; code?: number | null; message?: string };
+        try {
+          data = JSON.parse(msg.data);
+        } catch {
+          return;
+        }
+        switch (data.type) {
+          case 'snapshot':
+            clearTimeout(flushTimer);
+            filter = new TmuxFilter();
+            term.reset();
+            // Blank rows at the bottom of the snapshot would only push its top into the scrollback.
+            if (data.data) show(data.data.replace(/(?:\r\n(?:\x1b\[[0-9;]*m)*)+(?=\x1b\[\d+;\d+H$|$)/, ''));
+            sendSize();
+            break;
+          case 'output':
+            if (data.data) show(data.data);
+            break;
+          case 'exit':
+            finished = true;
+            setState('exited');
+            setDetail(data.code === null || data.code === undefined ? '' : `exit code ${data.code}`);
+            break;
+          case 'error':
+            finished = true;
+            setState('error');
+            setDetail(data.message ?? 'terminal error');
+            break;
+        }
+      };
+      socket.onclose = () => {
+        if (ws !== socket) return;
+        ws = null;
+        if (disposed || finished) return;
+        setState('closed');
+        const delay = Math.min(5000, 500 * 2 ** attempt++);
+        setDetail(`connection lost; retrying in ${Math.round(delay / 100) / 10} s`);
+        retry = setTimeout(connect, delay);
+      };
+    };
+
+    const onData = term.onData((d) => send({ type: 'input', data: d }));
+    const onResize = term.onResize(({ cols, rows }) => {
+      setSize(`${cols}×${rows}`);
+      if (sized) send({ type: 'resize', cols, rows });
+    });
+    let frame = 0;
+    const ro = new ResizeObserver(() => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(safeFit);
+    });
+    ro.observe(el);
+    connect();
+    term.focus();
+
+    return () => {
+      disposed = true;
+      clearTimeout(retry);
+      clearTimeout(flushTimer);
+      clearTimeout(sizeTimer);
+      cancelAnimationFrame(frame);
+      ro.disconnect();
+      onData.dispose();
+      onResize.dispose();
+      ws?.close();
+      if (window.__maestroTerminals) delete window.__maestroTerminals[props.sessionId];
+      term.dispose();
+      termRef.current = null;
+    };
+  }, [props.sessionId, generation]);
+
+  const label: Record<TermState, string> = {
+    connecting: 'Connecting…',
+    connected: 'Live',
+    exited: 'Agent exited',
+    error: 'Error',
+    closed: 'Disconnected',
+  };
+
+  const copy = async () => {
+    const term = termRef.current;
+    if (!term) return;
+    try {
+      await navigator.clipboard.writeText(term.hasSelection() ? term.getSelection() : bufferText(term));
+    } catch {
+      /* clipboard unavailable */
+    }
+  };
+
+  return (
+    <div class="term-wrap" data-testid="terminal-view">
+      <div class="term-bar">
+        <span class={`term-state term-${state}`} data-testid="terminal-state" data-state={state} role="status">
+          <span class="dot" aria-hidden="true" />
+          {label[state]}
+          {detail && <span class="subtle"> · {detail}</span>}
+        </span>
+        <span class="subtle mono small" aria-label="Terminal size">
+          {size}
+        </span>
+        <span class="spacer" />
+        {!props.live && state !== 'connected' && (
+          <Link href={paths.session(props.sessionId, 'replay')} class="btn small">
+            Watch the replay
+          </Link>
+        )}
+        {(state === 'exited' || state === 'error' || state === 'closed') && (
+          <button type="button" class="btn small" onClick={() => setGeneration((g) => g + 1)}>
+            Reconnect
+          </button>
+        )}
+        <button type="button" class="btn small ghost" onClick={() => void copy()}>
+          Copy text
+        </button>
+      </div>
+      <div
+        class="term-host"
+        ref={host}
+        role="region"
+        aria-label={`Live terminal of session ${props.sessionId}. Keys typed here go to the agent.`}
+        data-testid="terminal"
+      />
+    </div>
+  );
+}
