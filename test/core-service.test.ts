@@ -150,6 +150,32 @@ describe('sessions, reports and permissions', () => {
     expect(svc.sessions.timeline(session.id).map((e) => e.kind)).toEqual(['spawned']);
   });
 
+  it('a session that fails to start releases its tasks, and a new one takes over from an ended holder', async () => {
+    const t = svc.tasks.create({ projectId, title: 'Do it' });
+    svc.launcher = {
+      launch: async () => {
+        throw new Error("agent command not found: 'nope'");
+      },
+      stop: async () => {},
+    };
+    const err = await rejection(svc.spawn({ projectId, taskIds: [t.id], agentCommand: 'nope' }));
+    expect([err.code, err.field]).toEqual(['spawn_failed', 'agentCommand']);
+    expect(err.message).toContain("agent command not found: 'nope'");
+    const failed = svc.sessions.list()[0]!;
+    expect(failed.status).toBe('failed');
+    expect(svc.tasks.get(t.id).assignee).toBeNull();
+    svc.launcher = null;
+
+    const { session: first } = await svc.spawn({ projectId, taskIds: [t.id] });
+    expect(svc.tasks.get(t.id).assignee).toBe(first.id);
+    const { session: second } = await svc.spawn({ projectId, taskIds: [t.id] });
+    expect(svc.tasks.get(t.id).assignee).toBe(first.id); // still held by a live session
+    svc.sessions.setStatus(first.id, 'stopped');
+    const { session: third } = await svc.spawn({ projectId, taskIds: [t.id] });
+    expect(svc.tasks.get(t.id).assignee).toBe(third.id);
+    expect(second.taskIds).toEqual([t.id]);
+  });
+
   it('reports move task and session status and land on the timeline', async () => {
     const t1 = svc.tasks.create({ projectId, title: 'one' });
     const t2 = svc.tasks.create({ projectId, title: 'two' });

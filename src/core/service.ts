@@ -142,8 +142,12 @@ export class MaestroService {
       const sid = created.session.id;
       if (strategy === 'queue') this.queue.add(sid, req.taskIds);
       else
-        for (const taskId of req.taskIds)
-          if (this.tasks.get(taskId).assignee === null) this.tasks.update(taskId, { assignee: sid });
+        for (const taskId of req.taskIds) {
+          // take over tasks nobody holds, or whose holder has ended (failed, stopped, completed)
+          const holder = this.tasks.get(taskId).assignee;
+          if (holder === null || FINISHED_STATUSES.includes(this.sessions.get(holder).status))
+            this.tasks.update(taskId, { assignee: sid });
+        }
       this.sessions.appendTimeline(
         sid,
         'spawned',
@@ -159,7 +163,12 @@ export class MaestroService {
         await this.launcher.launch(this.sessions.get(session.id), { manifestPath, env: this.sessionEnv(session.id) });
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
-        this.sessions.setStatus(session.id, 'failed', { message: `failed to start agent: ${reason}` });
+        this.store.tx(() => {
+          this.sessions.setStatus(session.id, 'failed', { message: `failed to start agent: ${reason}` });
+          // a session that never ran holds nothing: its tasks go back to whoever comes next
+          for (const task of this.tasks.list({ assignee: session.id }))
+            if (task.assignee === session.id) this.tasks.update(task.id, { assignee: null });
+        });
         throw new MaestroError('spawn_failed', `session ${session.id} failed to start: ${reason}`, 'agentCommand');
       }
     }
