@@ -93,6 +93,26 @@ describe('maestro session stop', () => {
   });
 });
 
+describe('maestro session send', () => {
+  it("types a line into the agent's terminal, and refuses an unknown session", async () => {
+    const task = world.svc.tasks.create({ projectId: world.project.id, title: 't' });
+    const { session } = await world.svc.spawn({
+      projectId: world.project.id,
+      taskIds: [task.id],
+      agentCommand: 'read answer; echo "got:$answer"; sleep 30',
+    });
+    await until(() => world.supervisor.isLive(session.id), 10_000, 'the agent to be attached');
+    const r = await cli(['session', 'send', session.id, 'blue', 'please']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`to ${session.id}`);
+    await until(async () => (await world.supervisor.screen(session.id)).includes('got:blue please'), 10_000, 'the answer on screen');
+    const missing = await cli(['session', 'send', 'ses_missing', 'x']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/ses_missing/);
+  });
+});
+
 describe('maestro session attach', () => {
   it('needs a terminal, and a session with a running agent', async () => {
     const noTty = await cli(['session', 'attach', 'ses_x']);

@@ -39,6 +39,27 @@ export function registerPtyCommands(session: Command): void {
       }
     });
 
+  const type = session
+    .command('send <id> <text...>')
+    .description("type text into the agent's terminal, then Enter (answer a question without attaching)")
+    .option('--no-enter', 'do not press Enter after the text')
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, words: string[]) => {
+      const opts = type.opts<{ enter: boolean; json?: boolean }>();
+      try {
+        const data = words.join(' ') + (opts.enter ? '\r' : '');
+        const result = await makeClient().request<{ sessionId: string; written: number }>(
+          'POST',
+          `/api/sessions/${encodeURIComponent(id)}/input`,
+          { data },
+        );
+        if (opts.json) printJson(result);
+        else print(`sent ${result.written} characters to ${result.sessionId}`);
+      } catch (err) {
+        fail(err, { json: Boolean(opts.json), cmd: type });
+      }
+    });
+
   const stop = session
     .command('stop <id>')
     .description("stop a session: ends its agent (and tmux session) and marks it stopped")
