@@ -1,23 +1,18 @@
 /** `maestro session attach|replay|stop` (src/cli/commands/session-pty.ts), run as real processes from dist/. */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pty from 'node-pty';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../src/http/server.js';
-import { ptyHttpExtension } from '../src/pty/http.js';
-import { BIN } from './helpers.js';
-import { ptyWorld, silentLogger, until, type PtyWorld } from './pty-support.js';
-
-/** The real `maestro` binary: its `session` command carries attach, replay and stop. */
-const nodeArgs = (args: string[]) => [BIN, ...args];
+import type { RunningServer } from '../src/http/server.js';
+import { BIN, runCli } from './helpers.js';
+import { ptyWorld, serveWorld, until, type PtyWorld } from './pty-support.js';
 
 let world: PtyWorld;
 let server: RunningServer;
 
 beforeEach(async () => {
   world = await ptyWorld();
-  server = await startServer({ svc: world.svc, port: 0, logger: silentLogger(), extensions: [ptyHttpExtension(world.supervisor)] });
+  server = await serveWorld(world);
 });
 
 afterEach(async () => {
@@ -25,20 +20,9 @@ afterEach(async () => {
   await world?.dispose();
 });
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, nodeArgs(args), {
-      env: { ...process.env, MAESTRO_HOME: world.home, MAESTRO_API_URL: server.url, MAESTRO_LOG_LEVEL: 'silent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+/** The real `maestro` binary: its `session` command carries attach, send, replay and stop. */
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { MAESTRO_HOME: world.home, MAESTRO_API_URL: server.url, ...env });
 
 async function finishedSession(command: string) {
   const task = world.svc.tasks.create({ projectId: world.project.id, title: 't' });
@@ -127,7 +111,7 @@ describe('maestro session attach', () => {
       taskIds: [task.id],
       agentCommand: 'echo attached-agent; while read l; do echo "typed:$l"; done',
     });
-    const term = pty.spawn(process.execPath, nodeArgs(['session', 'attach', session.id]), {
+    const term = pty.spawn(process.execPath, [BIN, 'session', 'attach', session.id], {
       name: 'xterm-256color',
       cols: 100,
       rows: 30,

@@ -2,16 +2,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseRecording, recordingOutput } from '../src/pty/asciicast.js';
-import { ptyHttpExtension } from '../src/pty/http.js';
-import { startServer, type RunningServer } from '../src/http/server.js';
-import { ptyWorld, silentLogger, until, type PtyWorld } from './pty-support.js';
+import type { RunningServer } from '../src/http/server.js';
+import { ptyWorld, serveWorld, until, type PtyWorld } from './pty-support.js';
 
 let world: PtyWorld;
 let server: RunningServer;
 
 beforeEach(async () => {
   world = await ptyWorld();
-  server = await startServer({ svc: world.svc, port: 0, logger: silentLogger(), extensions: [ptyHttpExtension(world.supervisor)] });
+  server = await serveWorld(world);
 });
 
 afterEach(async () => {

@@ -1,3 +1,5 @@
+import { startServer, type RunningServer } from '../src/http/server.js';
+import { ptyHttpExtension } from '../src/pty/http.js';
 /** Shared by the test/pty-*.test.ts files: a core service on a private MAESTRO_HOME with a supervisor. */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,6 +55,11 @@ export async function ptyWorld(opts: Partial<SupervisorOptions> = {}): Promise<P
   svc.launcher = world.supervisor;
   await world.supervisor.start();
   return world;
+}
+
+/** The HTTP server (REST, /ws, terminal routes) over a pty world's service and supervisor. */
+export function serveWorld(world: PtyWorld): Promise<RunningServer> {
+  return startServer({ svc: world.svc, port: 0, logger: silentLogger(), extensions: [ptyHttpExtension(world.supervisor)] });
 }
 
 export async function killTmuxServer(home: string): Promise<void> {
