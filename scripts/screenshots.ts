@@ -111,6 +111,13 @@ export async function seedDemo(svc: MaestroService, workingDir: string): Promise
     svc.sessions.setStatus(idx, 'idle', { message: 'agent is waiting at its prompt' });
 
     svc.tasks.update(dark, { status: 'cancelled' });
+    svc.templates.create({
+      name: 'reviewer',
+      role: 'orchestrator',
+      strategy: 'queue',
+      agentCommand: 'claude',
+      description: 'Reviews finished work and files follow-up tasks.',
+    });
     writeDemoRecording(svc.paths.recording(pay));
     return {
       projectId: p,

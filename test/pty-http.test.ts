@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseRecording, recordingOutput } from '../src/pty/asciicast.js';
 import type { RunningServer } from '../src/http/server.js';
+import { requestedSize } from '../src/pty/http.js';
 import { ptyWorld, serveWorld, until, type PtyWorld } from './pty-support.js';
 
 let world: PtyWorld;
@@ -46,8 +47,8 @@ interface Frame {
   message?: string;
 }
 
-function openTerminal(sessionId: string) {
-  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/terminal/${sessionId}`);
+function openTerminal(sessionId: string, query = '') {
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/terminal/${sessionId}${query}`);
   const frames: Frame[] = [];
   const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
   ws.on('message', (raw) => frames.push(JSON.parse(String(raw)) as Frame));
@@ -133,6 +134,45 @@ describe('terminal WebSocket', () => {
     await term.closed;
     expect(term.frames.at(-1)).toEqual({ type: 'exit', code: 6 });
     expect(world.svc.sessions.get(s.id)).toMatchObject({ status: 'failed', exitCode: 6 });
+  });
+
+  it('resizes to the ?cols=N&rows=N of the URL before the snapshot, and ignores nonsense', async () => {
+    const s = await spawnShell('echo sized-by-url; sleep 600');
+    await until(async () => (await world.supervisor.screen(s.id)).includes('sized-by-url'), 10_000, 'ready');
+    expect(world.supervisor.size(s.id)).toEqual({ cols: 120, rows: 32 });
+
+    const firstFrame = async (query: string) => {
+      const term = openTerminal(s.id, query);
+      await term.opened;
+      await until(() => term.frames.length > 0, 5000, `first frame of ${query}`);
+      term.ws.close();
+      await term.closed;
+      return term.frames[0]!;
+    };
+
+    // the snapshot is taken once tmux has the new size: it has that many rows
+    const snapshot = await firstFrame('?cols=100&rows=40');
+    expect(snapshot.type).toBe('snapshot');
+    expect(snapshot.data).toContain('sized-by-url');
+    expect(snapshot.data!.split('\r\n')).toHaveLength(40);
+    expect(world.supervisor.size(s.id)).toEqual({ cols: 100, rows: 40 });
+    expect(await world.supervisor.tmux.paneInfo(s.id)).toMatchObject({ cols: 100, rows: 40 });
+
+    for (const query of ['?cols=abc&rows=40', '?cols=0&rows=0', '?cols=-5&rows=10', '?cols=90', '?cols=1e2&rows=30', '?cols=90.5&rows=30', '?cols=99999&rows=30', '?rows=&cols=']) {
+      expect((await firstFrame(query)).type, query).toBe('snapshot');
+      expect(world.supervisor.size(s.id), query).toEqual({ cols: 100, rows: 40 });
+    }
+
+    // sane numbers out of the supervisor's range are clamped to it
+    await firstFrame('?cols=5&rows=2');
+    expect(world.supervisor.size(s.id)).toEqual({ cols: 20, rows: 5 });
+  });
+
+  it('reads the viewer size from the URL only when both numbers are sane', () => {
+    expect(requestedSize('/ws/terminal/ses_1?cols=132&rows=43')).toEqual({ cols: 132, rows: 43 });
+    expect(requestedSize('/ws/terminal/ses_1?rows=43&cols=132&x=1')).toEqual({ cols: 132, rows: 43 });
+    for (const url of ['/ws/terminal/ses_1', '/ws/terminal/ses_1?cols=132', '/ws/terminal/ses_1?cols=0&rows=10', '/ws/terminal/ses_1?cols=+80&rows=24', '/ws/terminal/ses_1?cols=80&rows=24px', undefined])
+      expect(requestedSize(url), String(url)).toBeNull();
   });
 
   it('tells a viewer of a finished session so, with its exit code', async () => {

@@ -4,67 +4,17 @@
  * reload, sessions and their timelines, spawning, the command palette, projects, reconnecting after
  * a server restart, and the accessibility basics at 1280×800 and 390 wide.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Session, Task } from '../src/core/types.js';
 import { runCli, waitFor } from './helpers.js';
-import {
-  ensureWebBuilt,
-  horizontalOverflow,
-  launchChromium,
-  startDashboardServer,
-  unlabelledControls,
-  waitLive,
-  watchPageErrors,
-  type DashboardServer,
-} from './web-support.js';
+import { api, horizontalOverflow, openPage, page, server, unlabelledControls, useWebSuite, waitLive } from './web-support.js';
 
-let browser: Browser;
-let server: DashboardServer;
-let context: BrowserContext;
-let page: Page;
-let pageErrors: string[];
+useWebSuite();
 
 const cli = (args: string[]) => runCli([...args, '--json'], { MAESTRO_API_URL: server.url, MAESTRO_SESSION_ID: undefined, MAESTRO_SESSION_TOKEN: undefined, MAESTRO_PROJECT_ID: undefined });
-const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-};
 const getTask = (id: string) => api<Task>('GET', `/api/tasks/${id}`);
 const row = (taskId: string) => page.locator(`[data-testid=task-row][data-task-id="${taskId}"]`);
 const tasksUrl = () => `${server.url}/projects/${server.project.id}/tasks`;
-
-async function openPage(url: string, viewport = { width: 1280, height: 800 }): Promise<void> {
-  context = await browser.newContext({ viewport });
-  page = await context.newPage();
-  pageErrors = watchPageErrors(page);
-  await page.goto(url);
-  await waitLive(page);
-}
-
-beforeAll(async () => {
-  await ensureWebBuilt();
-  [browser, server] = await Promise.all([launchChromium(), startDashboardServer()]);
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
-
-beforeEach(() => {
-  pageErrors = [];
-});
-
-afterEach(async () => {
-  await context?.close();
-  expect(pageErrors).toEqual([]);
-});
 
 describe('tasks', { timeout: 60_000 }, () => {
   it('a task created in the page is seen by the CLI', async () => {
@@ -222,6 +172,7 @@ describe('sessions', { timeout: 60_000 }, () => {
     const r = page.locator(`[data-testid=session-row][data-session-id="${session.id}"]`);
     await r.waitFor();
     expect(await r.textContent()).toMatch(/indexer.*worker.*queue/is);
+    expect(await r.getByTestId('queue-progress').textContent()).toBe('queue 0/1 done');
 
     svc.queue.start(session.id);
     svc.report(session.id, 'progress', 'EXPLAIN shows a sequential scan', task.id);
@@ -232,6 +183,9 @@ describe('sessions', { timeout: 60_000 }, () => {
     svc.report(session.id, 'needs_input', 'Which tablespace?', task.id);
     await r.and(page.locator('[data-status=needs_input]')).waitFor({ timeout: 1000 });
     await page.getByTestId('nav-sessions').getByText('1').waitFor();
+
+    svc.queue.complete(session.id);
+    await r.getByTestId('queue-progress').getByText('queue 1/1 done').waitFor({ timeout: 1000 });
   });
 
   it('a session page shows its timeline, live', async () => {
@@ -267,6 +221,81 @@ describe('sessions', { timeout: 60_000 }, () => {
     const sessions = await api<Session[]>('GET', `/api/sessions?project=${server.project.id}`);
     expect(sessions.find((s) => s.id === sessionId)).toMatchObject({ name: 'translator', role: 'worker', strategy: 'queue', taskIds: [task.id] });
     expect(await page.locator('h1').textContent()).toContain('translator');
+  });
+});
+
+describe('spawn form', { timeout: 60_000 }, () => {
+  it('starts from a template, takes extra environment variables, and shows env errors (the server\'s too) next to the field', async () => {
+    const svc = server.svc;
+    const template = svc.templates.create({
+      name: 'reviewer',
+      role: 'orchestrator',
+      strategy: 'queue',
+      agentCommand: 'review-bot --strict',
+      description: 'Reviews what the workers did.',
+    });
+    const task = svc.tasks.create({ projectId: server.project.id, title: 'Review the payment module' });
+    const spawnedFromTemplate = () => svc.sessions.list({ projectId: server.project.id }).filter((x) => x.templateId === template.id);
+    await openPage(`${server.url}/projects/${server.project.id}/tasks/${task.id}`);
+    await page.getByTestId('panel-spawn').click();
+    const dialog = page.getByTestId('spawn-dialog');
+
+    // picking the template fills role, strategy and agent command, and says what it is
+    await dialog.getByLabel('Template').selectOption({ label: 'reviewer' });
+    expect(await dialog.getByLabel('Role').inputValue()).toBe('orchestrator');
+    expect(await dialog.getByLabel('Strategy').inputValue()).toBe('queue');
+    expect(await dialog.getByLabel('Agent command (optional)').inputValue()).toBe('review-bot --strict');
+    await dialog.getByText('Reviews what the workers did.').waitFor();
+
+    // a bad name is refused by the page, next to the field, before anything is sent
+    const env = dialog.getByLabel('Environment (optional)');
+    const envError = dialog.locator('.field.has-error:has(#sp-env)').getByRole('alert');
+    await env.fill('REVIEW_DEPTH=3\n1BAD=x');
+    await dialog.getByTestId('spawn-submit').click();
+    expect(await envError.textContent()).toMatch(/^Line 2: “1BAD” is not a valid name: environment variable names are letters, digits and _/);
+    expect(await env.getAttribute('aria-invalid')).toBe('true');
+    await env.fill('REVIEW_DEPTH=3\nNO_EQUALS_SIGN');
+    await dialog.getByTestId('spawn-submit').click();
+    expect(await envError.textContent()).toBe('Line 2: write KEY=VALUE.');
+    expect(spawnedFromTemplate()).toEqual([]);
+
+    // the server checks names by the same rule; its error lands on the field too (page check bypassed here)
+    await page.route('**/api/sessions', async (route) => {
+      const request = route.request();
+      if (request.method() !== 'POST') return route.continue();
+      await route.continue({ postData: JSON.stringify({ ...request.postDataJSON(), env: { 'BAD-NAME': 'x' } }) });
+    });
+    await env.fill('REVIEW_DEPTH=3');
+    await dialog.getByTestId('spawn-submit').click();
+    await envError.filter({ hasText: 'env.BAD-NAME' }).waitFor();
+    expect(await envError.textContent()).toBe('invalid input: env.BAD-NAME: environment variable names are letters, digits and _');
+    expect(spawnedFromTemplate()).toEqual([]);
+    await page.unroute('**/api/sessions');
+
+    await env.fill('REVIEW_DEPTH=3\n# comments and blank lines are skipped\n\nGREETING=hello = world');
+    await dialog.getByTestId('spawn-submit').click();
+    await page.waitForURL(/\/sessions\/ses_[^/]+$/);
+    const sessionId = page.url().split('/').pop()!;
+    const sessions = await api<Session[]>('GET', `/api/sessions?project=${server.project.id}`);
+    expect(sessions.find((x) => x.id === sessionId)).toMatchObject({
+      role: 'orchestrator',
+      strategy: 'queue',
+      templateId: template.id,
+      agentCommand: 'review-bot --strict',
+      taskIds: [task.id],
+      env: { REVIEW_DEPTH: '3', GREETING: 'hello = world' },
+    });
+  });
+
+  it('has no template picker when there is no template', async () => {
+    for (const t of server.svc.templates.list()) server.svc.templates.delete(t.id);
+    const task = server.svc.tasks.create({ projectId: server.project.id, title: 'Tidy the changelog' });
+    await openPage(`${server.url}/projects/${server.project.id}/tasks/${task.id}`);
+    await page.getByTestId('panel-spawn').click();
+    const dialog = page.getByTestId('spawn-dialog');
+    await dialog.getByLabel('Environment (optional)').waitFor();
+    await page.waitForTimeout(200);
+    expect(await dialog.getByLabel('Template').count()).toBe(0);
   });
 });
 
@@ -323,9 +352,9 @@ describe('navigation', { timeout: 60_000 }, () => {
 
   it('reconnects after the server restarts and catches up on what it missed', async () => {
     await openPage(tasksUrl());
-    await server.stop();
+    const restarted = server.restart(1000);
     await page.locator('[data-testid=conn][data-state=offline]').waitFor({ timeout: 5000 });
-    await server.start();
+    await restarted;
     // made while the page was disconnected (no event reached it)
     const missed = server.svc.tasks.create({ projectId: server.project.id, title: 'Made while the page was offline' });
     await waitLive(page, 15_000);

@@ -1,33 +1,23 @@
 /**
  * Shared by the browser tests (test/web-*.test.ts): the built dashboard, a real Maestro server
- * serving it (optionally with the PTY supervisor and its terminal routes), and Debian's chromium
- * driven through playwright-core.
+ * serving it (the composition root, optionally with the PTY supervisor and its terminal routes),
+ * Debian's chromium driven through playwright-core, and the suite hooks that tie them together.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { MaestroService } from '../src/core/service.js';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import type { MaestroService } from '../src/core/service.js';
 import type { Project } from '../src/core/types.js';
-import { startServer, type RunningServer } from '../src/http/server.js';
-import { mcpHttpExtension } from '../src/mcp/http.js';
-import { ptyHttpExtension } from '../src/pty/http.js';
-import { Supervisor } from '../src/pty/supervisor.js';
-import { Tmux } from '../src/pty/tmux.js';
-import { ROOT, tempHome } from './helpers.js';
-import { FAST_TIMING, silentLogger } from './pty-support.js';
+import type { Supervisor } from '../src/pty/supervisor.js';
+import { CHROMIUM_ARGS } from '../scripts/screenshots.js';
+import { ROOT, startTestServer, type TestServer } from './helpers.js';
+import { FAST_TIMING, killTmuxServer } from './pty-support.js';
 
 export const WEB_ROOT = join(ROOT, 'dist', 'web');
 export const AGENT_JS = join(ROOT, 'dist', 'test', 'agent', 'agent.js');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-gpu',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
 
 function newestMtime(path: string): number {
   const st = statSync(path);
@@ -71,84 +61,119 @@ export async function ensureWebBuilt(): Promise<void> {
 }
 
 export interface DashboardServer {
-  url: string;
-  port: number;
-  home: string;
+  readonly url: string;
+  readonly port: number;
+  readonly home: string;
+  readonly svc: MaestroService;
+  readonly supervisor: Supervisor | null;
+  /** An existing directory, the working directory of `project`. */
   workdir: string;
-  svc: MaestroService;
-  supervisor: Supervisor | null;
   project: Project;
-  /** Stops the server (the home stays), as when it is restarted. */
-  stop(): Promise<void>;
-  /** Starts it again on the same home and port. */
-  start(): Promise<void>;
+  /** Stops the server and starts it again on the same home and port after `downMs` (as TestServer.restart). */
+  restart(downMs?: number): Promise<void>;
   dispose(): Promise<void>;
 }
 
 /**
- * The server as `maestro serve` wires it (core service, REST + /ws events, MCP over HTTP and, with
- * `supervisor`, the PTY supervisor with its terminal routes) on a temp MAESTRO_HOME, serving the built
- * dashboard from dist/web, with one project whose working directory exists.
- *
- * (Not test/helpers.ts startTestServer: under vitest the server module resolves its default web root
- * next to the TypeScript sources, i.e. to web/ (the unbuilt sources), and startMaestro does not take
- * a web root nor mount the terminal routes yet.)
+ * The server as `maestro serve` runs it (test/helpers.ts startTestServer: the composition root, with
+ * the PTY supervisor and fast state detection when `supervisor`), serving the built dashboard from
+ * dist/web, on a temp MAESTRO_HOME with one project whose working directory exists.
  */
 export async function startDashboardServer(opts: { supervisor?: boolean } = {}): Promise<DashboardServer> {
-  const home = tempHome('maestro-web-');
-  const workdir = join(home, 'work');
+  let server: TestServer = await startTestServer(opts.supervisor ? { supervisor: true, supervisorTiming: FAST_TIMING } : {});
+  const workdir = join(server.home, 'work');
   mkdirSync(workdir, { recursive: true });
-  let svc = MaestroService.open({ home, apiUrl: 'http://127.0.0.1:0' });
-  const project = svc.projects.create({ name: 'webshop', workingDir: workdir });
-  let supervisor: Supervisor | null = null;
-  let server: RunningServer | null = null;
-  let port = 0;
-
-  const start = async () => {
-    if (!svc.db.open) svc = MaestroService.open({ home, apiUrl: 'http://127.0.0.1:0' });
-    if (opts.supervisor) {
-      supervisor = new Supervisor({ svc, logger: silentLogger(), timing: FAST_TIMING });
-      svc.launcher = supervisor;
-      await supervisor.start();
-    }
-    const extensions = [mcpHttpExtension, ...(supervisor ? [ptyHttpExtension(supervisor)] : [])];
-    server = await startServer({ svc, port, logger: silentLogger(), webRoot: WEB_ROOT, extensions });
-    port = server.port;
-    ds.url = server.url;
-    ds.port = port;
-    ds.svc = svc;
-    ds.supervisor = supervisor;
-  };
-  const stop = async () => {
-    await supervisor?.close();
-    supervisor = null;
-    await server?.close();
-    server = null;
-    svc.close();
-  };
-  const ds: DashboardServer = {
-    url: '',
-    port: 0,
-    home,
+  return {
+    get url() {
+      return server.url;
+    },
+    get port() {
+      return server.server.port;
+    },
+    get home() {
+      return server.home;
+    },
+    get svc() {
+      return server.svc;
+    },
+    get supervisor() {
+      return server.supervisor;
+    },
     workdir,
-    svc,
-    supervisor: null,
-    project,
-    stop,
-    start,
+    project: server.svc.projects.create({ name: 'webshop', workingDir: workdir }),
+    restart: async (downMs = 0) => {
+      server = await server.restart(downMs);
+    },
     dispose: async () => {
-      await stop();
-      if (opts.supervisor) await new Tmux(join(home, 'tmux.sock'), join(home, 'tmux.conf')).killServer().catch(() => undefined);
-      rmSync(home, { recursive: true, force: true });
+      await server.close();
+      if (opts.supervisor) await killTmuxServer(server.home).catch(() => undefined);
+      rmSync(server.home, { recursive: true, force: true });
     },
   };
-  await start();
-  return ds;
 }
 
 export function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+// ---- the suite ------------------------------------------------------------------------------------------
+
+/*
+ * What the running test drives. Live bindings: `useWebSuite`'s hooks and `openPage` set them, and the
+ * test files read them through their imports (ES modules see the current value).
+ */
+export let browser: Browser;
+export let server: DashboardServer;
+export let context: BrowserContext | undefined;
+export let page: Page;
+export let pageErrors: string[] = [];
+
+/**
+ * Registers the hooks of a browser test file: builds the dashboard if needed, starts chromium and a
+ * dashboard server for the file, and after each test closes its page and fails it on any error the
+ * page threw.
+ */
+export function useWebSuite(opts: { supervisor?: boolean } = {}): void {
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    [browser, server] = await Promise.all([launchChromium(), startDashboardServer(opts)]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
+
+  beforeEach(() => {
+    pageErrors = [];
+  });
+
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+    expect(pageErrors).toEqual([]);
+  });
+}
+
+/** A fresh browser context and page at `url`, once the dashboard's live socket is connected. */
+export async function openPage(url: string, viewport = { width: 1280, height: 800 }): Promise<void> {
+  context = await browser.newContext({ viewport });
+  page = await context.newPage();
+  pageErrors = watchPageErrors(page);
+  await page.goto(url);
+  await waitLive(page);
+}
+
+/** The server's REST API, from the test (not the page): JSON in, JSON out, any HTTP error throws. */
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
 }
 
 /** Fails the test on any uncaught error in the page; returns the errors seen so far. */

@@ -6,40 +6,15 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Session, Task } from '../src/core/types.js';
 import { waitFor } from './helpers.js';
-import {
-  AGENT_JS,
-  ensureWebBuilt,
-  launchChromium,
-  startDashboardServer,
-  terminalText,
-  waitLive,
-  watchPageErrors,
-  type DashboardServer,
-} from './web-support.js';
+import { AGENT_JS, api, openPage, page, server, terminalText, useWebSuite } from './web-support.js';
 
-let browser: Browser;
-let server: DashboardServer;
-let context: BrowserContext;
-let page: Page;
-let pageErrors: string[] = [];
-
-const api = async <T>(path: string): Promise<T> => {
-  const res = await fetch(server.url + path);
-  if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-};
-
-async function openPage(url: string, viewport = { width: 1280, height: 800 }): Promise<void> {
-  context = await browser.newContext({ viewport });
-  page = await context.newPage();
-  pageErrors = watchPageErrors(page);
-  await page.goto(url);
-  await waitLive(page);
-}
+beforeAll(() => {
+  if (!existsSync(AGENT_JS)) throw new Error(`${AGENT_JS} is missing: build first (npx tsc -p tsconfig.json)`);
+});
+useWebSuite({ supervisor: true });
 
 /** A session that is only a record (no agent started), to hang a recording on. */
 async function recordOnlySession(name: string): Promise<Session> {
@@ -52,22 +27,6 @@ async function recordOnlySession(name: string): Promise<Session> {
     server.svc.launcher = launcher;
   }
 }
-
-beforeAll(async () => {
-  if (!existsSync(AGENT_JS)) throw new Error(`${AGENT_JS} is missing: build first (npx tsc -p tsconfig.json)`);
-  await ensureWebBuilt();
-  [browser, server] = await Promise.all([launchChromium(), startDashboardServer({ supervisor: true })]);
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
-
-afterEach(async () => {
-  await context?.close();
-  expect(pageErrors).toEqual([]);
-});
 
 describe('live terminal', { timeout: 90_000 }, () => {
   it("spawns the scripted agent from the page, shows its output, takes typed input and follows the window's size", async () => {
@@ -110,7 +69,7 @@ describe('live terminal', { timeout: 90_000 }, () => {
     await page.keyboard.press('Enter');
     await waitFor(async () => (await text()).includes('● Received: blue'), 20_000);
     await waitFor(async () => (await text()).includes('✓ Done: Paint the fence'), 20_000);
-    await waitFor(async () => (await api<Task>(`/api/tasks/${task.id}`)).status === 'done', 10_000);
+    await waitFor(async () => (await api<Task>('GET', `/api/tasks/${task.id}`)).status === 'done', 10_000);
 
     // the agent exits: the page says so, and keeps its last screen
     await page.locator('[data-testid=terminal-state][data-state=exited]').waitFor({ timeout: 20_000 });

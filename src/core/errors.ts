@@ -58,8 +58,11 @@ export function fromZodError(err: ZodError): MaestroError {
   // An unknown key has no path of its own: name the key itself.
   const path = issue?.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : issue?.path ?? [];
   const field = path.length > 0 ? path.join('.') : undefined;
+  // A bad record key (an env variable name) only says "Invalid key in record": say why instead.
+  const message = (i: ZodError['issues'][number]) =>
+    i.code === 'invalid_key' && i.issues.length > 0 ? i.issues.map((k) => k.message).join('; ') : i.message;
   const detail = err.issues
-    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${message(i)}` : message(i)))
     .join('; ');
   return new MaestroError('invalid_input', `invalid input: ${detail}`, field);
 }

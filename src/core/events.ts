@@ -1,20 +1,9 @@
 import { EventEmitter } from 'node:events';
-import type { QueueStatus } from './queue.js';
-import type { Project, Session, Task, Template, TimelineEvent } from './types.js';
+import type { MaestroEvent, MaestroEventBody } from './event-types.js';
 
-/** Every change in the core is announced as one of these, on one in-process bus. */
-export type MaestroEventBody =
-  | { type: 'project.created' | 'project.updated'; project: Project }
-  | { type: 'task.created' | 'task.updated'; task: Task }
-  | { type: 'session.created' | 'session.updated'; session: Session }
-  | { type: 'session.event'; sessionId: string; event: TimelineEvent }
-  | { type: 'queue.updated'; sessionId: string; status: QueueStatus }
-  | { type: 'template.created' | 'template.updated'; template: Template }
-  | { type: 'template.deleted'; templateId: string };
+export type { MaestroEvent, MaestroEventBody, MaestroEventType } from './event-types.js';
 
-export type MaestroEvent = MaestroEventBody & { seq: number; at: string };
-export type MaestroEventType = MaestroEvent['type'];
-
+/** The in-process bus every change in the core is announced on. */
 export class EventBus {
   private readonly emitter = new EventEmitter();
   private seq = 0;

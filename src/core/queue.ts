@@ -3,7 +3,7 @@ import { nowIso } from './ids.js';
 import type { SessionRepo } from './sessions.js';
 import type { Store } from './store.js';
 import type { TaskRepo } from './tasks.js';
-import type { QueueItem, QueueItemState } from './types.js';
+import type { QueueItem, QueueItemState, QueueStartResult, QueueStatus } from './types.js';
 import type { TaskStatus } from './schemas.js';
 
 interface QueueRow {
@@ -38,19 +38,7 @@ const toItem = (r: QueueRow): QueueItem => ({
   completedAt: r.completed_at,
 });
 
-export interface QueueStatus {
-  sessionId: string;
-  current: QueueItem | null;
-  next: QueueItem | null;
-  counts: { total: number; queued: number; inProgress: number; done: number; waiting: number };
-}
-
-export interface QueueStartResult {
-  item: QueueItem | null;
-  alreadyStarted: boolean;
-  /** Why nothing was claimed: every item done, or the remaining ones wait on dependencies / other sessions. */
-  reason?: 'empty' | 'waiting';
-}
+export type { QueueStartResult, QueueStatus };
 
 export class QueueRepo {
   constructor(

@@ -1,25 +1,21 @@
 import { z } from 'zod';
+import {
+  ENV_NAME,
+  ENV_NAME_RULE,
+  REPORT_KINDS,
+  SESSION_ROLES,
+  SESSION_STATUSES,
+  SESSION_STRATEGIES,
+  TASK_PRIORITIES,
+  TASK_STATUSES,
+} from './constants.js';
 
 /*
  * Every operation's input is one of these schemas. The MCP tools, the HTTP routes, the CLI and the
  * generated JSON Schemas in `schemas/` all come from here, so they can never disagree.
  */
 
-export const TASK_STATUSES = ['todo', 'in_progress', 'blocked', 'needs_input', 'done', 'cancelled'] as const;
-export const TASK_PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
-export const SESSION_ROLES = ['worker', 'orchestrator'] as const;
-export const SESSION_STRATEGIES = ['simple', 'queue'] as const;
-export const SESSION_STATUSES = [
-  'spawning',
-  'running',
-  'idle',
-  'needs_input',
-  'blocked',
-  'completed',
-  'failed',
-  'stopped',
-] as const;
-export const REPORT_KINDS = ['progress', 'complete', 'blocked', 'error', 'needs_input'] as const;
+export { TASK_STATUSES, TASK_PRIORITIES, SESSION_ROLES, SESSION_STRATEGIES, SESSION_STATUSES, REPORT_KINDS };
 
 export const TaskStatus = z.enum(TASK_STATUSES);
 export const TaskPriority = z.enum(TASK_PRIORITIES);
@@ -56,7 +52,7 @@ const title = z.string().trim().min(1, 'title must not be empty').max(500, 'titl
 const description = z.string().max(100_000, 'description is longer than 100000 characters');
 const message = z.string().trim().min(1, 'message must not be empty').max(20_000, 'message is too long');
 const envRecord = z
-  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names are letters, digits and _'), z.string())
+  .record(z.string().regex(ENV_NAME, ENV_NAME_RULE), z.string())
   .describe('Extra environment variables for the agent');
 const skillName = z
   .string()

@@ -13,7 +13,7 @@ import { SkillLibrary } from './skills.js';
 import { Store } from './store.js';
 import { TaskRepo } from './tasks.js';
 import { TemplateRepo } from './templates.js';
-import type { Manifest, Project, QueueItem, Session, SessionSummary, Task, TimelineEvent } from './types.js';
+import type { Manifest, Project, Session, SessionInfo, SessionSummary, SpawnResult, Task, TimelineEvent } from './types.js';
 
 export interface ServiceConfig {
   /** `$MAESTRO_HOME` */
@@ -43,20 +43,7 @@ export interface SpawnRequest {
   parentSessionId?: string | null;
 }
 
-export interface SpawnResult {
-  session: Session;
-  manifestPath: string;
-}
-
-export interface SessionInfo {
-  session: Session;
-  project: Project;
-  tasks: Task[];
-  timeline: TimelineEvent[];
-  children: Session[];
-  queue: QueueItem[] | null;
-  lastReport: TimelineEvent | null;
-}
+export type { SessionInfo, SpawnResult };
 
 const TASK_STATUS_FOR_REPORT: Partial<Record<ReportKind, TaskStatus>> = {
   progress: 'in_progress',
@@ -235,6 +222,7 @@ export class MaestroService {
       ...session,
       lastReport: this.sessions.lastReport(session.id) ?? null,
       currentTaskId: this.currentTask(session.id)?.id ?? null,
+      queue: session.strategy === 'queue' ? this.queue.status(session.id).counts : null,
     }));
   }
 

@@ -1,3 +1,4 @@
+import { FINISHED_SESSION_STATUSES } from './constants.js';
 import { notFound } from './errors.js';
 import { newId, newToken, nowIso } from './ids.js';
 import type { SessionRole, SessionStatus, SessionStrategy } from './schemas.js';
@@ -52,7 +53,7 @@ export interface SessionFilter {
 }
 
 /** Statuses after which a session does no more work. */
-export const FINISHED_STATUSES: readonly SessionStatus[] = ['completed', 'failed', 'stopped'];
+export const FINISHED_STATUSES: readonly SessionStatus[] = FINISHED_SESSION_STATUSES;
 
 export class SessionRepo {
   constructor(private readonly store: Store) {}

@@ -51,6 +51,8 @@ export interface Session {
 export interface SessionSummary extends Session {
   lastReport: TimelineEvent | null;
   currentTaskId: string | null;
+  /** Queue progress, for queue sessions. */
+  queue: QueueStatus['counts'] | null;
 }
 
 export type TimelineKind =
@@ -87,6 +89,38 @@ export interface QueueItem {
   ready: boolean;
   startedAt: string | null;
   completedAt: string | null;
+}
+
+/** A queue at a glance (queue_status; also the body of `queue.updated` events). */
+export interface QueueStatus {
+  sessionId: string;
+  current: QueueItem | null;
+  next: QueueItem | null;
+  counts: { total: number; queued: number; inProgress: number; done: number; waiting: number };
+}
+
+export interface QueueStartResult {
+  item: QueueItem | null;
+  alreadyStarted: boolean;
+  /** Why nothing was claimed: every item done, or the remaining ones wait on dependencies / other sessions. */
+  reason?: 'empty' | 'waiting';
+}
+
+/** What session_info returns (GET /api/sessions/:sessionId). */
+export interface SessionInfo {
+  session: Session;
+  project: Project;
+  tasks: Task[];
+  timeline: TimelineEvent[];
+  children: Session[];
+  queue: QueueItem[] | null;
+  lastReport: TimelineEvent | null;
+}
+
+/** What session_spawn returns (POST /api/sessions). */
+export interface SpawnResult {
+  session: Session;
+  manifestPath: string;
 }
 
 export interface Template {

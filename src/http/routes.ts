@@ -73,13 +73,4 @@ export function buildPath(route: Route, input: Record<string, unknown>): { path:
   return { path, rest };
 }
 
-/** Query-string form of GET inputs: arrays comma-joined, everything else as text. */
-export function toQuery(input: Record<string, unknown>): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(input)) {
-    if (value === undefined) continue;
-    params.set(key, Array.isArray(value) ? value.join(',') : value === null ? 'null' : String(value));
-  }
-  const text = params.toString();
-  return text ? `?${text}` : '';
-}
+export { toQuery } from './query.js';

@@ -14,7 +14,7 @@ import type { Supervisor } from './supervisor.js';
  *   GET  /api/sessions/:sessionId/recording   the asciicast v2 file (application/x-asciicast)
  *   POST /api/sessions/:sessionId/input       {"data": "text\r"} typed into the agent's terminal
  *   GET  /api/sessions/:sessionId/screen      {"sessionId","text","cols","rows"}; ?ansi=1 keeps escape codes
- *   WS   /ws/terminal/:sessionId              live terminal (protocol below)
+ *   WS   /ws/terminal/:sessionId[?cols=N&rows=N]  live terminal at the viewer's size (protocol below)
  *
  * Who may do what follows the core's rules: people (no session identity) may do everything; a
  * session may read any session it may read (session_info) and type only into its own terminal or
@@ -80,15 +80,48 @@ type ServerMessage =
   | { type: 'error'; message: string };
 
 /**
+ * The viewer's terminal size from a terminal socket's URL (`?cols=N&rows=N`): both must be whole
+ * numbers from 1 to 9999, else the size is ignored (null). The supervisor clamps it to its limits.
+ */
+export function requestedSize(url: string | undefined): { cols: number; rows: number } | null {
+  const query = new URL(url ?? '/', 'http://localhost').searchParams;
+  const read = (name: string) => {
+    const text = query.get(name);
+    return text !== null && /^\d{1,4}$/.test(text) && Number(text) > 0 ? Number(text) : null;
+  };
+  const cols = read('cols');
+  const rows = read('rows');
+  return cols !== null && rows !== null ? { cols, rows } : null;
+}
+
+/** Resizes the agent's terminal and waits (up to `timeoutMs`) until tmux has redrawn its pane at that size. */
+async function resizeAndSettle(supervisor: Supervisor, sessionId: string, cols: number, rows: number, timeoutMs = 1000): Promise<void> {
+  const size = supervisor.resize(sessionId, cols, rows);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pane = await supervisor.tmux.paneInfo(sessionId);
+    if (!pane || (pane.cols === size.cols && pane.rows === size.rows) || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
  * One viewer of one agent terminal over WebSocket. JSON text frames:
  *   server -> client  {"type":"snapshot","data":…} once first (clear + the current screen + cursor),
  *                     then {"type":"output","data":…} as the terminal draws, {"type":"exit","code":n|null}
  *                     when the agent's terminal ends (then the socket closes), {"type":"error","message":…}
  *   client -> server  {"type":"input","data":"…"} keys to type, {"type":"resize","cols":n,"rows":n}
+ * With `size` (the URL's `?cols=N&rows=N`), the terminal is resized to it before the snapshot, so the
+ * first screen the viewer gets is already drawn at its size.
  * For a session without a live terminal the client gets an error (and the exit code when known) and
  * the socket closes.
  */
-export function handleTerminalSocket(ws: WebSocket, sessionId: string, supervisor: Supervisor): void {
+export function handleTerminalSocket(
+  ws: WebSocket,
+  sessionId: string,
+  supervisor: Supervisor,
+  size: { cols: number; rows: number } | null = null,
+): void {
   const send = (msg: ServerMessage) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
   };
@@ -120,8 +153,10 @@ export function handleTerminalSocket(ws: WebSocket, sessionId: string, superviso
     },
     (code) => closeWith({ type: 'exit', code }),
   );
-  void supervisor
-    .snapshot(sessionId)
+  // The viewer's size first (a failed resize still gets a snapshot, at the old size).
+  const fitted = size ? resizeAndSettle(supervisor, sessionId, size.cols, size.rows).catch(() => undefined) : Promise.resolve();
+  void fitted
+    .then(() => supervisor.snapshot(sessionId))
     .then((data) => send({ type: 'snapshot', data }))
     .catch(() => send({ type: 'snapshot', data: '' }))
     .finally(() => (streaming = true));
@@ -171,7 +206,7 @@ export function ptyHttpExtension(supervisor: Supervisor): HttpExtension {
         socket.close(1008);
         return;
       }
-      handleTerminalSocket(socket, params.sessionId!, supervisor);
+      handleTerminalSocket(socket, params.sessionId!, supervisor, requestedSize(req.url));
     });
   };
 }

@@ -1,4 +1,10 @@
-import type { Project, QueueItem, Session, SessionInfo, Task, TimelineEvent } from './types';
+import type { z } from 'zod';
+import type { ProjectCreateInput, SessionSpawnInput, TaskCreateInput, TaskUpdateInput } from '../../src/core/schemas.js';
+import { toQuery } from '../../src/http/query.js';
+import type { Project, QueueItem, Session, SessionInfo, SessionSummary, SpawnResult, Task, Template, TimelineEvent } from './types';
+
+/** The request bodies, as the server's own schemas (type-only: zod stays out of the bundle). */
+type Input<Schema extends z.ZodType> = z.input<Schema>;
 
 /** A 4xx/5xx answer of the API: `{error:{code,message,field}}`. */
 export class ApiError extends Error {
@@ -13,18 +19,7 @@ export class ApiError extends Error {
   }
 }
 
-type Query = Record<string, string | number | boolean | null | undefined | readonly string[]>;
-
-/** GET inputs travel as query parameters, arrays comma-joined (same rule as src/http/routes.ts toQuery). */
-function toQuery(input: Query): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(input)) {
-    if (value === undefined) continue;
-    params.set(key, Array.isArray(value) ? value.join(',') : value === null ? 'null' : String(value));
-  }
-  const text = params.toString();
-  return text ? `?${text}` : '';
-}
+type Query = Record<string, unknown>;
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
@@ -61,31 +56,23 @@ export const api = {
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
 
   projects: () => api.get<Project[]>('/api/projects'),
-  createProject: (input: { name: string; workingDir: string }) => api.post<Project>('/api/projects', input),
+  createProject: (input: Input<typeof ProjectCreateInput>) => api.post<Project>('/api/projects', input),
 
   tasks: (project: string) => api.get<Task[]>('/api/tasks', { project }),
-  createTask: (input: {
-    project: string;
-    title: string;
-    description?: string;
-    priority?: string;
-    parentId?: string;
-    dependencies?: string[];
-  }) => api.post<Task>('/api/tasks', input),
-  updateTask: (taskId: string, patch: Partial<Pick<Task, 'title' | 'description' | 'status' | 'priority' | 'parentId' | 'dependencies' | 'assignee'>>) =>
-    api.patch<Task>(`/api/tasks/${enc(taskId)}`, patch),
+  createTask: (input: Input<typeof TaskCreateInput>) => api.post<Task>('/api/tasks', input),
+  updateTask: (taskId: string, patch: Omit<Input<typeof TaskUpdateInput>, 'taskId'>) => api.patch<Task>(`/api/tasks/${enc(taskId)}`, patch),
   completeTask: (taskId: string, summary?: string) =>
     api.post<Task>(`/api/tasks/${enc(taskId)}/complete`, summary ? { summary } : {}),
 
-  sessions: (project: string) => api.get<Session[]>('/api/sessions', { project }),
+  sessions: (project: string) => api.get<SessionSummary[]>('/api/sessions', { project }),
   sessionInfo: (sessionId: string, timelineLimit?: number) =>
     api.get<SessionInfo>(`/api/sessions/${enc(sessionId)}`, { timelineLimit }),
   timeline: (sessionId: string, afterId?: number) =>
     api.get<TimelineEvent[]>(`/api/sessions/${enc(sessionId)}/timeline`, { afterId, limit: 10000 }),
-  spawn: (input: { project: string; taskIds: string[]; role: string; strategy: string; agentCommand?: string; name?: string }) =>
-    api.post<{ session: Session; manifestPath: string }>('/api/sessions', input),
+  spawn: (input: Input<typeof SessionSpawnInput>) => api.post<SpawnResult>('/api/sessions', input),
   stopSession: (sessionId: string) => api.post<Session>(`/api/sessions/${enc(sessionId)}/stop`, {}),
   queue: (sessionId: string) => api.get<QueueItem[]>('/api/queue', { sessionId }),
+  templates: () => api.get<Template[]>('/api/templates'),
 
   recording: async (sessionId: string): Promise<string> => {
     const res = await fetch(`/api/sessions/${enc(sessionId)}/recording`);
@@ -104,3 +91,12 @@ export const api = {
 };
 
 export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * A failed submit as form errors: under the field the server named (its first segment: `env.FOO` is
+ * `env`) when the form shows that field, else for the whole form.
+ */
+export function formErrors(err: unknown, fields: readonly string[]): Record<string, string> {
+  const field = err instanceof ApiError ? err.field?.split('.')[0] : undefined;
+  return field && fields.includes(field) ? { [field]: errorMessage(err) } : { form: errorMessage(err) };
+}

@@ -5,10 +5,15 @@ import {
   type MaestroEvent,
   type Project,
   type QueueItem,
+  type QueueStatus,
   type Session,
+  type SessionInfo,
+  type SessionSummary,
   type Task,
   type TimelineEvent,
 } from './types';
+
+type QueueCounts = QueueStatus['counts'];
 
 export type ConnState = 'connecting' | 'live' | 'offline';
 
@@ -38,6 +43,11 @@ export interface State {
   sessionsLoaded: Record<string, boolean>;
   /** Last report (progress/complete/blocked/error/needs_input) of each session. */
   lastReports: Record<string, TimelineEvent>;
+  /** The task each session is on, as the server says (session list, queue events). */
+  currentTaskIds: Record<string, string | null>;
+  /** Queue progress of queue sessions (session list, queue events). */
+  queueCounts: Record<string, QueueCounts | null>;
+  /** Queues of the sessions whose page was opened (refetched when they change). */
   queues: Record<string, QueueItem[]>;
   /** Timelines of the sessions whose page was opened, oldest first. */
   timelines: Record<string, TimelineEvent[]>;
@@ -61,6 +71,8 @@ const initial: State = {
   sessions: {},
   sessionsLoaded: {},
   lastReports: {},
+  currentTaskIds: {},
+  queueCounts: {},
   queues: {},
   timelines: {},
   toasts: [],
@@ -138,17 +150,15 @@ export const projectSessions = (s: State, projectId: string | null): Session[] =
 
 export const currentProject = (s: State): Project | undefined => s.projects.find((p) => p.id === s.projectId);
 
-/** Same rule as MaestroService.currentTask: the queue's current item, else the first open task in progress. */
+/** The session's current task: the server's answer (MaestroService.currentTask), kept current by events. */
 export function currentTaskOf(s: State, session: Session): Task | null {
-  if (session.strategy === 'queue') {
-    const item = s.queues[session.id]?.find((q) => q.state === 'in_progress');
-    if (item) return s.tasks[item.taskId] ?? null;
-  }
-  const mine = Object.values(s.tasks).filter(
-    (t) => t.assignee === session.id && ['todo', 'in_progress', 'blocked', 'needs_input'].includes(t.status),
-  );
-  return mine.find((t) => t.status !== 'todo') ?? mine[0] ?? null;
+  const id = s.currentTaskIds[session.id];
+  return id ? (s.tasks[id] ?? null) : null;
 }
+
+/** The later of two reports of a session (a list fetched before an event must not undo it). */
+const laterReport = (a: TimelineEvent | undefined, b: TimelineEvent | null | undefined): TimelineEvent | undefined =>
+  !b || (a && a.id >= b.id) ? a : b;
 
 // ---- loading ----------------------------------------------------------------------------------------------
 
@@ -182,28 +192,52 @@ export async function loadTasks(projectId: string): Promise<void> {
   });
 }
 
+const sessionLoads: Record<string, number> = {};
+
+/**
+ * The project's sessions with their last report and current task (one request: the list carries
+ * both). Only the newest of overlapping loads is applied, and what live events brought meanwhile is
+ * kept when it is newer.
+ */
 export async function loadSessions(projectId: string): Promise<void> {
-  const sessions = await api.sessions(projectId);
+  const seq = (sessionLoads[projectId] = (sessionLoads[projectId] ?? 0) + 1);
+  const list: SessionSummary[] = await api.sessions(projectId);
+  if (sessionLoads[projectId] !== seq) return;
   setState((s) => {
-    const kept = Object.values(s.sessions).filter((x) => x.projectId !== projectId);
-    return { sessions: { ...byId(kept), ...byId(sessions) }, sessionsLoaded: { ...s.sessionsLoaded, [projectId]: true } };
-  });
-  // The list has no "last report" nor queue: fetch them per session (the 60 newest), a few at a time.
-  const queue = [...sessions].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, 60);
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      try {
-        const info = await api.sessionInfo(next.id, 1);
-        setState((s) => ({
-          lastReports: info.lastReport ? { ...s.lastReports, [next.id]: info.lastReport } : s.lastReports,
-          queues: info.queue ? { ...s.queues, [next.id]: info.queue } : s.queues,
-        }));
-      } catch {
-        /* the session may have gone; the list is still useful */
-      }
+    const sessions = Object.fromEntries(Object.entries(s.sessions).filter(([, x]) => x.projectId !== projectId));
+    const lastReports = { ...s.lastReports };
+    const currentTaskIds = { ...s.currentTaskIds };
+    const queueCounts = { ...s.queueCounts };
+    for (const { lastReport, currentTaskId, queue, ...session } of list) {
+      const known = s.sessions[session.id];
+      sessions[session.id] = known && known.updatedAt > session.updatedAt ? known : session;
+      const report = laterReport(lastReports[session.id], lastReport);
+      if (report) lastReports[session.id] = report;
+      currentTaskIds[session.id] = currentTaskId;
+      queueCounts[session.id] = queue;
     }
-  };
-  await Promise.all([worker(), worker(), worker(), worker()]);
+    return { sessions, lastReports, currentTaskIds, queueCounts, sessionsLoaded: { ...s.sessionsLoaded, [projectId]: true } };
+  });
+}
+
+/** What a session's page loads (GET /api/sessions/:id): the session, its tasks, queue and last report. */
+export function applySessionInfo(info: SessionInfo): void {
+  const id = info.session.id;
+  setState((s) => {
+    const report = laterReport(s.lastReports[id], info.lastReport);
+    return {
+      sessions: { ...s.sessions, [id]: info.session },
+      tasks: { ...s.tasks, ...byId(info.tasks) },
+      queues: info.queue ? { ...s.queues, [id]: info.queue } : s.queues,
+      lastReports: report ? { ...s.lastReports, [id]: report } : s.lastReports,
+    };
+  });
+}
+
+/** A session's queue, for its page. */
+export async function loadQueue(sessionId: string): Promise<void> {
+  const queue = await api.queue(sessionId);
+  setState((s) => ({ queues: { ...s.queues, [sessionId]: queue } }));
 }
 
 export async function loadProjectData(projectId: string): Promise<void> {
@@ -238,14 +272,51 @@ export async function refreshAll(): Promise<void> {
 
 // ---- live events ---------------------------------------------------------------------------------------------
 
-let taskRefetch: ReturnType<typeof setTimeout> | undefined;
-/** A status change can make other tasks ready (or not): refetch the project's tasks shortly after. */
-function scheduleTaskRefetch(projectId: string): void {
-  clearTimeout(taskRefetch);
-  taskRefetch = setTimeout(() => {
-    if (getState().projectId === projectId) loadTasks(projectId).catch(() => undefined);
-  }, 250);
+/**
+ * Runs `load` about `delay` ms after the first call; calls made meanwhile share that run, and calls
+ * made while it runs get one more run after it. So a burst of events costs one or two requests, and
+ * a steady stream of them cannot postpone the refetch forever.
+ */
+function coalesce(load: () => Promise<unknown> | undefined, delay = 250): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running = false;
+  let again = false;
+  const fire = async () => {
+    timer = undefined;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      await load();
+    } catch {
+      /* the next event or reconnect refetches */
+    } finally {
+      running = false;
+      if (again) {
+        again = false;
+        schedule();
+      }
+    }
+  };
+  const schedule = () => {
+    timer ??= setTimeout(fire, delay);
+  };
+  return schedule;
 }
+
+const inView = (projectId: string | undefined): projectId is string => !!projectId && projectId === state.projectId;
+/** A status change can make other tasks ready (or not): refetch the project's tasks. */
+const refetchTasks = coalesce(() => (state.projectId ? loadTasks(state.projectId) : undefined));
+/** Current tasks follow task statuses, assignees and queues: the server works them out, the list carries them. */
+const refetchSessions = coalesce(() => (state.projectId && state.sessionsLoaded[state.projectId] ? loadSessions(state.projectId) : undefined));
+const queueRefetches = new Map<string, () => void>();
+const refetchQueue = (sessionId: string) => {
+  let schedule = queueRefetches.get(sessionId);
+  if (!schedule) queueRefetches.set(sessionId, (schedule = coalesce(() => loadQueue(sessionId), 100)));
+  schedule();
+};
 
 export function applyEvent(ev: MaestroEvent): void {
   switch (ev.type) {
@@ -264,27 +335,40 @@ export function applyEvent(ev: MaestroEvent): void {
       const t = ev.task;
       const before = state.tasks[t.id];
       setState((s) => ({ tasks: { ...s.tasks, [t.id]: t } }));
-      if (!before || before.status !== t.status || before.dependencies.join() !== t.dependencies.join())
-        scheduleTaskRefetch(t.projectId);
+      if (!inView(t.projectId)) return;
+      if (!before || before.status !== t.status || before.dependencies.join() !== t.dependencies.join()) refetchTasks();
+      if (before ? before.status !== t.status || before.assignee !== t.assignee : t.assignee !== null) refetchSessions();
       return;
     }
     case 'session.created':
     case 'session.updated': {
       const x = ev.session;
       setState((s) => ({ sessions: { ...s.sessions, [x.id]: x } }));
+      // A new session's current task may be one it shares with others (no task event says so).
+      if (ev.type === 'session.created' && inView(x.projectId)) refetchSessions();
       return;
     }
     case 'session.event': {
       const e = ev.event;
       setState((s) => ({
         timelines: s.timelines[ev.sessionId] ? { ...s.timelines, [ev.sessionId]: mergeEvents(s.timelines[ev.sessionId]!, [e]) } : s.timelines,
-        lastReports: (REPORT_KINDS as readonly string[]).includes(e.kind) ? { ...s.lastReports, [ev.sessionId]: e } : s.lastReports,
+        lastReports: (REPORT_KINDS as readonly string[]).includes(e.kind)
+          ? { ...s.lastReports, [ev.sessionId]: laterReport(s.lastReports[ev.sessionId], e)! }
+          : s.lastReports,
       }));
       return;
     }
-    case 'queue.updated':
-      setState((s) => ({ queues: { ...s.queues, [ev.sessionId]: ev.items } }));
+    case 'queue.updated': {
+      const { sessionId, status } = ev;
+      // The item in progress is the session's current task; without one, the server looks at its tasks.
+      setState((s) => ({
+        queueCounts: { ...s.queueCounts, [sessionId]: status.counts },
+        ...(status.current ? { currentTaskIds: { ...s.currentTaskIds, [sessionId]: status.current.taskId } } : {}),
+      }));
+      if (inView(state.sessions[sessionId]?.projectId)) refetchSessions();
+      if (state.queues[sessionId]) refetchQueue(sessionId);
       return;
+    }
     default:
       return; // templates are not shown
   }

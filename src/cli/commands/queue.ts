@@ -1,21 +1,8 @@
 import type { Command } from 'commander';
-import type { QueueItem } from '../../core/types.js';
+import type { QueueItem, QueueStartResult, QueueStatus } from '../../core/types.js';
 import { SESSION_OPTION, list } from '../options.js';
 import { fields, queueItemLine, queueTable } from '../output.js';
 import { opCommand } from '../run.js';
-
-interface QueueStartResult {
-  item: QueueItem | null;
-  alreadyStarted: boolean;
-  reason?: 'empty' | 'waiting';
-}
-
-interface QueueStatus {
-  sessionId: string;
-  current: QueueItem | null;
-  next: QueueItem | null;
-  counts: { total: number; queued: number; inProgress: number; done: number; waiting: number };
-}
 
 /** `queue …`: work through a queue-strategy session's tasks one at a time. */
 export function registerQueueCommands(program: Command): Command {

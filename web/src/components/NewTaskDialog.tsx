@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, errorMessage } from '../api';
+import { api, formErrors } from '../api';
 import { getState, setState, toast } from '../store';
 import { PRIORITY_LABEL, TASK_PRIORITIES, type Task, type TaskPriority } from '../types';
 import { TaskPicker } from './TaskPicker';
-import { Dialog, Field } from './ui';
+import { Dialog, Field, FormFooter } from './ui';
 
 export interface NewTaskRequest {
   parentId?: string;
@@ -58,8 +58,7 @@ export function NewTaskDialog(props: {
       props.onCreated?.(task);
       props.onClose();
     } catch (err) {
-      if (err instanceof ApiError && err.field) setErrors({ [err.field.split('.')[0]!]: err.message });
-      else setErrors({ form: errorMessage(err) });
+      setErrors(formErrors(err, ['title', 'description', 'priority', 'parentId', 'dependencies']));
     } finally {
       setBusy(false);
     }
@@ -110,19 +109,7 @@ export function NewTaskDialog(props: {
           error={errors.dependencies}
           hint="Tasks that must be done before this one is ready."
         />
-        {errors.form && (
-          <p class="error-text" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn primary" disabled={busy} data-testid="create-task-submit">
-            {busy ? 'Creating…' : 'Create task'}
-          </button>
-        </div>
+        <FormFooter error={errors.form} busy={busy} label="Create task" busyLabel="Creating…" testid="create-task-submit" onCancel={props.onClose} />
       </form>
     </Dialog>
   );

@@ -1,12 +1,37 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, errorMessage } from '../api';
+import { api, formErrors } from '../api';
 import { navigate, paths } from '../router';
 import { setState, toast } from '../store';
-import { SESSION_ROLES, SESSION_STRATEGIES, type SessionRole, type SessionStrategy, type Task } from '../types';
+import { ENV_NAME, ENV_NAME_RULE, SESSION_ROLES, SESSION_STRATEGIES, type SessionRole, type SessionStrategy, type Task, type Template } from '../types';
 import { TaskPicker } from './TaskPicker';
-import { Dialog, Field } from './ui';
+import { Dialog, Field, FormFooter } from './ui';
 
 const AGENT_KEY = 'maestro.agentCommand';
+
+/**
+ * The "Environment" field: one KEY=VALUE a line (the value runs to the end of the line and may hold
+ * `=`; blank lines and `#` comments are skipped). Names follow the server's rule (src/core/constants.ts).
+ */
+export function parseEnv(text: string): { env: Record<string, string> } | { error: string } {
+  const env: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\r$/, '');
+    if (!line.trim() || line.trimStart().startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq < 0) return { error: `Line ${i + 1}: write KEY=VALUE.` };
+    const name = line.slice(0, eq).trim();
+    if (!ENV_NAME.test(name)) return { error: `Line ${i + 1}: “${name}” is not a valid name: ${ENV_NAME_RULE}, not starting with a digit.` };
+    if (name in env) return { error: `Line ${i + 1}: ${name} is set twice.` };
+    env[name] = line.slice(eq + 1);
+  }
+  return { env };
+}
+
+const templateHint = (t: Template): string =>
+  [t.description, t.skills.length ? `Skills: ${t.skills.join(', ')}.` : '', 'Fills role, strategy and agent command; you can still change them.']
+    .filter(Boolean)
+    .join(' ');
 
 export function SpawnDialog(props: { open: boolean; projectId: string; tasks: Task[]; taskIds: string[]; onClose: () => void }) {
   const [taskIds, setTaskIds] = useState<string[]>([]);
@@ -14,6 +39,9 @@ export function SpawnDialog(props: { open: boolean; projectId: string; tasks: Ta
   const [strategy, setStrategy] = useState<SessionStrategy>('simple');
   const [name, setName] = useState('');
   const [agentCommand, setAgentCommand] = useState('');
+  const [envText, setEnvText] = useState('');
+  const [templates, setTemplates] = useState<Template[]>([]);
+  const [templateId, setTemplateId] = useState('');
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
 
@@ -23,18 +51,44 @@ export function SpawnDialog(props: { open: boolean; projectId: string; tasks: Ta
     setRole('worker');
     setStrategy(props.taskIds.length > 1 ? 'queue' : 'simple');
     setName('');
+    setEnvText('');
+    setTemplateId('');
     try {
       setAgentCommand(localStorage.getItem(AGENT_KEY) ?? '');
     } catch {
       setAgentCommand('');
     }
     setErrors({});
+    // Templates are few and rarely change: fetched each time the dialog opens; no picker when there is none.
+    let cancelled = false;
+    api
+      .templates()
+      .then((list) => !cancelled && setTemplates(list))
+      .catch(() => !cancelled && setTemplates([]));
+    return () => {
+      cancelled = true;
+    };
   }, [props.open, props.taskIds.join()]);
 
   const open = props.tasks.filter((t) => t.status !== 'done' && t.status !== 'cancelled');
+  const template = templates.find((t) => t.id === templateId);
+
+  const pickTemplate = (id: string) => {
+    setTemplateId(id);
+    const t = templates.find((x) => x.id === id);
+    if (!t) return;
+    setRole(t.role);
+    setStrategy(t.strategy);
+    if (t.agentCommand) setAgentCommand(t.agentCommand);
+  };
 
   const submit = async (e: Event) => {
     e.preventDefault();
+    const parsed = parseEnv(envText);
+    if ('error' in parsed) {
+      setErrors({ env: parsed.error });
+      return;
+    }
     setBusy(true);
     setErrors({});
     try {
@@ -44,11 +98,13 @@ export function SpawnDialog(props: { open: boolean; projectId: string; tasks: Ta
         taskIds,
         role,
         strategy,
+        ...(template ? { template: template.id } : {}),
         ...(cmd ? { agentCommand: cmd } : {}),
         ...(name.trim() ? { name: name.trim() } : {}),
+        ...(Object.keys(parsed.env).length ? { env: parsed.env } : {}),
       });
       try {
-        if (cmd) localStorage.setItem(AGENT_KEY, cmd);
+        if (cmd && cmd !== template?.agentCommand) localStorage.setItem(AGENT_KEY, cmd);
       } catch {
         /* private mode */
       }
@@ -57,8 +113,7 @@ export function SpawnDialog(props: { open: boolean; projectId: string; tasks: Ta
       props.onClose();
       navigate(paths.session(session.id));
     } catch (err) {
-      if (err instanceof ApiError && err.field) setErrors({ [err.field.split('.')[0]!]: err.message });
-      else setErrors({ form: errorMessage(err) });
+      setErrors(formErrors(err, ['taskIds', 'template', 'role', 'strategy', 'name', 'agentCommand', 'env']));
     } finally {
       setBusy(false);
     }
@@ -77,6 +132,16 @@ export function SpawnDialog(props: { open: boolean; projectId: string; tasks: Ta
           hint="In queue mode the agent works on them one at a time, in this order."
           testid="spawn-tasks"
         />
+        {templates.length > 0 && (
+          <Field label="Template" id="sp-template" error={errors.template} hint={template ? templateHint(template) : 'Start from a saved session template.'}>
+            <select id="sp-template" value={templateId} data-testid="spawn-template" onChange={(e) => pickTemplate(e.currentTarget.value)}>
+              <option value="">None</option>
+              {templates.map((t) => (
+                <option value={t.id}>{t.name}</option>
+              ))}
+            </select>
+          </Field>
+        )}
         <div class="row-2">
           <Field label="Role" id="sp-role" error={errors.role}>
             <select id="sp-role" value={role} onChange={(e) => setRole(e.currentTarget.value as SessionRole)}>
@@ -108,19 +173,20 @@ export function SpawnDialog(props: { open: boolean; projectId: string; tasks: Ta
             />
           </Field>
         </div>
-        {errors.form && (
-          <p class="error-text" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn primary" disabled={busy} data-testid="spawn-submit">
-            {busy ? 'Spawning…' : 'Spawn session'}
-          </button>
-        </div>
+        <Field label="Environment (optional)" id="sp-env" error={errors.env} hint="Extra variables for the agent, one KEY=VALUE per line.">
+          <textarea
+            id="sp-env"
+            class="mono"
+            rows={2}
+            value={envText}
+            spellcheck={false}
+            placeholder={'e.g. LOG_LEVEL=debug\nFEATURE_FLAGS=checkout_v2'}
+            aria-invalid={errors.env ? 'true' : undefined}
+            data-testid="spawn-env"
+            onInput={(e) => setEnvText(e.currentTarget.value)}
+          />
+        </Field>
+        <FormFooter error={errors.form} busy={busy} label="Spawn session" busyLabel="Spawning…" testid="spawn-submit" onCancel={props.onClose} />
       </form>
     </Dialog>
   );

@@ -138,6 +138,27 @@ export function Field(props: { label: string; id: string; error?: string; hint?:
   );
 }
 
+/** The end of a dialog's form: an error that belongs to no field, Cancel, and the submit button. */
+export function FormFooter(props: { error?: string; busy: boolean; label: string; busyLabel: string; testid: string; onCancel: () => void }) {
+  return (
+    <>
+      {props.error && (
+        <p class="error-text" role="alert">
+          {props.error}
+        </p>
+      )}
+      <div class="form-actions">
+        <button type="button" class="btn" onClick={props.onCancel}>
+          Cancel
+        </button>
+        <button type="submit" class="btn primary" disabled={props.busy} data-testid={props.testid}>
+          {props.busy ? props.busyLabel : props.label}
+        </button>
+      </div>
+    </>
+  );
+}
+
 export function Empty(props: { title: string; children?: ComponentChildren; testid?: string }) {
   return (
     <div class="empty" data-testid={props.testid}>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, errorMessage } from '../api';
-import { Dialog, Empty, Field, Link, RelTime, Spinner } from '../components/ui';
+import { api, formErrors } from '../api';
+import { Dialog, Empty, Field, FormFooter, Link, RelTime, Spinner } from '../components/ui';
 import { PlusIcon } from '../components/icons';
 import { navigate, paths } from '../router';
 import { openDialog, selectProject, setState, toast, useAppState } from '../store';
@@ -98,8 +98,7 @@ export function NewProjectDialog(props: { open: boolean; onClose: () => void }) 
       props.onClose();
       navigate(paths.tasks(project.id));
     } catch (err) {
-      if (err instanceof ApiError && err.field) setErrors({ [err.field]: err.message });
-      else setErrors({ form: errorMessage(err) });
+      setErrors(formErrors(err, ['name', 'workingDir']));
     } finally {
       setBusy(false);
     }
@@ -121,19 +120,7 @@ export function NewProjectDialog(props: { open: boolean; onClose: () => void }) 
             onInput={(e) => setDir(e.currentTarget.value)}
           />
         </Field>
-        {errors.form && (
-          <p class="error-text" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn primary" disabled={busy} data-testid="create-project-submit">
-            {busy ? 'Creating…' : 'Create project'}
-          </button>
-        </div>
+        <FormFooter error={errors.form} busy={busy} label="Create project" busyLabel="Creating…" testid="create-project-submit" onCancel={props.onClose} />
       </form>
     </Dialog>
   );

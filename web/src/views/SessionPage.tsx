@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, errorMessage } from '../api';
 import { Empty, Link, RelTime, Spinner, StatusBadge, shortId } from '../components/ui';
 import { paths } from '../router';
-import { currentTaskOf, getState, loadTimeline, selectProject, setState, toast, useAppState } from '../store';
+import { applySessionInfo, currentTaskOf, getState, loadTimeline, selectProject, setState, toast, useAppState } from '../store';
 import { FINISHED_SESSION_STATUSES, type TimelineEvent, type TimelineKind } from '../types';
 import { lazyView } from './lazy';
 
@@ -34,12 +34,7 @@ export function SessionPage(props: { sessionId: string; tab: 'timeline' | 'termi
       .sessionInfo(sessionId, 1)
       .then((info) => {
         if (cancelled) return;
-        setState((st) => ({
-          sessions: { ...st.sessions, [info.session.id]: info.session },
-          tasks: { ...st.tasks, ...Object.fromEntries(info.tasks.map((t) => [t.id, t])) },
-          queues: info.queue ? { ...st.queues, [sessionId]: info.queue } : st.queues,
-          lastReports: info.lastReport ? { ...st.lastReports, [sessionId]: info.lastReport } : st.lastReports,
-        }));
+        applySessionInfo(info);
         if (getState().projectId !== info.session.projectId) selectProject(info.session.projectId);
       })
       .catch((err) => {

@@ -76,7 +76,7 @@ function SessionRow({ session: x }: { session: Session }) {
   const s = useAppState();
   const task = currentTaskOf(s, x);
   const report = s.lastReports[x.id];
-  const queue = s.queues[x.id];
+  const queue = s.queueCounts[x.id];
   const live = !FINISHED_SESSION_STATUSES.includes(x.status);
   return (
     <tr data-testid="session-row" data-session-id={x.id} data-status={x.status}>
@@ -94,8 +94,8 @@ function SessionRow({ session: x }: { session: Session }) {
       <td data-label="Role">
         <span class={`role role-${x.role}`}>{x.role}</span> · {x.strategy}
         {queue && (
-          <div class="subtle small">
-            queue {queue.filter((q) => q.state === 'done').length}/{queue.length} done
+          <div class="subtle small" data-testid="queue-progress">
+            queue {queue.done}/{queue.total} done
           </div>
         )}
       </td>

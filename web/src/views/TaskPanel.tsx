@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, api, errorMessage } from '../api';
+import { api, formErrors } from '../api';
 import { TaskPicker } from '../components/TaskPicker';
 import { Empty, Field, Link, RelTime, StatusBadge, shortId } from '../components/ui';
 import { paths } from '../router';
@@ -83,8 +83,7 @@ export function TaskPanel(props: { projectId: string; taskId: string; task: Task
       setDraft({});
       toast('success', 'Task saved');
     } catch (err) {
-      if (err instanceof ApiError && err.field) setErrors({ [err.field.split('.')[0]!]: err.message });
-      else setErrors({ form: errorMessage(err) });
+      setErrors(formErrors(err, ['title', 'description', 'status', 'priority', 'parentId', 'assignee', 'dependencies']));
     } finally {
       setBusy(false);
     }

@@ -16,9 +16,10 @@ declare global {
 }
 
 /**
- * xterm.js attached to `/ws/terminal/:sessionId`. The server sends `snapshot` (the screen so far),
- * then `output`, and finally `exit` or `error`; keystrokes go back as `input` and every size change
- * as `resize`. The terminal fills its box (addon-fit) and refits on every size change of the box.
+ * xterm.js attached to `/ws/terminal/:sessionId?cols=N&rows=N` (its fitted size). The server sends
+ * `snapshot` (the screen so far, drawn at that size), then `output`, and finally `exit` or `error`;
+ * keystrokes go back as `input` and later size changes as `resize`. The terminal fills its box
+ * (addon-fit) and refits on every size change of the box.
  * A dropped socket (server restart) is reopened with backoff; the fresh snapshot repaints the screen.
  */
 export function TerminalView(props: { sessionId: string; live: boolean }) {
@@ -37,9 +38,13 @@ export function TerminalView(props: { sessionId: string; live: boolean }) {
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.open(el);
+    let fitted = false;
     const safeFit = () => {
       try {
-        if (el.clientWidth > 0 && el.clientHeight > 0) fit.fit();
+        if (el.clientWidth > 0 && el.clientHeight > 0) {
+          fit.fit();
+          fitted = true;
+        }
       } catch {
         /* not laid out yet */
       }
@@ -67,28 +72,26 @@ export function TerminalView(props: { sessionId: string; live: boolean }) {
     const send = (msg: unknown) => {
       if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
     };
-    let sized = false;
-    let sizeTimer: ReturnType<typeof setTimeout> | undefined;
-    const sendSize = () => {
-      clearTimeout(sizeTimer);
-      sized = true;
-      send({ type: 'resize', cols: term.cols, rows: term.rows });
-    };
+    // Our size travels in the URL, so the snapshot comes drawn at it. Size changes after that go as
+    // `resize` messages, but only once the snapshot is in: one applied while the snapshot is taken
+    // could have its redraw lost. A change made before (while connecting) is sent with the snapshot.
+    let snapshotIn = false;
+    let urlSize = '';
+    const sizeQuery = () => `cols=${term.cols}&rows=${term.rows}`;
+    const sendSize = () => send({ type: 'resize', cols: term.cols, rows: term.rows });
 
     const connect = () => {
       if (disposed) return;
       setState('connecting');
-      const socket = new WebSocket(wsUrl(`/ws/terminal/${encodeURIComponent(props.sessionId)}`));
+      snapshotIn = false;
+      // (An xterm not laid out yet has no real size: it goes without, and sends one once fitted.)
+      urlSize = fitted ? sizeQuery() : '';
+      const socket = new WebSocket(wsUrl(`/ws/terminal/${encodeURIComponent(props.sessionId)}${urlSize && `?${urlSize}`}`));
       ws = socket;
-      // Our size goes to the server only once the snapshot is in: the snapshot is drawn at the agent's
-      // current size, and the resize then makes tmux redraw the screen at ours (a resize sent earlier
-      // could be applied while the snapshot is taken, and its redraw be lost).
-      sized = false;
       socket.onopen = () => {
         attempt = 0;
         setState('connected');
         setDetail('');
-        sizeTimer = setTimeout(sendSize, 1500);
       };
       socket.onmessage = (msg) => {
         if (typeof msg.data !== 'string') return;
@@ -105,7 +108,8 @@ export function TerminalView(props: { sessionId: string; live: boolean }) {
             term.reset();
             // Blank rows at the bottom of the snapshot would only push its top into the scrollback.
             if (data.data) show(data.data.replace(/(?:\r\n(?:\x1b\[[0-9;]*m)*)+(?=\x1b\[\d+;\d+H$|$)/, ''));
-            sendSize();
+            snapshotIn = true;
+            if (sizeQuery() !== urlSize) sendSize();
             break;
           case 'output':
             if (data.data) show(data.data);
@@ -136,7 +140,7 @@ export function TerminalView(props: { sessionId: string; live: boolean }) {
     const onData = term.onData((d) => send({ type: 'input', data: d }));
     const onResize = term.onResize(({ cols, rows }) => {
       setSize(`${cols}×${rows}`);
-      if (sized) send({ type: 'resize', cols, rows });
+      if (snapshotIn) sendSize();
     });
     let frame = 0;
     const ro = new ResizeObserver(() => {
@@ -151,7 +155,6 @@ export function TerminalView(props: { sessionId: string; live: boolean }) {
       disposed = true;
       clearTimeout(retry);
       clearTimeout(flushTimer);
-      clearTimeout(sizeTimer);
       cancelAnimationFrame(frame);
       ro.disconnect();
       onData.dispose();

@@ -1,0 +1,19 @@
+import type { Project, QueueStatus, Session, Task, Template, TimelineEvent } from './types.js';
+
+/*
+ * The shapes of the core's events, in a module of types only (it imports nothing but types.ts), so
+ * the dashboard can type-check against it without the bus of events.ts and its node:events.
+ */
+
+/** Every change in the core is announced as one of these, on one in-process bus. */
+export type MaestroEventBody =
+  | { type: 'project.created' | 'project.updated'; project: Project }
+  | { type: 'task.created' | 'task.updated'; task: Task }
+  | { type: 'session.created' | 'session.updated'; session: Session }
+  | { type: 'session.event'; sessionId: string; event: TimelineEvent }
+  | { type: 'queue.updated'; sessionId: string; status: QueueStatus }
+  | { type: 'template.created' | 'template.updated'; template: Template }
+  | { type: 'template.deleted'; templateId: string };
+
+export type MaestroEvent = MaestroEventBody & { seq: number; at: string };
+export type MaestroEventType = MaestroEvent['type'];
