@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { WebSocket } from 'ws';
 import { MaestroError, toMaestroError } from '../core/errors.js';
 import { executeOp, getOperation } from '../core/operations.js';
 import type { MaestroService } from '../core/service.js';
@@ -127,6 +128,34 @@ function noCacheForHtml(res: Response, path: string): void {
   if (path.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
 }
 
+/** A client this far behind is dropped; it reconnects and refetches instead of growing our memory. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+/** `/ws`: every bus event, serialised once and fanned out to every connected client. */
+function streamEvents(ws: WsRouter, svc: MaestroService): void {
+  const clients = new Set<WebSocket>();
+  const unsubscribe = svc.bus.subscribe((event) => {
+    if (clients.size === 0) return;
+    const frame = JSON.stringify({ type: 'event', event });
+    for (const client of clients) {
+      if (client.readyState !== client.OPEN) continue;
+      if (client.bufferedAmount > MAX_BUFFERED_BYTES) client.terminate();
+      else client.send(frame);
+    }
+  });
+  ws.wss.on('close', unsubscribe);
+  ws.register('/ws', (socket) => {
+    clients.add(socket);
+    socket.send(JSON.stringify({ type: 'hello', apiUrl: svc.apiUrl }));
+    const ping = setInterval(() => socket.readyState === socket.OPEN && socket.ping(), 25_000);
+    socket.on('close', () => {
+      clearInterval(ping);
+      clients.delete(socket);
+    });
+    socket.on('error', () => socket.terminate());
+  });
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger('maestro-http');
   const webRoot = opts.webRoot ?? defaultWebRoot();
@@ -140,18 +169,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   http.removeAllListeners('request');
   http.on('request', app);
 
-  ws.register('/ws', (socket) => {
-    socket.send(JSON.stringify({ type: 'hello', apiUrl: opts.svc.apiUrl }));
-    const unsubscribe = opts.svc.bus.subscribe((event) => {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'event', event }));
-    });
-    const ping = setInterval(() => socket.readyState === socket.OPEN && socket.ping(), 25_000);
-    socket.on('close', () => {
-      clearInterval(ping);
-      unsubscribe();
-    });
-    socket.on('error', () => socket.terminate());
-  });
+  streamEvents(ws, opts.svc);
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
