@@ -194,23 +194,17 @@ describe('the CLI tour', { timeout: 120_000 }, () => {
   });
 
   it('keeps every project, task, session and timeline across a server restart', async () => {
-    const before = {
+    const snapshot = async () => ({
       projects: await ok(cli, ['project', 'list']),
       tasks: await ok(cli, ['task', 'list']),
       tree: await ok(cli, ['task', 'tree']),
       sessions: await ok(cli, ['session', 'list']),
       info: await ok(cli, ['session', 'info', ids.worker!]),
       queue: await ok(cli, ['queue', 'list', '--session', ids.queue!]),
-    };
+    });
+    const before = await snapshot();
     server = await server.restart();
-    const after = {
-      projects: await ok(cli, ['project', 'list']),
-      tasks: await ok(cli, ['task', 'list']),
-      tree: await ok(cli, ['task', 'tree']),
-      sessions: await ok(cli, ['session', 'list']),
-      info: await ok(cli, ['session', 'info', ids.worker!]),
-      queue: await ok(cli, ['queue', 'list', '--session', ids.queue!]),
-    };
+    const after = await snapshot();
     expect(after).toEqual(before);
     expect(before.tasks).toHaveLength(6);
     expect(before.info.timeline.length).toBeGreaterThan(5);

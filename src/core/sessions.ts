@@ -33,18 +33,10 @@ interface TimelineRow {
   created_at: string;
 }
 
-export interface NewSession {
-  projectId: string;
-  name?: string;
-  role: SessionRole;
-  strategy: SessionStrategy;
-  taskIds: string[];
-  env: Record<string, string>;
-  parentSessionId: string | null;
-  templateId: string | null;
-  agentCommand: string | null;
-  skills: string[];
-}
+export type NewSession = Pick<
+  Session,
+  'projectId' | 'role' | 'strategy' | 'taskIds' | 'env' | 'parentSessionId' | 'templateId' | 'agentCommand' | 'skills'
+> & { name?: string };
 
 export interface SessionFilter {
   projectId?: string;
