@@ -244,6 +244,14 @@ describe('sessions, reports and permissions', () => {
     expect(children.map((s: any) => s.id)).toEqual([child.session.id]);
     const info = await call(orch, 'session.info', { sessionId: o.id });
     expect(info.children).toHaveLength(1);
+    // closing a task that is not its own leaves an orchestrator's status alone
+    const { session: planner } = await svc.spawn({ projectId, taskIds: [], role: 'orchestrator' });
+    const plan = asSession(planner.id);
+    await call(plan, 'report.progress', { message: 'planning' });
+    const side = await call(plan, 'task.create', { title: 'side job' });
+    await call(plan, 'task.complete', { taskId: side.id });
+    expect(svc.tasks.get(side.id).status).toBe('done');
+    expect(svc.sessions.get(planner.id).status).toBe('running');
     await call(orch, 'report.progress', { message: 'nudge', sessionId: child.session.id });
     expect(svc.sessions.timeline(child.session.id).at(-1)?.message).toBe('progress report: status spawning -> running');
   });

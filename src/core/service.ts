@@ -255,6 +255,8 @@ export class MaestroService {
     return this.store.tx(() => {
       const session = this.sessions.get(sessionId);
       const task = taskId !== undefined ? this.tasks.get(taskId) : this.currentTask(sessionId);
+      // Finishing someone else's task (an orchestrator closing a subtask) says nothing of this session's own work.
+      const ownWork = task === null || this.tasks.isAssignedTo(task.id, sessionId);
       let updatedTask = task;
       const taskStatus = TASK_STATUS_FOR_REPORT[kind];
       if (task && taskStatus && task.status !== taskStatus && !(kind === 'progress' && task.status === 'done')) {
@@ -269,7 +271,14 @@ export class MaestroService {
       }
       const event = this.sessions.appendTimeline(sessionId, kind, message, task?.id ?? null);
       if (!(['failed', 'stopped'] as SessionStatus[]).includes(session.status)) {
-        const next = kind === 'complete' ? (this.hasOpenWork(sessionId) ? 'running' : 'completed') : SESSION_STATUS_FOR_REPORT[kind];
+        const next =
+          kind === 'complete'
+            ? ownWork
+              ? this.hasOpenWork(sessionId)
+                ? 'running'
+                : 'completed'
+              : undefined
+            : SESSION_STATUS_FOR_REPORT[kind];
         if (next) this.sessions.setStatus(sessionId, next, { message: `${kind} report: status ${session.status} -> ${next}` });
       }
       return { event, task: updatedTask, session: this.sessions.get(sessionId) };
