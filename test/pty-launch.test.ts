@@ -126,8 +126,25 @@ describe('wrapperScript', () => {
     chmodSync(join(bin, 'claude'), 0o755);
     const run = spawnSync('/bin/sh', [files.scriptPath], { encoding: 'utf8', env: { PATH: `${bin}:${process.env.PATH}` } });
     expect(run.status).toBe(0);
-    expect(run.stdout).toBe(`[--model][opus][--mcp-config][${files.mcpConfigPath}][Do the "work" — it's $HOME\nsecond line]`);
+    expect(run.stdout).toBe(`[--model][opus][--mcp-config][${files.mcpConfigPath}][--][Do the "work" — it's $HOME\nsecond line]`);
     expect(readExitCode(files.exitCodePath)).toBe(0);
+  });
+
+  it("gives a commander-style CLI like Claude Code's the prompt as the prompt, not as a second --mcp-config value", () => {
+    const { dir, files } = setup('claude');
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    // Claude Code declares `--mcp-config <configs...>` (variadic); this fake parses its arguments the same way.
+    const commander = join(ROOT, 'node_modules', 'commander', 'index.js');
+    writeFileSync(
+      join(bin, 'claude'),
+      `#!${process.execPath}\nconst { program } = require(${JSON.stringify(commander)});\n` +
+        `program.option('--mcp-config <configs...>').argument('[prompt]').action((prompt, o) => process.stdout.write(JSON.stringify({ prompt, configs: o.mcpConfig }))).parse();\n`,
+    );
+    chmodSync(join(bin, 'claude'), 0o755);
+    const run = spawnSync('/bin/sh', [files.scriptPath], { encoding: 'utf8', env: { PATH: `${bin}:${process.env.PATH}` } });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ prompt: 'Do the "work" — it\'s $HOME\nsecond line', configs: [files.mcpConfigPath] });
   });
 
   it('reads no exit code when there is none', () => {

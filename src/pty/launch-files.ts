@@ -151,7 +151,8 @@ export function wrapperScript(opts: {
     .map(([k, v]) => `export ${k}=${shellQuote(v)}`);
   const agent =
     opts.command.kind === 'claude'
-      ? `${opts.command.commandLine} --mcp-config ${shellQuote(files.mcpConfigPath)} "$(cat ${shellQuote(files.promptPath)})"`
+      ? // `--mcp-config` takes several values: `--` ends them, or the prompt would be read as a second config
+        `${opts.command.commandLine} --mcp-config ${shellQuote(files.mcpConfigPath)} -- "$(cat ${shellQuote(files.promptPath)})"`
       : `/bin/sh -c ${shellQuote(opts.command.commandLine)}`;
   return [
     '#!/bin/sh',
