@@ -116,8 +116,11 @@ export async function seedDemo(svc: MaestroService, workingDir: string): Promise
       role: 'orchestrator',
       strategy: 'queue',
       agentCommand: 'claude',
+      skills: ['code-review'],
       description: 'Reviews finished work and files follow-up tasks.',
     });
+    svc.templates.create({ name: 'migrator', skills: ['migrations', 'testing'], description: 'Writes and checks database migrations.' });
+    writeDemoSkills(svc.paths.skills, workingDir);
     writeDemoRecording(svc.paths.recording(pay));
     return {
       projectId: p,
@@ -127,6 +130,22 @@ export async function seedDemo(svc: MaestroService, workingDir: string): Promise
   } finally {
     svc.launcher = launcher;
   }
+}
+
+/** Two global skills and a project one (the project's `.maestro/skills`). */
+function writeDemoSkills(globalDir: string, workingDir: string): void {
+  const projectDir = join(workingDir, '.maestro', 'skills', 'migrations');
+  mkdirSync(globalDir, { recursive: true });
+  mkdirSync(projectDir, { recursive: true });
+  writeFileSync(
+    join(globalDir, 'testing.md'),
+    '---\ndescription: How we write and run tests\n---\n# Testing\n\n- Unit tests next to the code, `*.test.ts`.\n- Run `npm test` before reporting a task complete.\n',
+  );
+  writeFileSync(join(globalDir, 'code-review.md'), '# Code review\n\nRead the diff twice: once for what it does, once for what it forgets.\n');
+  writeFileSync(
+    join(projectDir, 'SKILL.md'),
+    '---\ndescription: Database migrations in the webshop\n---\n# Migrations\n\n1. `npm run migrate:new <name>`\n2. Write `up` and `down`.\n3. `npm run migrate` against a copy of staging first.\n',
+  );
 }
 
 /** An asciicast v2 file that looks like an agent at work. */
@@ -222,6 +241,16 @@ const SHOTS: Shot[] = [
     },
   },
   { name: 'projects', path: () => '/projects' },
+  { name: 'library', path: () => '/library' },
+  { name: 'skill', path: () => '/library/skills/migrations' },
+  {
+    name: 'new-template',
+    path: () => '/library',
+    prepare: async (page) => {
+      await page.getByTestId('new-template').click();
+      await page.getByLabel('Name', { exact: true }).fill('docs-writer');
+    },
+  },
 ];
 
 const VIEWPORTS: Array<{ suffix: string; width: number; height: number; dark?: boolean; shots?: string[] }> = [

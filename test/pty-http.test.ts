@@ -60,6 +60,16 @@ function openTerminal(sessionId: string, query = '') {
   return { ws, frames, closed, opened, output, send: (msg: unknown) => ws.send(JSON.stringify(msg)) };
 }
 
+/** The first frame a terminal socket gets (the snapshot, for a live agent); the socket is closed after. */
+async function firstFrame(sessionId: string, query = ''): Promise<Frame> {
+  const term = openTerminal(sessionId, query);
+  await term.opened;
+  await until(() => term.frames.length > 0, 5000, `first frame of ${query}`);
+  term.ws.close();
+  await term.closed;
+  return term.frames[0]!;
+}
+
 describe('terminal HTTP routes', () => {
   it('shows the screen, takes input, and serves the recording', async () => {
     const s = await spawnShell('echo hi-there; read x; echo "got:$x"; sleep 600');
@@ -141,17 +151,8 @@ describe('terminal WebSocket', () => {
     await until(async () => (await world.supervisor.screen(s.id)).includes('sized-by-url'), 10_000, 'ready');
     expect(world.supervisor.size(s.id)).toEqual({ cols: 120, rows: 32 });
 
-    const firstFrame = async (query: string) => {
-      const term = openTerminal(s.id, query);
-      await term.opened;
-      await until(() => term.frames.length > 0, 5000, `first frame of ${query}`);
-      term.ws.close();
-      await term.closed;
-      return term.frames[0]!;
-    };
-
     // the snapshot is taken once tmux has the new size: it has that many rows
-    const snapshot = await firstFrame('?cols=100&rows=40');
+    const snapshot = await firstFrame(s.id, '?cols=100&rows=40');
     expect(snapshot.type).toBe('snapshot');
     expect(snapshot.data).toContain('sized-by-url');
     expect(snapshot.data!.split('\r\n')).toHaveLength(40);
@@ -159,13 +160,29 @@ describe('terminal WebSocket', () => {
     expect(await world.supervisor.tmux.paneInfo(s.id)).toMatchObject({ cols: 100, rows: 40 });
 
     for (const query of ['?cols=abc&rows=40', '?cols=0&rows=0', '?cols=-5&rows=10', '?cols=90', '?cols=1e2&rows=30', '?cols=90.5&rows=30', '?cols=99999&rows=30', '?rows=&cols=']) {
-      expect((await firstFrame(query)).type, query).toBe('snapshot');
+      expect((await firstFrame(s.id, query)).type, query).toBe('snapshot');
       expect(world.supervisor.size(s.id), query).toEqual({ cols: 100, rows: 40 });
     }
 
     // sane numbers out of the supervisor's range are clamped to it
-    await firstFrame('?cols=5&rows=2');
+    await firstFrame(s.id, '?cols=5&rows=2');
     expect(world.supervisor.size(s.id)).toEqual({ cols: 20, rows: 5 });
+  });
+
+  it('puts the scrollback before the screen in the snapshot, so lines that scrolled off can be scrolled back to', async () => {
+    const s = await spawnShell('for i in $(seq 1 200); do printf "\\033[32mline-%d\\033[0m\\n" $i; done; sleep 600');
+    await until(async () => (await world.supervisor.screen(s.id)).includes('line-200'), 10_000, 'printed');
+    const snapshot = await firstFrame(s.id);
+    expect(snapshot.type).toBe('snapshot');
+    const rows = snapshot.data!.split('\r\n');
+    const plain = rows.map((r) => r.replace(/\x1b\[[0-9;]*[A-Za-z]/g, ''));
+    expect(plain.filter((r) => r.startsWith('line-'))).toEqual(Array.from({ length: 200 }, (_, i) => `line-${i + 1}`));
+    expect(rows.find((r) => r.endsWith('line-1'))).toContain('\x1b[32m'); // colours kept
+    // the screen is the snapshot's last rows: every one of them, so it fills a terminal of its size
+    const { rows: height } = world.supervisor.size(s.id)!;
+    const screen = (await world.supervisor.screen(s.id)).replace(/\n$/, '').split('\n');
+    expect(screen).toHaveLength(height);
+    expect(plain.slice(-height).map((r) => r.replace(/\s+$/, ''))).toEqual(screen.map((r) => r.replace(/\s+$/, '')));
   });
 
   it('reads the viewer size from the URL only when both numbers are sane', () => {

@@ -4,8 +4,10 @@
  * reload, sessions and their timelines, spawning, the command palette, projects, reconnecting after
  * a server restart, and the accessibility basics at 1280×800 and 390 wide.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Session, Task } from '../src/core/types.js';
+import type { Session, Task, Template } from '../src/core/types.js';
 import { runCli, waitFor } from './helpers.js';
 import { api, horizontalOverflow, openPage, page, server, unlabelledControls, useWebSuite, waitLive } from './web-support.js';
 
@@ -15,6 +17,12 @@ const cli = (args: string[]) => runCli([...args, '--json'], { MAESTRO_API_URL: s
 const getTask = (id: string) => api<Task>('GET', `/api/tasks/${id}`);
 const row = (taskId: string) => page.locator(`[data-testid=task-row][data-task-id="${taskId}"]`);
 const tasksUrl = () => `${server.url}/projects/${server.project.id}/tasks`;
+/** A skill file: global (`$MAESTRO_HOME/skills/<name>.md`) or the project's (`.maestro/skills/<name>/SKILL.md`). */
+const writeSkill = (source: 'global' | 'project', name: string, markdown: string) => {
+  const file = source === 'global' ? join(server.home, 'skills', `${name}.md`) : join(server.workdir, '.maestro', 'skills', name, 'SKILL.md');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, markdown);
+};
 
 describe('tasks', { timeout: 60_000 }, () => {
   it('a task created in the page is seen by the CLI', async () => {
@@ -287,6 +295,29 @@ describe('spawn form', { timeout: 60_000 }, () => {
     });
   });
 
+  it('fits a 1280×800 screen: the Spawn button shows without scrolling, a template picked', async () => {
+    server.svc.templates.create({
+      name: 'fits-test',
+      skills: ['testing', 'deploy'],
+      description: 'A template with a description long enough to wrap its hint over a few lines in the dialog, as real ones do.',
+    });
+    for (let i = 0; i < 12; i++) server.svc.tasks.create({ projectId: server.project.id, title: `Filler task ${i}` });
+    const task = server.svc.tasks.create({ projectId: server.project.id, title: 'Measure the dialog' });
+    await openPage(`${server.url}/projects/${server.project.id}/tasks/${task.id}`, { width: 1280, height: 800 });
+    await page.getByTestId('panel-spawn').click();
+    const dialog = page.getByTestId('spawn-dialog');
+    await dialog.getByLabel('Template').selectOption({ label: 'fits-test' });
+    await dialog.getByText('A template with a description long enough').waitFor();
+    const fit = await dialog.evaluate((d) => {
+      const button = d.querySelector('[data-testid=spawn-submit]')!.getBoundingClientRect();
+      return { scrollTop: d.scrollTop, hidden: d.scrollHeight - d.clientHeight, top: button.top, bottom: button.bottom, dialogBottom: d.getBoundingClientRect().bottom };
+    });
+    expect(fit.scrollTop).toBe(0);
+    expect(fit.hidden).toBeLessThanOrEqual(0);
+    expect(fit.top).toBeGreaterThanOrEqual(0);
+    expect(fit.bottom).toBeLessThanOrEqual(Math.min(800, fit.dialogBottom));
+  });
+
   it('has no template picker when there is no template', async () => {
     for (const t of server.svc.templates.list()) server.svc.templates.delete(t.id);
     const task = server.svc.tasks.create({ projectId: server.project.id, title: 'Tidy the changelog' });
@@ -365,12 +396,114 @@ describe('navigation', { timeout: 60_000 }, () => {
   });
 });
 
+describe('library', { timeout: 60_000 }, () => {
+  const templateRow = (name: string) => page.getByTestId('template-row').filter({ has: page.getByRole('heading', { name, exact: true }) });
+  const templates = () => api<Template[]>('GET', '/api/templates');
+
+  it('lists templates, live, creates one from the form (errors next to the field) and deletes one after confirmation', async () => {
+    server.svc.templates.create({ name: 'librarian', role: 'orchestrator', strategy: 'queue', agentCommand: 'claude --verbose', skills: ['testing'], description: 'Keeps the docs in order.' });
+    await openPage(tasksUrl());
+    await page.getByTestId('nav-library').click();
+    await page.waitForURL(/\/library$/);
+    await page.getByRole('heading', { name: 'Library', level: 1 }).waitFor();
+    expect(await templateRow('librarian').textContent()).toMatch(/librarian.*orchestrator.*queue.*Keeps the docs in order\..*claude --verbose.*testing/is);
+
+    // made and removed elsewhere: the list follows within a second
+    const made = await cli(['template', 'create', 'from-cli', '--strategy', 'queue']);
+    expect(made.code, made.stderr).toBe(0);
+    await templateRow('from-cli').waitFor({ timeout: 1000 });
+    expect((await cli(['template', 'delete', 'from-cli'])).code).toBe(0);
+    await templateRow('from-cli').waitFor({ state: 'detached', timeout: 1000 });
+
+    // the form: the page's check, then the server's, each next to its field
+    await page.getByTestId('new-template').click();
+    const dialog = page.getByTestId('new-template-dialog');
+    const fieldError = (id: string) => dialog.locator(`.field.has-error:has(#${id})`).getByRole('alert');
+    await dialog.getByTestId('create-template-submit').click();
+    expect(await fieldError('tp-name').textContent()).toBe('Give the template a name.');
+    await dialog.getByLabel('Name', { exact: true }).fill('not a name!');
+    await dialog.getByTestId('create-template-submit').click();
+    await fieldError('tp-name').filter({ hasText: 'template names are letters' }).waitFor();
+    await dialog.getByLabel('Name', { exact: true }).fill('librarian');
+    await dialog.getByTestId('create-template-submit').click();
+    await fieldError('tp-name').filter({ hasText: "a template named 'librarian' already exists" }).waitFor();
+    await dialog.getByLabel('Name', { exact: true }).fill('docs-writer');
+    await dialog.getByLabel('Skills (optional)').fill('testing, no/slashes');
+    await dialog.getByTestId('create-template-submit').click();
+    await fieldError('tp-skills').filter({ hasText: 'skill names are letters' }).waitFor();
+    expect((await templates()).map((t) => t.name)).not.toContain('docs-writer');
+
+    await dialog.getByLabel('Skills (optional)').fill('testing deploy');
+    await dialog.getByLabel('Role').selectOption('orchestrator');
+    await dialog.getByLabel('Strategy').selectOption('queue');
+    await dialog.getByLabel('Agent command (optional)').fill('claude --model opus');
+    await dialog.getByLabel('Description (optional)').fill('Writes the docs.');
+    await dialog.getByTestId('create-template-submit').click();
+    await dialog.waitFor({ state: 'hidden' });
+    await templateRow('docs-writer').waitFor();
+    expect((await templates()).find((t) => t.name === 'docs-writer')).toMatchObject({
+      role: 'orchestrator',
+      strategy: 'queue',
+      agentCommand: 'claude --model opus',
+      skills: ['testing', 'deploy'],
+      description: 'Writes the docs.',
+    });
+
+    // delete: nothing happens unless confirmed
+    page.once('dialog', (d) => void d.dismiss());
+    await page.getByRole('button', { name: 'Delete template docs-writer' }).click();
+    await page.waitForTimeout(200);
+    expect((await templates()).map((t) => t.name)).toContain('docs-writer');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete template docs-writer' }).click();
+    await templateRow('docs-writer').waitFor({ state: 'detached' });
+    expect((await templates()).map((t) => t.name)).not.toContain('docs-writer');
+
+    // the command palette knows the page and the form
+    await page.goto(tasksUrl());
+    await waitLive(page);
+    await page.keyboard.press('Control+k');
+    await page.getByTestId('palette-input').fill('go to library');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/library$/);
+    await page.keyboard.press('Control+k');
+    await page.getByTestId('palette-input').fill('new template');
+    await page.keyboard.press('Enter');
+    await dialog.getByLabel('Name', { exact: true }).waitFor();
+  });
+
+  it("lists the project's skills and shows one as text, never as HTML", async () => {
+    writeSkill('global', 'testing', '---\ndescription: How we test\n---\n# Testing\nRun vitest.\n');
+    writeSkill('global', 'deploy', '# Deploy\nThe global way.\n');
+    writeSkill('project', 'deploy', '---\ndescription: Deploying the webshop\n---\n# Deploy\n<img src=x onerror="window.__injected=1"><script>window.__injected=2</script>\n**Staging first.**\n');
+    await openPage(`${server.url}/library`);
+    const skill = (name: string) => page.locator(`[data-testid=skill-row][data-skill="${name}"]`);
+    await skill('deploy').waitFor();
+    expect(await skill('testing').textContent()).toMatch(/testing\s*global\s*How we test/);
+    expect(await skill('deploy').textContent()).toMatch(/deploy\s*project\s*Deploying the webshop/);
+
+    await skill('deploy').getByRole('link', { name: 'deploy' }).click();
+    await page.waitForURL(/\/library\/skills\/deploy$/);
+    const content = page.getByTestId('skill-content');
+    await content.waitFor();
+    expect(await content.textContent()).toContain('<img src=x onerror="window.__injected=1"><script>window.__injected=2</script>\n**Staging first.**');
+    expect(await content.locator('img, script').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __injected?: number }).__injected)).toBeUndefined();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toMatch(/deploy\s*project/);
+
+    await page.goto(`${server.url}/library/skills/nope`);
+    await page.getByText('There is no skill nope here.').waitFor();
+  });
+});
+
 describe('accessibility basics', { timeout: 90_000 }, () => {
   const pages = () => [
     `${server.url}/projects/${server.project.id}/tasks`,
     `${server.url}/projects/${server.project.id}/tasks?view=board`,
     `${server.url}/projects/${server.project.id}/sessions`,
     `${server.url}/projects`,
+    `${server.url}/library`,
+    `${server.url}/library/skills/a11y`,
   ];
 
   for (const viewport of [
@@ -378,6 +511,8 @@ describe('accessibility basics', { timeout: 90_000 }, () => {
     { width: 390, height: 844 },
   ])
     it(`every control is labelled and nothing scrolls sideways at ${viewport.width}×${viewport.height}`, async () => {
+      writeSkill('project', 'a11y', `# A skill\n${'A line long enough to wrap on a phone, and a path: /home/someone/src/webshop/.maestro/skills/a11y/SKILL.md '.repeat(3)}\n`);
+      if (!server.svc.templates.list().length) server.svc.templates.create({ name: 'a11y', skills: ['a11y'], description: 'For the accessibility check.' });
       const task = server.svc.tasks.list({ projectId: server.project.id })[0]!;
       const session = server.svc.sessions.list({ projectId: server.project.id })[0]!;
       const urls = [...pages(), `${server.url}/projects/${server.project.id}/tasks/${task.id}`, `${server.url}/sessions/${session.id}`];
@@ -399,6 +534,13 @@ describe('accessibility basics', { timeout: 90_000 }, () => {
       await page.keyboard.press('Escape');
       await page.keyboard.press('Control+k');
       await page.getByTestId('palette-input').waitFor();
+      expect(await unlabelledControls(page)).toEqual([]);
+      expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+      await page.keyboard.press('Escape');
+      await page.goto(`${server.url}/library`);
+      await waitLive(page);
+      await page.getByTestId('new-template').click();
+      await page.getByTestId('new-template-dialog').getByLabel('Name', { exact: true }).waitFor();
       expect(await unlabelledControls(page)).toEqual([]);
       expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     });

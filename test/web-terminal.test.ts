@@ -87,6 +87,29 @@ describe('live terminal', { timeout: 90_000 }, () => {
   });
 });
 
+describe('terminal scrollback', { timeout: 60_000 }, () => {
+  it('opens with what scrolled off the screen above it, and the screen where the agent draws', async () => {
+    const task = server.svc.tasks.create({ projectId: server.project.id, title: 'Count to 200' });
+    const { session } = await server.svc.spawn({
+      projectId: server.project.id,
+      taskIds: [task.id],
+      agentCommand: 'for i in $(seq 1 200); do echo line-$i; done; while read l; do echo "got:$l"; done',
+    });
+    await waitFor(async () => (await server.supervisor!.screen(session.id)).includes('line-200'), 10_000);
+    await openPage(`${server.url}/sessions/${session.id}/terminal`);
+    await page.locator('[data-testid=terminal-state][data-state=connected]').waitFor({ timeout: 10_000 });
+    const text = () => terminalText(page, session.id);
+    await waitFor(async () => (await text()).includes('line-200'), 10_000);
+
+    // typed on the row after line-200, as in the agent's terminal: the screen lines up with tmux's
+    await page.getByTestId('terminal').click();
+    await page.keyboard.type('abc');
+    await page.keyboard.press('Enter');
+    await waitFor(async () => (await text()).includes('got:abc'), 10_000);
+    expect((await text()).split('\n')).toEqual([...Array.from({ length: 200 }, (_, i) => `line-${i + 1}`), 'abc', 'got:abc']);
+  });
+});
+
 describe('replay', { timeout: 60_000 }, () => {
   it('plays a recording with play, pause, seek and speed, and a progress indicator', async () => {
     const session = await recordOnlySession('recorded');

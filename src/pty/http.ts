@@ -107,7 +107,8 @@ async function resizeAndSettle(supervisor: Supervisor, sessionId: string, cols: 
 
 /**
  * One viewer of one agent terminal over WebSocket. JSON text frames:
- *   server -> client  {"type":"snapshot","data":…} once first (clear + the current screen + cursor),
+ *   server -> client  {"type":"snapshot","data":…} once first (clear, up to 1000 lines of scrollback,
+ *                     the current screen, the cursor),
  *                     then {"type":"output","data":…} as the terminal draws, {"type":"exit","code":n|null}
  *                     when the agent's terminal ends (then the socket closes), {"type":"error","message":…}
  *   client -> server  {"type":"input","data":"…"} keys to type, {"type":"resize","cols":n,"rows":n}

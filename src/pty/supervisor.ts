@@ -75,6 +75,8 @@ const MIN_COLS = 20;
 const MAX_COLS = 500;
 const MIN_ROWS = 5;
 const MAX_ROWS = 200;
+/** Lines of scrollback a terminal viewer gets with its first screen. */
+const SNAPSHOT_HISTORY = 1000;
 const ATTACH_TIMEOUT_MS = 3000;
 
 /**
@@ -275,8 +277,11 @@ export class Supervisor implements SessionLauncher {
     return live ? { cols: live.attachment.cols, rows: live.attachment.rows } : null;
   }
 
-  /** The current screen as text (`ansi`: with colours and attributes as escape codes). */
-  async screen(sessionId: string, opts: { ansi?: boolean } = {}): Promise<string> {
+  /**
+   * The current screen as text (`ansi`: with colours and attributes as escape codes; `history`: up to
+   * that many lines of scrollback first).
+   */
+  async screen(sessionId: string, opts: { ansi?: boolean; history?: number } = {}): Promise<string> {
     this.svc.sessions.get(sessionId);
     if (!(await this.tmux.hasSession(sessionId)))
       throw new MaestroError('conflict', `session ${sessionId} has no terminal: its agent is not running`, 'sessionId');
@@ -284,11 +289,14 @@ export class Supervisor implements SessionLauncher {
   }
 
   /**
-   * What a freshly connected terminal needs to show the screen as it is now: clear, the rows (with
-   * colours), and the cursor where the agent left it.
+   * What a freshly connected terminal needs to show the screen as it is now: clear, the last
+   * SNAPSHOT_HISTORY lines of scrollback and then every row of the screen (with colours, one capture,
+   * so attributes carry from line to line as tmux wrote them), and the cursor where the agent left it.
+   * Written into a terminal of the pane's size, the history scrolls into the terminal's scrollback
+   * and the screen fills it exactly, so the cursor position (counted from its top) is right.
    */
   async snapshot(sessionId: string): Promise<string> {
-    const text = await this.screen(sessionId, { ansi: true });
+    const text = await this.screen(sessionId, { ansi: true, history: SNAPSHOT_HISTORY });
     const info = await this.tmux.paneInfo(sessionId);
     const rows = text.replace(/\n$/, '').split('\n');
     const cursor = info ? `\x1b[${info.cursorY + 1};${info.cursorX + 1}H` : '';

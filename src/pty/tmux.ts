@@ -129,9 +129,13 @@ export class Tmux {
     }
   }
 
-  /** The visible screen of the session's pane; `ansi` keeps colours and attributes as escape codes. */
-  async capturePane(name: string, opts: { ansi?: boolean } = {}): Promise<string> {
-    return this.run(['capture-pane', '-p', ...(opts.ansi ? ['-e'] : []), '-t', paneTarget(name)]);
+  /**
+   * The visible screen of the session's pane, one line a row; `ansi` keeps colours and attributes as
+   * escape codes, `history` puts up to that many lines of the pane's scrollback before it.
+   */
+  async capturePane(name: string, opts: { ansi?: boolean; history?: number } = {}): Promise<string> {
+    const from = opts.history ? ['-S', String(-opts.history)] : [];
+    return this.run(['capture-pane', '-p', ...(opts.ansi ? ['-e'] : []), ...from, '-t', paneTarget(name)]);
   }
 
   /** Pane facts in one call: the pid of its process, cursor and size. */

@@ -15,6 +15,7 @@ import {
   setState,
   useAppState,
 } from './store';
+import { LibraryView, NewTemplateDialog } from './views/Library';
 import { NewProjectDialog, ProjectsView } from './views/Projects';
 import { SessionPage } from './views/SessionPage';
 import { SessionsView } from './views/Sessions';
@@ -96,6 +97,8 @@ export function App() {
           s.projectId === route.projectId ? <SessionsView projectId={route.projectId} /> : <Spinner />
         ) : route.name === 'session' ? (
           <SessionPage sessionId={route.sessionId} tab={route.tab} />
+        ) : route.name === 'library' ? (
+          <LibraryView skill={route.skill} />
         ) : route.name === 'home' ? (
           <Spinner />
         ) : (
@@ -130,6 +133,7 @@ export function App() {
         </>
       )}
       <NewProjectDialog open={s.dialog?.kind === 'newProject'} onClose={closeDialog} />
+      <NewTemplateDialog open={s.dialog?.kind === 'newTemplate'} onClose={closeDialog} />
     </div>
   );
 }
@@ -137,7 +141,7 @@ export function App() {
 function TopBar({ route }: { route: Route }) {
   const s = useAppState();
   const pid = s.projectId;
-  const section = route.name === 'tasks' ? 'tasks' : route.name === 'sessions' || route.name === 'session' ? 'sessions' : route.name === 'projects' ? 'projects' : '';
+  const section = route.name === 'session' ? 'sessions' : route.name;
   const attention = pid
     ? Object.values(s.sessions).filter((x) => x.projectId === pid && (x.status === 'needs_input' || x.status === 'blocked')).length
     : 0;
@@ -168,7 +172,7 @@ function TopBar({ route }: { route: Route }) {
               return;
             }
             selectProject(v);
-            navigate(route.name === 'sessions' ? paths.sessions(v) : paths.tasks(v));
+            navigate(route.name === 'sessions' ? paths.sessions(v) : route.name === 'library' ? paths.library() : paths.tasks(v));
           }}
         >
           {s.projects.length === 0 && <option value="">No project</option>}
@@ -199,6 +203,9 @@ function TopBar({ route }: { route: Route }) {
             </Link>
           </>
         )}
+        <Link href={paths.library()} class={section === 'library' ? 'active' : ''} aria-current={section === 'library' ? 'page' : undefined} data-testid="nav-library">
+          Library
+        </Link>
         <Link href={paths.projects()} class={section === 'projects' ? 'active' : ''} aria-current={section === 'projects' ? 'page' : undefined}>
           Projects
         </Link>

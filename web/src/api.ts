@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { ProjectCreateInput, SessionSpawnInput, TaskCreateInput, TaskUpdateInput } from '../../src/core/schemas.js';
+import type { ProjectCreateInput, SessionSpawnInput, TaskCreateInput, TaskUpdateInput, TemplateCreateInput } from '../../src/core/schemas.js';
 import { toQuery } from '../../src/http/query.js';
-import type { Project, QueueItem, Session, SessionInfo, SessionSummary, SpawnResult, Task, Template, TimelineEvent } from './types';
+import type { Project, QueueItem, Session, SessionInfo, SessionSummary, Skill, SkillSummary, SpawnResult, Task, Template, TimelineEvent } from './types';
 
 /** The request bodies, as the server's own schemas (type-only: zod stays out of the bundle). */
 type Input<Schema extends z.ZodType> = z.input<Schema>;
@@ -54,6 +54,7 @@ export const api = {
   get: <T>(path: string, query: Query = {}) => request<T>('GET', path + toQuery(query)),
   post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
+  delete: <T>(path: string) => request<T>('DELETE', path),
 
   projects: () => api.get<Project[]>('/api/projects'),
   createProject: (input: Input<typeof ProjectCreateInput>) => api.post<Project>('/api/projects', input),
@@ -73,6 +74,10 @@ export const api = {
   stopSession: (sessionId: string) => api.post<Session>(`/api/sessions/${enc(sessionId)}/stop`, {}),
   queue: (sessionId: string) => api.get<QueueItem[]>('/api/queue', { sessionId }),
   templates: () => api.get<Template[]>('/api/templates'),
+  createTemplate: (input: Input<typeof TemplateCreateInput>) => api.post<Template>('/api/templates', input),
+  deleteTemplate: (templateId: string) => api.delete<Template>(`/api/templates/${enc(templateId)}`),
+  skills: (project?: string) => api.get<SkillSummary[]>('/api/skills', { project }),
+  skill: (name: string, project?: string) => api.get<Skill>(`/api/skills/${enc(name)}`, { project }),
 
   recording: async (sessionId: string): Promise<string> => {
     const res = await fetch(`/api/sessions/${enc(sessionId)}/recording`);

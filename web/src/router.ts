@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
  *   /projects/:projectId/tasks[/:taskId]   task tree or board (+ task panel); ?status=todo,done filters, ?view=board
  *   /projects/:projectId/sessions          sessions of the project
  *   /sessions/:sessionId[/terminal|/replay] one session: timeline, live terminal, replay
+ *   /library[/skills/:name]                session templates and the current project's skills (one read)
  */
 export type TaskView = 'tree' | 'board';
 
@@ -15,6 +16,7 @@ export type Route =
   | { name: 'tasks'; projectId: string; taskId: string | null; status: string[]; view: TaskView | null }
   | { name: 'sessions'; projectId: string }
   | { name: 'session'; sessionId: string; tab: 'timeline' | 'terminal' | 'replay' }
+  | { name: 'library'; skill: string | null }
   | { name: 'notFound'; path: string };
 
 export function parseRoute(pathname: string, search: string): Route {
@@ -37,6 +39,10 @@ export function parseRoute(pathname: string, search: string): Route {
     if (parts.length <= 3 && (tab === 'timeline' || tab === 'terminal' || tab === 'replay'))
       return { name: 'session', sessionId: parts[1], tab };
   }
+  if (parts[0] === 'library') {
+    if (parts.length === 1) return { name: 'library', skill: null };
+    if (parts.length === 3 && parts[1] === 'skills') return { name: 'library', skill: parts[2]! };
+  }
   return { name: 'notFound', path: pathname };
 }
 
@@ -57,6 +63,8 @@ export const paths = {
   sessions: (projectId: string) => `/projects/${enc(projectId)}/sessions`,
   session: (sessionId: string, tab: 'timeline' | 'terminal' | 'replay' = 'timeline') =>
     `/sessions/${enc(sessionId)}${tab === 'timeline' ? '' : `/${tab}`}`,
+  library: () => '/library',
+  skill: (name: string) => `/library/skills/${enc(name)}`,
 };
 
 const listeners = new Set<() => void>();

@@ -10,6 +10,7 @@ import {
   type SessionInfo,
   type SessionSummary,
   type Task,
+  type Template,
   type TimelineEvent,
 } from './types';
 
@@ -27,6 +28,7 @@ export type DialogState =
   | { kind: 'newTask'; parentId?: string }
   | { kind: 'spawn'; taskIds: string[] }
   | { kind: 'newProject' }
+  | { kind: 'newTemplate' }
   | null;
 
 export interface State {
@@ -51,6 +53,8 @@ export interface State {
   queues: Record<string, QueueItem[]>;
   /** Timelines of the sessions whose page was opened, oldest first. */
   timelines: Record<string, TimelineEvent[]>;
+  /** Session templates by name, once a page that shows them has loaded them (null before). */
+  templates: Template[] | null;
   toasts: Toast[];
   /** The dialog open over the page, if any (opened from buttons and from the command palette). */
   dialog: DialogState;
@@ -75,6 +79,7 @@ const initial: State = {
   queueCounts: {},
   queues: {},
   timelines: {},
+  templates: null,
   toasts: [],
   dialog: null,
   paletteOpen: false,
@@ -260,12 +265,26 @@ function mergeEvents(current: TimelineEvent[], incoming: TimelineEvent[]): Timel
   return [...map.values()].sort((a, b) => a.id - b.id);
 }
 
+const byName = (a: Template, b: Template) => a.name.localeCompare(b.name);
+
+/** The session templates (global: not per project); live events keep them current once loaded. */
+export async function loadTemplates(): Promise<void> {
+  const templates = await api.templates();
+  setState({ templates: templates.sort(byName) });
+}
+
+/** A template made or changed (here or elsewhere), into the loaded list. */
+export const putTemplate = (t: Template) =>
+  setState((s) => (s.templates ? { templates: [...s.templates.filter((x) => x.id !== t.id), t].sort(byName) } : {}));
+export const dropTemplate = (id: string) => setState((s) => (s.templates ? { templates: s.templates.filter((x) => x.id !== id) } : {}));
+
 /** Everything the page shows, again: after a reconnect the socket may have missed events. */
 export async function refreshAll(): Promise<void> {
   await loadProjects();
-  const { projectId, timelines } = getState();
+  const { projectId, timelines, templates } = getState();
   const jobs: Promise<unknown>[] = [];
   if (projectId) jobs.push(loadProjectData(projectId));
+  if (templates) jobs.push(loadTemplates().catch(() => undefined));
   for (const sessionId of Object.keys(timelines)) jobs.push(loadTimeline(sessionId).catch(() => undefined));
   await Promise.all(jobs);
 }
@@ -369,7 +388,12 @@ export function applyEvent(ev: MaestroEvent): void {
       if (state.queues[sessionId]) refetchQueue(sessionId);
       return;
     }
-    default:
-      return; // templates are not shown
+    case 'template.created':
+    case 'template.updated':
+      putTemplate(ev.template);
+      return;
+    case 'template.deleted':
+      dropTemplate(ev.templateId);
+      return;
   }
 }

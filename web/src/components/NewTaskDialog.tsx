@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, formErrors } from '../api';
+import { api } from '../api';
 import { getState, setState, toast } from '../store';
 import { PRIORITY_LABEL, TASK_PRIORITIES, type Task, type TaskPriority } from '../types';
 import { TaskPicker } from './TaskPicker';
-import { Dialog, Field, FormFooter } from './ui';
+import { Dialog, Field, FormFooter, useSubmit } from './ui';
 
 export interface NewTaskRequest {
   parentId?: string;
@@ -22,8 +22,7 @@ export function NewTaskDialog(props: {
   const [priority, setPriority] = useState<TaskPriority>('medium');
   const [parentId, setParentId] = useState('');
   const [deps, setDeps] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const { busy, errors, setErrors, submit } = useSubmit(['title', 'description', 'priority', 'parentId', 'dependencies']);
 
   useEffect(() => {
     if (!props.open) return;
@@ -35,15 +34,10 @@ export function NewTaskDialog(props: {
     setErrors({});
   }, [props.open, props.parentId]);
 
-  const submit = async (e: Event) => {
+  const create = (e: Event) => {
     e.preventDefault();
-    if (!title.trim()) {
-      setErrors({ title: 'Give the task a title.' });
-      return;
-    }
-    setBusy(true);
-    setErrors({});
-    try {
+    if (!title.trim()) return setErrors({ title: 'Give the task a title.' });
+    void submit(async () => {
       const task = await api.createTask({
         project: props.projectId,
         title: title.trim(),
@@ -57,16 +51,12 @@ export function NewTaskDialog(props: {
       toast('success', `Task “${task.title}” created`);
       props.onCreated?.(task);
       props.onClose();
-    } catch (err) {
-      setErrors(formErrors(err, ['title', 'description', 'priority', 'parentId', 'dependencies']));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <Dialog open={props.open} title="New task" onClose={props.onClose} testid="new-task-dialog" wide>
-      <form onSubmit={submit} class="form" noValidate>
+      <form onSubmit={create} class="form" noValidate>
         <Field label="Title" id="nt-title" error={errors.title}>
           <input
             id="nt-title"

@@ -43,6 +43,8 @@ function buildItems(s: State): Item[] {
   items.push(
     { id: 'new-project', group: 'Actions', label: 'New project', keywords: 'create add', run: () => openDialog({ kind: 'newProject' }) },
     { id: 'go-projects', group: 'Actions', label: 'Go to projects', keywords: 'switch list', run: () => navigate(paths.projects()) },
+    { id: 'go-library', group: 'Actions', label: 'Go to library', hint: 'Templates and skills', keywords: 'templates skills presets', run: () => navigate(paths.library()) },
+    { id: 'new-template', group: 'Actions', label: 'New template', hint: 'A session preset', keywords: 'create add preset', run: () => openDialog({ kind: 'newTemplate' }) },
   );
   for (const t of projectTasks(s, pid).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)))
     items.push({

@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, formErrors } from '../api';
+import { api } from '../api';
 import { navigate, paths } from '../router';
-import { setState, toast } from '../store';
-import { ENV_NAME, ENV_NAME_RULE, SESSION_ROLES, SESSION_STRATEGIES, type SessionRole, type SessionStrategy, type Task, type Template } from '../types';
+import { loadTemplates, setState, toast, useAppState } from '../store';
+import { ENV_NAME, ENV_NAME_RULE, type SessionRole, type SessionStrategy, type Task, type Template } from '../types';
+import { AgentCommandField, RoleStrategyFields } from './SessionFields';
 import { TaskPicker } from './TaskPicker';
-import { Dialog, Field, FormFooter } from './ui';
+import { Dialog, Field, FormFooter, useSubmit } from './ui';
 
 const AGENT_KEY = 'maestro.agentCommand';
 
@@ -40,10 +41,9 @@ export function SpawnDialog(props: { open: boolean; projectId: string; tasks: Ta
   const [name, setName] = useState('');
   const [agentCommand, setAgentCommand] = useState('');
   const [envText, setEnvText] = useState('');
-  const [templates, setTemplates] = useState<Template[]>([]);
+  const templates = useAppState().templates ?? [];
   const [templateId, setTemplateId] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const { busy, errors, setErrors, submit } = useSubmit(['taskIds', 'template', 'role', 'strategy', 'name', 'agentCommand', 'env']);
 
   useEffect(() => {
     if (!props.open) return;
@@ -59,15 +59,8 @@ export function SpawnDialog(props: { open: boolean; projectId: string; tasks: Ta
       setAgentCommand('');
     }
     setErrors({});
-    // Templates are few and rarely change: fetched each time the dialog opens; no picker when there is none.
-    let cancelled = false;
-    api
-      .templates()
-      .then((list) => !cancelled && setTemplates(list))
-      .catch(() => !cancelled && setTemplates([]));
-    return () => {
-      cancelled = true;
-    };
+    // Fetched each time the dialog opens (live events keep them current after); no picker when there is none.
+    loadTemplates().catch(() => undefined);
   }, [props.open, props.taskIds.join()]);
 
   const open = props.tasks.filter((t) => t.status !== 'done' && t.status !== 'cancelled');
@@ -82,16 +75,11 @@ export function SpawnDialog(props: { open: boolean; projectId: string; tasks: Ta
     if (t.agentCommand) setAgentCommand(t.agentCommand);
   };
 
-  const submit = async (e: Event) => {
+  const spawn = (e: Event) => {
     e.preventDefault();
     const parsed = parseEnv(envText);
-    if ('error' in parsed) {
-      setErrors({ env: parsed.error });
-      return;
-    }
-    setBusy(true);
-    setErrors({});
-    try {
+    if ('error' in parsed) return setErrors({ env: parsed.error });
+    void submit(async () => {
       const cmd = agentCommand.trim();
       const { session } = await api.spawn({
         project: props.projectId,
@@ -112,80 +100,54 @@ export function SpawnDialog(props: { open: boolean; projectId: string; tasks: Ta
       toast('success', `Session ${session.name} spawned`);
       props.onClose();
       navigate(paths.session(session.id));
-    } catch (err) {
-      setErrors(formErrors(err, ['taskIds', 'template', 'role', 'strategy', 'name', 'agentCommand', 'env']));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
-    <Dialog open={props.open} title="Spawn a session" onClose={props.onClose} testid="spawn-dialog" wide>
-      <form class="form" onSubmit={submit} noValidate>
-        <TaskPicker
-          id="sp-tasks"
-          label="Tasks"
-          tasks={open}
-          selected={taskIds}
-          onChange={setTaskIds}
-          error={errors.taskIds}
-          hint="In queue mode the agent works on them one at a time, in this order."
-          testid="spawn-tasks"
-        />
-        {templates.length > 0 && (
-          <Field label="Template" id="sp-template" error={errors.template} hint={template ? templateHint(template) : 'Start from a saved session template.'}>
-            <select id="sp-template" value={templateId} data-testid="spawn-template" onChange={(e) => pickTemplate(e.currentTarget.value)}>
-              <option value="">None</option>
-              {templates.map((t) => (
-                <option value={t.id}>{t.name}</option>
-              ))}
-            </select>
-          </Field>
-        )}
-        <div class="row-2">
-          <Field label="Role" id="sp-role" error={errors.role}>
-            <select id="sp-role" value={role} onChange={(e) => setRole(e.currentTarget.value as SessionRole)}>
-              {SESSION_ROLES.map((r) => (
-                <option value={r}>{r === 'worker' ? 'Worker' : 'Orchestrator'}</option>
-              ))}
-            </select>
-          </Field>
-          <Field label="Strategy" id="sp-strategy" error={errors.strategy}>
-            <select id="sp-strategy" value={strategy} onChange={(e) => setStrategy(e.currentTarget.value as SessionStrategy)}>
-              {SESSION_STRATEGIES.map((s) => (
-                <option value={s}>{s === 'simple' ? 'Simple: all tasks at once' : 'Queue: one task at a time'}</option>
-              ))}
-            </select>
-          </Field>
+    <Dialog open={props.open} title="Spawn a session" onClose={props.onClose} testid="spawn-dialog" class="two-col">
+      <form class="form form-cols" onSubmit={spawn} noValidate>
+        <div class="form-col">
+          <TaskPicker
+            id="sp-tasks"
+            label="Tasks"
+            tasks={open}
+            selected={taskIds}
+            onChange={setTaskIds}
+            error={errors.taskIds}
+            hint="In queue mode the agent works on them one at a time, in this order."
+            testid="spawn-tasks"
+          />
+          {templates.length > 0 && (
+            <Field label="Template" id="sp-template" error={errors.template} hint={template ? templateHint(template) : 'Start from a saved session template.'}>
+              <select id="sp-template" value={templateId} data-testid="spawn-template" onChange={(e) => pickTemplate(e.currentTarget.value)}>
+                <option value="">None</option>
+                {templates.map((t) => (
+                  <option value={t.id}>{t.name}</option>
+                ))}
+              </select>
+            </Field>
+          )}
         </div>
-        <div class="row-2">
+        <div class="form-col">
+          <RoleStrategyFields prefix="sp" role={role} strategy={strategy} onRole={setRole} onStrategy={setStrategy} errors={errors} />
           <Field label="Name (optional)" id="sp-name" error={errors.name}>
             <input id="sp-name" value={name} maxLength={100} placeholder="e.g. auth-worker" onInput={(e) => setName(e.currentTarget.value)} />
           </Field>
-          <Field label="Agent command (optional)" id="sp-agent" error={errors.agentCommand} hint="Empty: the server’s default agent.">
-            <input
-              id="sp-agent"
-              value={agentCommand}
+          <AgentCommandField prefix="sp" value={agentCommand} error={errors.agentCommand} onChange={setAgentCommand} />
+          <Field label="Environment (optional)" id="sp-env" error={errors.env} hint="Extra variables for the agent, one KEY=VALUE per line.">
+            <textarea
+              id="sp-env"
               class="mono"
-              placeholder="e.g. claude"
+              rows={2}
+              value={envText}
               spellcheck={false}
-              onInput={(e) => setAgentCommand(e.currentTarget.value)}
+              placeholder={'e.g. LOG_LEVEL=debug\nFEATURE_FLAGS=checkout_v2'}
+              aria-invalid={errors.env ? 'true' : undefined}
+              data-testid="spawn-env"
+              onInput={(e) => setEnvText(e.currentTarget.value)}
             />
           </Field>
         </div>
-        <Field label="Environment (optional)" id="sp-env" error={errors.env} hint="Extra variables for the agent, one KEY=VALUE per line.">
-          <textarea
-            id="sp-env"
-            class="mono"
-            rows={2}
-            value={envText}
-            spellcheck={false}
-            placeholder={'e.g. LOG_LEVEL=debug\nFEATURE_FLAGS=checkout_v2'}
-            aria-invalid={errors.env ? 'true' : undefined}
-            data-testid="spawn-env"
-            onInput={(e) => setEnvText(e.currentTarget.value)}
-          />
-        </Field>
         <FormFooter error={errors.form} busy={busy} label="Spawn session" busyLabel="Spawning…" testid="spawn-submit" onCancel={props.onClose} />
       </form>
     </Dialog>

@@ -1,7 +1,9 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { formErrors } from '../api';
 import { onLinkClick } from '../router';
 import { PRIORITY_LABEL, STATUS_LABEL, type SessionStatus, type TaskPriority, type TaskStatus } from '../types';
+import { PlusIcon } from './icons';
 
 export function Link(props: JSX.HTMLAttributes<HTMLAnchorElement> & { href: string }) {
   const { href, onClick, ...rest } = props;
@@ -70,6 +72,8 @@ export function Dialog(props: {
   children: ComponentChildren;
   testid?: string;
   wide?: boolean;
+  /** More classes for the <dialog> (e.g. `two-col`: wider, for a form of two columns on wide screens). */
+  class?: string;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useRef(`dlg-${Math.random().toString(36).slice(2, 8)}`).current;
@@ -92,7 +96,7 @@ export function Dialog(props: {
   return (
     <dialog
       ref={ref}
-      class={`dialog${props.wide ? ' wide' : ''}`}
+      class={['dialog', props.wide && 'wide', props.class].filter(Boolean).join(' ')}
       aria-labelledby={titleId}
       data-testid={props.testid}
       onClose={() => {
@@ -138,6 +142,27 @@ export function Field(props: { label: string; id: string; error?: string; hint?:
   );
 }
 
+/**
+ * A form's submit state: `busy` while `submit(action)` runs, and its errors by field; a failed
+ * action's error goes under the field the server named when it is one of `fields`, else on the form.
+ */
+export function useSubmit(fields: readonly string[]) {
+  const [busy, setBusy] = useState(false);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const submit = async (action: () => Promise<void>): Promise<void> => {
+    setBusy(true);
+    setErrors({});
+    try {
+      await action();
+    } catch (err) {
+      setErrors(formErrors(err, fields));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, errors, setErrors, submit };
+}
+
 /** The end of a dialog's form: an error that belongs to no field, Cancel, and the submit button. */
 export function FormFooter(props: { error?: string; busy: boolean; label: string; busyLabel: string; testid: string; onCancel: () => void }) {
   return (
@@ -156,6 +181,23 @@ export function FormFooter(props: { error?: string; busy: boolean; label: string
         </button>
       </div>
     </>
+  );
+}
+
+/** A page's header: its h1 (`id`, for the page's aria-labelledby), a line under it, and its "New …" button. */
+export function PageHead(props: { id: string; title: string; subtitle: string; add: { label: string; testid: string; onClick: () => void } }) {
+  return (
+    <header class="page-head">
+      <div>
+        <h1 id={props.id}>{props.title}</h1>
+        <p class="subtle">{props.subtitle}</p>
+      </div>
+      <div class="head-actions">
+        <button type="button" class="btn primary" data-testid={props.add.testid} onClick={props.add.onClick}>
+          <PlusIcon /> {props.add.label}
+        </button>
+      </div>
+    </header>
   );
 }
 

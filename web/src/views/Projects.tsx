@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, formErrors } from '../api';
-import { Dialog, Empty, Field, FormFooter, Link, RelTime, Spinner } from '../components/ui';
-import { PlusIcon } from '../components/icons';
+import { api } from '../api';
+import { Dialog, Empty, Field, FormFooter, Link, PageHead, RelTime, Spinner, useSubmit } from '../components/ui';
 import { navigate, paths } from '../router';
 import { openDialog, selectProject, setState, toast, useAppState } from '../store';
 
@@ -9,17 +8,12 @@ export function ProjectsView() {
   const s = useAppState();
   return (
     <section class="page" aria-labelledby="projects-heading">
-      <header class="page-head">
-        <div>
-          <h1 id="projects-heading">Projects</h1>
-          <p class="subtle">A project is a working directory with its tasks and agent sessions.</p>
-        </div>
-        <div class="head-actions">
-          <button type="button" class="btn primary" data-testid="new-project" onClick={() => openDialog({ kind: 'newProject' })}>
-            <PlusIcon /> New project
-          </button>
-        </div>
-      </header>
+      <PageHead
+        id="projects-heading"
+        title="Projects"
+        subtitle="A project is a working directory with its tasks and agent sessions."
+        add={{ label: 'New project', testid: 'new-project', onClick: () => openDialog({ kind: 'newProject' }) }}
+      />
       {!s.projectsLoaded ? (
         <Spinner label="Loading projects" />
       ) : s.projects.length === 0 ? (
@@ -67,8 +61,7 @@ export function ProjectsView() {
 export function NewProjectDialog(props: { open: boolean; onClose: () => void }) {
   const [name, setName] = useState('');
   const [dir, setDir] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const { busy, errors, setErrors, submit } = useSubmit(['name', 'workingDir']);
   useEffect(() => {
     if (props.open) {
       setName('');
@@ -77,18 +70,13 @@ export function NewProjectDialog(props: { open: boolean; onClose: () => void }) 
     }
   }, [props.open]);
 
-  const submit = async (e: Event) => {
+  const create = (e: Event) => {
     e.preventDefault();
     const errs: Record<string, string> = {};
     if (!name.trim()) errs.name = 'Give the project a name.';
     if (!dir.trim()) errs.workingDir = 'Give the absolute path of its working directory.';
-    if (Object.keys(errs).length) {
-      setErrors(errs);
-      return;
-    }
-    setBusy(true);
-    setErrors({});
-    try {
+    if (Object.keys(errs).length) return setErrors(errs);
+    void submit(async () => {
       const project = await api.createProject({ name: name.trim(), workingDir: dir.trim() });
       setState((st) => ({
         projects: st.projects.some((p) => p.id === project.id) ? st.projects : [...st.projects, project],
@@ -97,16 +85,12 @@ export function NewProjectDialog(props: { open: boolean; onClose: () => void }) 
       toast('success', `Project ${project.name} created`);
       props.onClose();
       navigate(paths.tasks(project.id));
-    } catch (err) {
-      setErrors(formErrors(err, ['name', 'workingDir']));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <Dialog open={props.open} title="New project" onClose={props.onClose} testid="new-project-dialog">
-      <form class="form" onSubmit={submit} noValidate>
+      <form class="form" onSubmit={create} noValidate>
         <Field label="Name" id="np-name" error={errors.name}>
           <input id="np-name" value={name} autoFocus maxLength={200} placeholder="e.g. webshop" onInput={(e) => setName(e.currentTarget.value)} />
         </Field>

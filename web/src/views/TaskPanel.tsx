@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, formErrors } from '../api';
+import { api } from '../api';
 import { TaskPicker } from '../components/TaskPicker';
-import { Empty, Field, Link, RelTime, StatusBadge, shortId } from '../components/ui';
+import { Empty, Field, Link, RelTime, StatusBadge, shortId, useSubmit } from '../components/ui';
 import { paths } from '../router';
 import { openDialog, projectSessions, projectTasks, setState, toast, useAppState } from '../store';
 import { PRIORITY_LABEL, STATUS_LABEL, TASK_PRIORITIES, TASK_STATUSES, type Task, type TaskPriority, type TaskStatus } from '../types';
@@ -29,8 +29,7 @@ export function TaskPanel(props: { projectId: string; taskId: string; task: Task
   const t = props.task;
   // Only the fields the user edited live in the draft; the rest follow the task as it changes live.
   const [draft, setDraft] = useState<Draft>({});
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, setErrors, submit } = useSubmit(['title', 'description', 'status', 'priority', 'parentId', 'assignee', 'dependencies']);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -68,25 +67,16 @@ export function TaskPanel(props: { projectId: string; taskId: string; task: Task
   const dependents = tasks.filter((x) => x.dependencies.includes(t.id));
   const parent = t.parentId ? s.tasks[t.parentId] : undefined;
 
-  const save = async (e: Event) => {
+  const save = (e: Event) => {
     e.preventDefault();
     if (!dirty) return;
-    if ('title' in draft && !draft.title?.trim()) {
-      setErrors({ title: 'The title must not be empty.' });
-      return;
-    }
-    setBusy(true);
-    setErrors({});
-    try {
+    if ('title' in draft && !draft.title?.trim()) return setErrors({ title: 'The title must not be empty.' });
+    void submit(async () => {
       const updated = await api.updateTask(t.id, { ...draft, ...(draft.title ? { title: draft.title.trim() } : {}) });
       setState((st) => ({ tasks: { ...st.tasks, [updated.id]: updated } }));
       setDraft({});
       toast('success', 'Task saved');
-    } catch (err) {
-      setErrors(formErrors(err, ['title', 'description', 'status', 'priority', 'parentId', 'assignee', 'dependencies']));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const finished = t.status === 'done' || t.status === 'cancelled';

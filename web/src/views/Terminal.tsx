@@ -17,9 +17,9 @@ declare global {
 
 /**
  * xterm.js attached to `/ws/terminal/:sessionId?cols=N&rows=N` (its fitted size). The server sends
- * `snapshot` (the screen so far, drawn at that size), then `output`, and finally `exit` or `error`;
- * keystrokes go back as `input` and later size changes as `resize`. The terminal fills its box
- * (addon-fit) and refits on every size change of the box.
+ * `snapshot` (recent scrollback and the screen, drawn at that size), then `output`, and finally
+ * `exit` or `error`; keystrokes go back as `input` and later size changes as `resize`. The terminal
+ * fills its box (addon-fit) and refits on every size change of the box.
  * A dropped socket (server restart) is reopened with backoff; the fresh snapshot repaints the screen.
  */
 export function TerminalView(props: { sessionId: string; live: boolean }) {
@@ -106,8 +106,9 @@ export function TerminalView(props: { sessionId: string; live: boolean }) {
             clearTimeout(flushTimer);
             filter = new TmuxFilter();
             term.reset();
-            // Blank rows at the bottom of the snapshot would only push its top into the scrollback.
-            if (data.data) show(data.data.replace(/(?:\r\n(?:\x1b\[[0-9;]*m)*)+(?=\x1b\[\d+;\d+H$|$)/, ''));
+            // Scrollback then every row of the screen, blank ones included: the screen fills the
+            // viewport exactly, the scrollback goes above it, and the cursor lands where tmux has it.
+            if (data.data) show(data.data);
             snapshotIn = true;
             if (sizeQuery() !== urlSize) sendSize();
             break;
