@@ -1,12 +1,31 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MaestroService } from '../src/core/service.js';
 import { ROOT, tempHome } from './helpers.js';
 
-const run = promisify(execFile);
+/** A claimer process (test/fixtures/queue-claimer.mjs) that waits at a start line until `go()`. */
+function startRacer(home: string, sessionIds: string[]) {
+  const child = spawn(process.execPath, [join(ROOT, 'test', 'fixtures', 'queue-claimer.mjs'), home, sessionIds.join(',')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  let markReady: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  child.stdout.on('data', (d) => {
+    out += d;
+    if (out.startsWith('ready\n')) markReady();
+  });
+  const claimed = new Promise<string[]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`claimer exited with ${code}`));
+      else resolve(JSON.parse(out.trim().split('\n').at(-1)!) as string[]);
+    });
+  });
+  return { ready, claimed, go: () => child.stdin.end('go\n') };
+}
 
 describe('queue claims across processes sharing one database file', () => {
   const home = tempHome();
@@ -24,9 +43,10 @@ describe('queue claims across processes sharing one database file', () => {
     }
     svc.close();
 
-    const script = join(ROOT, 'test', 'fixtures', 'queue-claimer.mjs');
-    const results = await Promise.all(groups.map((ids) => run(process.execPath, [script, home, ids.join(',')])));
-    const perProcess = results.map((r) => JSON.parse(r.stdout) as string[]);
+    const racers = groups.map((ids) => startRacer(home, ids));
+    await Promise.all(racers.map((r) => r.ready));
+    for (const r of racers) r.go(); // all open and waiting: release them together
+    const perProcess = await Promise.all(racers.map((r) => r.claimed));
     // the race is real only if the processes overlapped
     expect(perProcess.filter((c) => c.length > 0).length).toBeGreaterThan(1);
     const claimed = perProcess.flat();
