@@ -58,7 +58,7 @@ export function readableSession(svc: MaestroService, actor: Actor, sessionId: st
 
 /** Any task a caller may see: sessions only inside their project. */
 export function visibleTask(svc: MaestroService, actor: Actor, taskId: string, field = 'taskId'): Task {
-  const task = svc.requireTask(taskId, field);
+  const task = svc.tasks.get(taskId, field);
   if (actor.kind === 'session' && task.projectId !== actor.session.projectId)
     throw forbidden(`task ${taskId} belongs to another project`, field);
   return task;
@@ -75,13 +75,7 @@ export function workableTask(svc: MaestroService, actor: Actor, taskId: string, 
   return task;
 }
 
+/** A worker owns a task assigned to it and everything beneath such a task. */
 function workerOwns(svc: MaestroService, sessionId: string, task: Task): boolean {
-  let cursor: Task | undefined = task;
-  const seen = new Set<string>();
-  while (cursor && !seen.has(cursor.id)) {
-    if (svc.tasks.isAssignedTo(cursor.id, sessionId)) return true;
-    seen.add(cursor.id);
-    cursor = cursor.parentId ? svc.tasks.find(cursor.parentId) : undefined;
-  }
-  return false;
+  return svc.tasks.ancestry(task.id).some((id) => svc.tasks.isAssignedTo(id, sessionId));
 }

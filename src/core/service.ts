@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openDatabase, type Db } from './db.js';
-import { MaestroError, invalid, notFound } from './errors.js';
+import { MaestroError, invalid } from './errors.js';
 import { EventBus } from './events.js';
 import { buildManifest } from './manifest.js';
 import { homePaths, type HomePaths } from './paths.js';
@@ -315,12 +315,6 @@ export class MaestroService {
     const all = this.projects.list();
     if (all.length === 1) return all[0]!;
     throw invalid(all.length === 0 ? 'no project exists yet; create one first' : 'project is required (there is more than one)', field);
-  }
-
-  requireTask(taskId: string, field = 'taskId'): Task {
-    const task = this.tasks.find(taskId);
-    if (!task) throw notFound('task', taskId, field);
-    return task;
   }
 }
 

@@ -206,19 +206,22 @@ export class TaskRepo {
     return row ? this.hydrate([row])[0]! : null;
   }
 
+  /** The task and every ancestor above it, nearest first. */
+  ancestry(taskId: string): string[] {
+    const rows = this.store
+      .prepare(
+        `WITH RECURSIVE up(id, parent_id, depth) AS (
+           SELECT id, parent_id, 0 FROM tasks WHERE id = ?
+           UNION SELECT t.id, t.parent_id, up.depth + 1 FROM tasks t JOIN up ON t.id = up.parent_id)
+         SELECT id FROM up ORDER BY depth`,
+      )
+      .all(taskId) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
+  }
+
   /** True when `taskId` is `ancestorId` or lies anywhere beneath it. */
   isWithin(taskId: string, ancestorId: string): boolean {
-    let cursor: string | null = taskId;
-    const seen = new Set<string>();
-    while (cursor && !seen.has(cursor)) {
-      if (cursor === ancestorId) return true;
-      seen.add(cursor);
-      const row = this.store.prepare('SELECT parent_id FROM tasks WHERE id = ?').get(cursor) as
-        | { parent_id: string | null }
-        | undefined;
-      cursor = row?.parent_id ?? null;
-    }
-    return false;
+    return this.ancestry(taskId).includes(ancestorId);
   }
 
   private hydrate(rows: TaskRow[]): Task[] {
