@@ -185,6 +185,22 @@ describe('terminal WebSocket', () => {
     expect(plain.slice(-height).map((r) => r.replace(/\s+$/, ''))).toEqual(screen.map((r) => r.replace(/\s+$/, '')));
   });
 
+  it('answers a resize with a fresh snapshot at the new size, scrollback included', async () => {
+    const s = await spawnShell('for i in $(seq 1 200); do echo line-$i; done; sleep 600');
+    await until(async () => (await world.supervisor.screen(s.id)).includes('line-200'), 10_000, 'printed');
+    const term = openTerminal(s.id, '?cols=100&rows=40');
+    await term.opened;
+    await until(() => term.frames.some((f) => f.type === 'snapshot'), 5000, 'first snapshot');
+    // shrinking moves rows from the screen into tmux's history: only a new snapshot can say so
+    term.send({ type: 'resize', cols: 80, rows: 12 });
+    const second = await until(() => term.frames.filter((f) => f.type === 'snapshot')[1], 5000, 'second snapshot');
+    const rows = second.data!.split('\r\n').map((r) => r.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trimEnd());
+    expect(rows.filter((r) => r.startsWith('line-'))).toEqual(Array.from({ length: 200 }, (_, i) => `line-${i + 1}`));
+    expect(world.supervisor.size(s.id)).toEqual({ cols: 80, rows: 12 });
+    term.ws.close();
+    await term.closed;
+  });
+
   it('reads the viewer size from the URL only when both numbers are sane', () => {
     expect(requestedSize('/ws/terminal/ses_1?cols=132&rows=43')).toEqual({ cols: 132, rows: 43 });
     expect(requestedSize('/ws/terminal/ses_1?rows=43&cols=132&x=1')).toEqual({ cols: 132, rows: 43 });

@@ -6,7 +6,7 @@ import { readableSession, targetSession, type Actor } from '../core/access.js';
 import { MaestroError, invalid, toMaestroError } from '../core/errors.js';
 import type { MaestroService } from '../core/service.js';
 import { actorFromHeaders } from '../http/actor.js';
-import type { HttpExtension } from '../http/server.js';
+import { sendError, type HttpExtension } from '../http/server.js';
 import type { Supervisor } from './supervisor.js';
 
 /*
@@ -22,11 +22,8 @@ import type { Supervisor } from './supervisor.js';
  */
 
 const MAX_INPUT = 64 * 1024;
-
-function sendError(res: Response, err: unknown): void {
-  const error = toMaestroError(err);
-  res.status(error.httpStatus).json({ error: error.toJSON() });
-}
+/** Snapshots taken in a row while output keeps arriving, before streaming resumes regardless. */
+const MAX_SNAPSHOTS = 3;
 
 const actorOf = (svc: MaestroService, req: Request | IncomingMessage): Actor => actorFromHeaders(svc, req.headers);
 
@@ -107,8 +104,8 @@ async function resizeAndSettle(supervisor: Supervisor, sessionId: string, cols: 
 
 /**
  * One viewer of one agent terminal over WebSocket. JSON text frames:
- *   server -> client  {"type":"snapshot","data":…} once first (clear, up to 1000 lines of scrollback,
- *                     the current screen, the cursor),
+ *   server -> client  {"type":"snapshot","data":…} first and after each resize (clear, up to 1000
+ *                     lines of scrollback, the current screen, the cursor),
  *                     then {"type":"output","data":…} as the terminal draws, {"type":"exit","code":n|null}
  *                     when the agent's terminal ends (then the socket closes), {"type":"error","message":…}
  *   client -> server  {"type":"input","data":"…"} keys to type, {"type":"resize","cols":n,"rows":n}
@@ -145,22 +142,38 @@ export function handleTerminalSocket(
     return;
   }
 
-  // Output that arrives while the snapshot is taken is already part of it; what follows is streamed.
+  // Output that arrives while a snapshot is taken may or may not be part of it, so it is not streamed;
+  // when some came, the snapshot is taken again (a few times at most), as it repaints everything.
   let streaming = false;
+  let held = 0;
+  let generation = 0;
   const unsubscribe = supervisor.subscribe(
     sessionId,
     (data) => {
       if (streaming) send({ type: 'output', data });
+      else held++;
     },
     (code) => closeWith({ type: 'exit', code }),
   );
-  // The viewer's size first (a failed resize still gets a snapshot, at the old size).
-  const fitted = size ? resizeAndSettle(supervisor, sessionId, size.cols, size.rows).catch(() => undefined) : Promise.resolve();
-  void fitted
-    .then(() => supervisor.snapshot(sessionId))
-    .then((data) => send({ type: 'snapshot', data }))
-    .catch(() => send({ type: 'snapshot', data: '' }))
-    .finally(() => (streaming = true));
+  /**
+   * Fits the terminal to the viewer (a failed resize still gets a snapshot, at the old size), then sends
+   * a fresh snapshot. Done at connect and at every resize: a size change makes tmux move rows between
+   * screen and history, which a redraw of the screen alone cannot tell the viewer.
+   */
+  const resync = async (fit: { cols: number; rows: number } | null) => {
+    const mine = ++generation;
+    streaming = false;
+    if (fit) await resizeAndSettle(supervisor, sessionId, fit.cols, fit.rows).catch(() => undefined);
+    for (let attempt = 0; attempt < MAX_SNAPSHOTS && mine === generation; attempt++) {
+      held = 0;
+      const data = await supervisor.snapshot(sessionId).catch(() => '');
+      if (mine !== generation) return;
+      send({ type: 'snapshot', data });
+      if (held === 0) break;
+    }
+    if (mine === generation) streaming = true;
+  };
+  void resync(size);
 
   ws.on('message', (raw) => {
     let msg: { type?: unknown; data?: unknown; cols?: unknown; rows?: unknown };
@@ -175,7 +188,7 @@ export function handleTerminalSocket(
         if (msg.data.length > MAX_INPUT) throw invalid(`input is longer than ${MAX_INPUT} characters`);
         supervisor.write(sessionId, msg.data);
       } else if (msg.type === 'resize' && typeof msg.cols === 'number' && typeof msg.rows === 'number') {
-        supervisor.resize(sessionId, msg.cols, msg.rows);
+        void resync({ cols: msg.cols, rows: msg.rows });
       } else {
         send({ type: 'error', message: `unknown message type ${JSON.stringify(msg.type)}; expected input or resize` });
       }

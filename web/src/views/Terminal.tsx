@@ -73,20 +73,24 @@ export function TerminalView(props: { sessionId: string; live: boolean }) {
       if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
     };
     // Our size travels in the URL, so the snapshot comes drawn at it. Size changes after that go as
-    // `resize` messages, but only once the snapshot is in: one applied while the snapshot is taken
-    // could have its redraw lost. A change made before (while connecting) is sent with the snapshot.
+    // `resize` messages (each answered by a fresh snapshot at the new size), once the first snapshot is
+    // in; a change made while connecting is sent when it arrives.
     let snapshotIn = false;
-    let urlSize = '';
+    /** The size the server was last asked to fit. */
+    let syncedSize = '';
     const sizeQuery = () => `cols=${term.cols}&rows=${term.rows}`;
-    const sendSize = () => send({ type: 'resize', cols: term.cols, rows: term.rows });
+    const sendSize = () => {
+      syncedSize = sizeQuery();
+      send({ type: 'resize', cols: term.cols, rows: term.rows });
+    };
 
     const connect = () => {
       if (disposed) return;
       setState('connecting');
       snapshotIn = false;
       // (An xterm not laid out yet has no real size: it goes without, and sends one once fitted.)
-      urlSize = fitted ? sizeQuery() : '';
-      const socket = new WebSocket(wsUrl(`/ws/terminal/${encodeURIComponent(props.sessionId)}${urlSize && `?${urlSize}`}`));
+      syncedSize = fitted ? sizeQuery() : '';
+      const socket = new WebSocket(wsUrl(`/ws/terminal/${encodeURIComponent(props.sessionId)}${syncedSize && `?${syncedSize}`}`));
       ws = socket;
       socket.onopen = () => {
         attempt = 0;
@@ -110,7 +114,7 @@ export function TerminalView(props: { sessionId: string; live: boolean }) {
             // viewport exactly, the scrollback goes above it, and the cursor lands where tmux has it.
             if (data.data) show(data.data);
             snapshotIn = true;
-            if (sizeQuery() !== urlSize) sendSize();
+            if (sizeQuery() !== syncedSize) sendSize();
             break;
           case 'output':
             if (data.data) show(data.data);
