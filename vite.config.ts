@@ -1,4 +1,19 @@
-import { defineConfig } from 'vite';
+import type { IncomingMessage } from 'node:http';
+import { defineConfig, type ProxyOptions } from 'vite';
+
+const API = process.env.MAESTRO_API_URL ?? 'http://127.0.0.1:3000';
+
+/**
+ * The server refuses any Origin but its own. Requests from the dev server's own page are passed off as
+ * the server's; any other origin is forwarded untouched, so the server still refuses it.
+ */
+const asOwnPage: ProxyOptions['configure'] = (proxy) => {
+  const rewrite = (proxyReq: { setHeader(name: string, value: string): void }, req: IncomingMessage) => {
+    if (req.headers.origin !== undefined && req.headers.origin === `http://${req.headers.host}`) proxyReq.setHeader('origin', new URL(API).origin);
+  };
+  proxy.on('proxyReq', rewrite);
+  proxy.on('proxyReqWs', rewrite);
+};
 
 /*
  * The dashboard (web/) is built into dist/web/, which `maestro serve` serves at `/`.
@@ -24,10 +39,11 @@ export default defineConfig(({ mode }) => ({
     chunkSizeWarningLimit: 800,
   },
   server: {
-    // `vite` (dev) proxies the API and both WebSockets to a running `maestro serve`.
+    // `vite` (dev) proxies the API and both WebSockets to a running `maestro serve`. Sign in with the
+    // login link's `#token=…` on the dev server's own address; the cookie then rides the proxy.
     proxy: {
-      '/api': process.env.MAESTRO_API_URL ?? 'http://127.0.0.1:3000',
-      '/ws': { target: process.env.MAESTRO_API_URL ?? 'http://127.0.0.1:3000', ws: true },
+      '/api': { target: API, changeOrigin: true, configure: asOwnPage },
+      '/ws': { target: API, ws: true, changeOrigin: true, configure: asOwnPage },
     },
   },
 }));

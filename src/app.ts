@@ -2,6 +2,8 @@ import { MaestroService } from './core/service.js';
 import { maestroHome } from './core/paths.js';
 import { startServer, type HttpExtension, type RunningServer } from './http/server.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { acquireHomeLock } from './security/home-lock.js';
+import { ensurePrivateDir } from './security/permissions.js';
 import { mcpHttpExtension } from './mcp/http.js';
 import { ptyHttpExtension } from './pty/http.js';
 import type { DetectionTiming } from './pty/state.js';
@@ -29,11 +31,28 @@ export interface RunningMaestro {
   close(): Promise<void>;
 }
 
-/** The composition root: core service + HTTP/WS + MCP endpoint + PTY supervisor, wired together. */
+/**
+ * A write waits this long for another process's lock before answering 503: better-sqlite3 waits
+ * synchronously, so a longer wait would stall every other request (and /health) with it.
+ */
+const SERVER_BUSY_TIMEOUT_MS = 50;
+
+/**
+ * The composition root: core service + HTTP/WS + MCP endpoint + PTY supervisor, wired together. It first
+ * takes the home's lock: a second server on the same home is refused (a `conflict` naming the first).
+ */
 export async function startMaestro(opts: MaestroOptions = {}): Promise<RunningMaestro> {
   const home = opts.home ?? maestroHome();
   const logger = opts.logger ?? createLogger('maestro');
-  const svc = MaestroService.open({ home, apiUrl: `http://${opts.host ?? '127.0.0.1'}:${opts.port ?? 3000}` });
+  ensurePrivateDir(home);
+  const lock = acquireHomeLock(home);
+  let svc: MaestroService;
+  try {
+    svc = MaestroService.open({ home, apiUrl: `http://${opts.host ?? '127.0.0.1'}:${opts.port ?? 3000}`, busyTimeoutMs: SERVER_BUSY_TIMEOUT_MS });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const extensions: HttpExtension[] = [mcpHttpExtension];
   const supervisor =
     opts.supervisor === false
@@ -51,12 +70,14 @@ export async function startMaestro(opts: MaestroOptions = {}): Promise<RunningMa
   let server: RunningServer | undefined;
   try {
     server = await startServer({ svc, host: opts.host, port: opts.port, logger, extensions });
+    lock.setUrl(server.url);
     // Reattach only now: the agents' environment and manifests need the final server URL.
     await supervisor?.start();
   } catch (err) {
     await supervisor?.close();
     await server?.close();
     svc.close();
+    lock.release();
     throw err;
   }
   const listening = server;
@@ -71,6 +92,7 @@ export async function startMaestro(opts: MaestroOptions = {}): Promise<RunningMa
       await supervisor?.close();
       await listening.close();
       svc.close();
+      lock.release();
     },
   };
 }

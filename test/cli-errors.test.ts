@@ -10,7 +10,7 @@ import { cliFor, closedPort, ok, type Cli } from './cli-support.js';
 
 let server: TestServer;
 let dir: string;
-const cli = cliFor(() => server.url);
+const cli = cliFor(() => server.url, () => server.home);
 const t: Record<string, string> = {};
 
 /** The single stderr line of a failed command (and nothing on stdout). */

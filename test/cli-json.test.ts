@@ -8,7 +8,7 @@ import { cliFor, ok } from './cli-support.js';
 
 let server: TestServer;
 let dir: string;
-const cli = cliFor(() => server.url);
+const cli = cliFor(() => server.url, () => server.home);
 
 beforeAll(async () => {
   server = await startTestServer();

@@ -36,7 +36,7 @@ describe('maestro serve', { timeout: 60_000 }, () => {
     const url = await waitFor(() => /Maestro is running at (http:\/\/127\.0\.0\.1:\d+)/.exec(serve.out.stderr)?.[1], 20_000);
     expect(serve.out.stderr).toMatch(/"msg":"maestro listening"/);
 
-    const cli = cliFor(() => url);
+    const cli = cliFor(() => url, () => home);
     const project = await ok(cli, ['project', 'create', 'served', '--dir', home]);
     expect(project.name).toBe('served');
     expect(existsSync(join(home, 'data', 'maestro.db'))).toBe(true);
@@ -51,7 +51,7 @@ describe('maestro serve', { timeout: 60_000 }, () => {
     // the data is still there for the next run
     const again = startServe(['--port', '0'], home);
     const url2 = await waitFor(() => /Maestro is running at (http:\/\/\S+)/.exec(again.out.stderr)?.[1], 20_000);
-    expect(await ok(cliFor(() => url2), ['project', 'list'])).toEqual([expect.objectContaining({ name: 'served' })]);
+    expect(await ok(cliFor(() => url2, () => home), ['project', 'list'])).toEqual([expect.objectContaining({ name: 'served' })]);
 
     // a second server on the same port says so
     const port = new URL(url2).port;

@@ -1,8 +1,14 @@
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli, type CliResult } from './helpers.js';
 
-/** Variables of an outer Maestro session (when the suite itself runs inside one) must not leak into the CLI under test. */
+/**
+ * Variables of an outer Maestro session (when the suite itself runs inside one) must not leak into the
+ * CLI under test, nor may the developer's own ~/.maestro (its secret, or the server its lock names).
+ */
 const CLEAN_ENV = {
+  MAESTRO_HOME: join(tmpdir(), 'maestro-test-no-home'),
   MAESTRO_API_URL: undefined,
   MAESTRO_PORT: undefined,
   MAESTRO_PROJECT_ID: undefined,
@@ -12,9 +18,12 @@ const CLEAN_ENV = {
 
 export type Cli = (args: string[], env?: Record<string, string | undefined>) => Promise<CliResult>;
 
-/** The built `maestro` binary pointed at `url()` (a function: the server object changes on restart). */
-export function cliFor(url: () => string): Cli {
-  return (args, env = {}) => runCli(args, { ...CLEAN_ENV, MAESTRO_API_URL: url(), ...env });
+/**
+ * The built `maestro` binary pointed at `url()`, as the owner of `home()` (the CLI reads the secret from
+ * there). Functions: the server object changes on restart.
+ */
+export function cliFor(url: () => string, home?: () => string): Cli {
+  return (args, env = {}) => runCli(args, { ...CLEAN_ENV, MAESTRO_API_URL: url(), ...(home ? { MAESTRO_HOME: home() } : {}), ...env });
 }
 
 /** Runs a command that must succeed and returns its parsed `--json` output. */

@@ -7,7 +7,7 @@ import { cliFor, ok } from './cli-support.js';
 
 let server: TestServer;
 let dir: string;
-const cli = cliFor(() => server.url);
+const cli = cliFor(() => server.url, () => server.home);
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {

@@ -4,9 +4,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startMaestro, type MaestroOptions, type RunningMaestro } from '../src/app.js';
 import { createLogger } from '../src/log/logger.js';
+import { readSecret } from '../src/security/secret.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const BIN = join(ROOT, 'bin', 'maestro.js');
+
+/** The owner's credential for a server on `home`, as the CLI sends it. */
+export function ownerAuth(home: string): { authorization: string } {
+  const secret = readSecret(home);
+  if (!secret) throw new Error(`no owner secret in ${home}: has a server started there?`);
+  return { authorization: `Bearer ${secret}` };
+}
 
 /** A fresh MAESTRO_HOME in the OS temp dir. */
 export function tempHome(prefix = 'maestro-test-'): string {

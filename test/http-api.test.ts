@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { send } from '../src/http/client.js';
-import { startTestServer, waitFor, type TestServer } from './helpers.js';
+import { ownerAuth, startTestServer, waitFor, type TestServer } from './helpers.js';
 
 let server: TestServer;
 const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   const contentType: Record<string, string> = body !== undefined ? { 'content-type': 'application/json' } : {};
-  const res = await send(server.url + path, method, { ...contentType, ...headers }, payload, 10_000);
+  // As the owner unless the test gives its own credential.
+  const credential = headers.authorization !== undefined || headers['x-maestro-session'] !== undefined ? {} : ownerAuth(server.home);
+  const res = await send(server.url + path, method, { ...credential, ...contentType, ...headers }, payload, 10_000);
   const text = res.text;
   return { status: res.status, body: text ? JSON.parse(text) : null };
 };
@@ -21,7 +23,7 @@ afterAll(async () => {
 
 describe('REST API', () => {
   it('serves health and the whole task lifecycle', async () => {
-    expect((await api('GET', '/health')).body).toMatchObject({ ok: true, name: 'maestro' });
+    expect((await api('GET', '/health', undefined, { authorization: 'Bearer nothing-needed' })).body).toEqual({ ok: true });
     const project = await api('POST', '/api/projects', { name: 'web', workingDir: server.home });
     expect(project.status).toBe(201);
     const a = await api('POST', '/api/tasks', { project: 'web', title: 'A', priority: 'high' });
@@ -83,8 +85,11 @@ describe('REST API', () => {
     const token = server.svc.sessions.token(id);
     const who = await api('GET', '/api/whoami', undefined, { authorization: `Bearer ${token}` });
     expect(who.body).toMatchObject({ kind: 'session', session: { id, role: 'worker' } });
-    const byHeader = await api('GET', '/api/whoami', undefined, { 'x-maestro-session': id });
+    // The owner may act as a session by naming it; a session id alone proves nothing.
+    const byHeader = await api('GET', '/api/whoami', undefined, { ...ownerAuth(server.home), 'x-maestro-session': id });
     expect(byHeader.body.session.id).toBe(id);
+    const idAlone = await api('GET', '/api/whoami', undefined, { 'x-maestro-session': id });
+    expect(idAlone.status).toBe(401);
     const bad = await api('GET', '/api/whoami', undefined, { authorization: 'Bearer nope' });
     expect(bad.status).toBe(401);
     expect(bad.body.error.code).toBe('unauthorized');
@@ -100,7 +105,7 @@ describe('REST API', () => {
   });
 
   it('streams every bus event over /ws', async () => {
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws`);
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws`, { headers: ownerAuth(server.home) });
     const messages: any[] = [];
     ws.on('message', (data) => messages.push(JSON.parse(String(data))));
     await waitFor(() => messages.some((m) => m.type === 'hello'));
@@ -123,7 +128,7 @@ describe('REST API', () => {
     expect(foreignOrigin.status).toBe(403);
     const sameOrigin = await api('GET', '/api/projects', undefined, { origin: server.url });
     expect(sameOrigin.status).toBe(200);
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws`, { headers: { origin: 'http://evil.example' } });
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws`, { headers: { ...ownerAuth(server.home), origin: 'http://evil.example' } });
     const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
     expect(status).toBe(403);
   });

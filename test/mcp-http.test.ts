@@ -1,5 +1,6 @@
 /** The Streamable HTTP endpoint itself: identity, refusals and what a stateless endpoint answers. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSecret } from '../src/security/secret.js';
 import { startTestServer, type TestServer } from './helpers.js';
 import { as, callTool, connectHttp, ok, seed, type Seed } from './mcp-support.js';
 
@@ -31,6 +32,7 @@ afterAll(async () => {
 describe('MCP over Streamable HTTP', () => {
   it('answers a bad or unknown token with 401 JSON {error:{code,message,field}}', async () => {
     const attempts: Array<Record<string, string>> = [
+      {},
       { authorization: 'Bearer not-a-real-token' },
       { authorization: 'Basic dXNlcjpwYXNz' },
       { 'x-maestro-session': 'ses_nobody' },
@@ -44,18 +46,31 @@ describe('MCP over Streamable HTTP', () => {
       expect(typeof body.error.message).toBe('string');
       expect(['authorization', 'x-maestro-session']).toContain(body.error.field);
     }
-    await expect(connectHttp(server.url, { token: 'not-a-real-token' })).rejects.toThrow(/unknown session token/);
+    await expect(connectHttp(server, { token: 'not-a-real-token' })).rejects.toThrow(/unknown token/);
   });
 
   it('answers GET and DELETE with 405 JSON: the endpoint is stateless', async () => {
     for (const method of ['GET', 'DELETE']) {
-      const res = await fetch(`${server.url}/mcp`, { method, headers: { accept: 'text/event-stream' } });
+      const res = await fetch(`${server.url}/mcp`, {
+        method,
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${readSecret(server.home)}` },
+      });
       expect(res.status, method).toBe(405);
       expect(res.headers.get('allow')).toBe('POST');
       const body = await res.json();
       expect(body).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 } });
       expect(body.error.message).toMatch(/POST/);
     }
+  });
+
+  it("refuses a session's token once the session has ended", async () => {
+    const { session } = await server.svc.spawn({ projectId: s.projectId, taskIds: [], name: 'short-lived' });
+    const token = server.svc.sessions.token(session.id);
+    expect((await post({ authorization: `Bearer ${token}` })).status).toBe(200);
+    await server.svc.stopSession(session.id);
+    const res = await post({ authorization: `Bearer ${token}` });
+    expect(res.status).toBe(401);
+    expect((await res.json()).error.message).toMatch(/has ended \(stopped\)/);
   });
 
   it('speaks plain JSON-RPC over POST to any MCP client', async () => {
@@ -69,8 +84,8 @@ describe('MCP over Streamable HTTP', () => {
   });
 
   it('serves many concurrent calls from one client, each as its caller', async () => {
-    const worker = await connectHttp(server.url, as(s, s.worker));
-    const orchestrator = await connectHttp(server.url, as(s, s.orchestrator));
+    const worker = await connectHttp(server, as(s, s.worker));
+    const orchestrator = await connectHttp(server, as(s, s.orchestrator));
     try {
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>

@@ -54,7 +54,7 @@ async function closedPort(): Promise<number> {
 describe('maestro mcp (stdio)', () => {
   it('writes nothing but JSON-RPC on stdout, even with the noisiest log level, and exits when stdin closes', async () => {
     const run = await runRaw(
-      mcpEnv(server.url, {
+      mcpEnv(server, {
         MAESTRO_LOG_LEVEL: 'trace',
         MAESTRO_SESSION_ID: s.worker.id,
         MAESTRO_SESSION_TOKEN: s.tokens[s.worker.id]!,
@@ -86,7 +86,7 @@ describe('maestro mcp (stdio)', () => {
   });
 
   it('works with the SDK client while logging at trace level', async () => {
-    const client = await connectStdio(server.url, as(s, s.orchestrator), { MAESTRO_LOG_LEVEL: 'trace' });
+    const client = await connectStdio(server, as(s, s.orchestrator), { MAESTRO_LOG_LEVEL: 'trace' });
     try {
       const tools = (await client.listTools()).tools.map((t) => t.name);
       expect(tools).toContain('session_spawn');
@@ -99,8 +99,8 @@ describe('maestro mcp (stdio)', () => {
   });
 
   it('acts as a person without MAESTRO_SESSION_ID, and as a session with only the id', async () => {
-    const person = await connectStdio(server.url);
-    const byId = await connectStdio(server.url, { session: s.worker });
+    const person = await connectStdio(server);
+    const byId = await connectStdio(server, { session: s.worker });
     try {
       expect((await person.listTools()).tools.map((t) => t.name)).toContain('project_create');
       expect((await callTool(person, 'whoami')).data.kind).toBe('user');
@@ -113,7 +113,7 @@ describe('maestro mcp (stdio)', () => {
 
   it('exits non-zero with one clear line on stderr when the server is unreachable', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
-    const run = await runRaw(mcpEnv(url, { MAESTRO_SESSION_ID: s.worker.id, MAESTRO_LOG_LEVEL: 'silent' }));
+    const run = await runRaw(mcpEnv({ url, home: server.home }, { MAESTRO_SESSION_ID: s.worker.id, MAESTRO_LOG_LEVEL: 'silent' }));
     expect(run.code).toBe(3);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(`cannot reach the Maestro server at ${url}`);
@@ -121,15 +121,15 @@ describe('maestro mcp (stdio)', () => {
   });
 
   it('exits non-zero when the session it is told to be does not exist or the token is wrong', async () => {
-    const unknown = await runRaw(mcpEnv(server.url, { MAESTRO_SESSION_ID: 'ses_nobody', MAESTRO_LOG_LEVEL: 'silent' }));
+    const unknown = await runRaw(mcpEnv(server, { MAESTRO_SESSION_ID: 'ses_nobody', MAESTRO_LOG_LEVEL: 'silent' }));
     expect(unknown.code).toBe(1);
     expect(unknown.stdout).toBe('');
     expect(unknown.stderr).toMatch(/ses_nobody/);
     const wrongToken = await runRaw(
-      mcpEnv(server.url, { MAESTRO_SESSION_ID: s.worker.id, MAESTRO_SESSION_TOKEN: 'forged', MAESTRO_LOG_LEVEL: 'silent' }),
+      mcpEnv(server, { MAESTRO_SESSION_ID: s.worker.id, MAESTRO_SESSION_TOKEN: 'forged', MAESTRO_LOG_LEVEL: 'silent' }),
     );
     expect(wrongToken.code).toBe(1);
-    expect(wrongToken.stderr).toMatch(/unknown session token/);
+    expect(wrongToken.stderr).toMatch(/unknown token/);
   });
 });
 
@@ -138,7 +138,7 @@ describe('maestro mcp across a server restart', () => {
     let own = await startTestServer();
     try {
       const seeded = await seed(own.svc, own.home, 'restart');
-      const client = await connectStdio(own.url, as(seeded, seeded.worker));
+      const client = await connectStdio(own, as(seeded, seeded.worker));
       try {
         expect((await callTool(client, 'whoami')).data.session.id).toBe(seeded.worker.id);
         await own.close();

@@ -5,7 +5,14 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { MaestroService } from '../src/core/service.js';
 import type { Session, Task } from '../src/core/types.js';
+import { readSecret } from '../src/security/secret.js';
 import { BIN } from './helpers.js';
+
+/** Where a server listens and its home (the CLI and `maestro mcp` read the owner secret from there). */
+export interface Where {
+  url: string;
+  home: string;
+}
 
 export type Transport = 'http' | 'stdio';
 
@@ -13,8 +20,8 @@ export type Transport = 'http' | 'stdio';
 export const MCP_COMMAND = [BIN, 'mcp'];
 
 /** A clean environment for `maestro mcp`: nothing inherited from a Maestro session the tests may run in. */
-export function mcpEnv(apiUrl: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { ...getDefaultEnvironment(), MAESTRO_API_URL: apiUrl, MAESTRO_LOG_LEVEL: 'warn', ...extra };
+export function mcpEnv(where: Where, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...getDefaultEnvironment(), MAESTRO_API_URL: where.url, MAESTRO_HOME: where.home, MAESTRO_LOG_LEVEL: 'warn', ...extra };
 }
 
 export interface Identity {
@@ -22,14 +29,15 @@ export interface Identity {
   token?: string;
 }
 
-export async function connectHttp(url: string, who: Identity = {}): Promise<Client> {
-  const headers: Record<string, string> = who.token ? { authorization: `Bearer ${who.token}` } : {};
+/** An MCP client at /mcp: as the session whose token is given, else as the owner (the home's secret). */
+export async function connectHttp(where: Where, who: Identity = {}): Promise<Client> {
+  const headers: Record<string, string> = { authorization: `Bearer ${who.token ?? readSecret(where.home)}` };
   const client = new Client({ name: 'maestro-test', version: '0.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', url), { requestInit: { headers } }));
+  await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', where.url), { requestInit: { headers } }));
   return client;
 }
 
-export async function connectStdio(url: string, who: Identity = {}, extraEnv: Record<string, string> = {}): Promise<Client> {
+export async function connectStdio(where: Where, who: Identity = {}, extraEnv: Record<string, string> = {}): Promise<Client> {
   const identity: Record<string, string> = {};
   if (who.session) identity.MAESTRO_SESSION_ID = who.session.id;
   if (who.token) identity.MAESTRO_SESSION_TOKEN = who.token;
@@ -38,15 +46,15 @@ export async function connectStdio(url: string, who: Identity = {}, extraEnv: Re
     new StdioClientTransport({
       command: process.execPath,
       args: MCP_COMMAND,
-      env: mcpEnv(url, { ...identity, ...extraEnv }),
+      env: mcpEnv(where, { ...identity, ...extraEnv }),
       stderr: 'pipe',
     }),
   );
   return client;
 }
 
-export const connect = (transport: Transport, url: string, who: Identity = {}) =>
-  transport === 'http' ? connectHttp(url, who) : connectStdio(url, who);
+export const connect = (transport: Transport, where: Where, who: Identity = {}) =>
+  transport === 'http' ? connectHttp(where, who) : connectStdio(where, who);
 
 export interface ToolOutcome {
   isError: boolean;

@@ -23,7 +23,7 @@ describe.each<Transport>(['http', 'stdio'])('MCP over %s', (transport) => {
   let user: Client;
 
   const open = async (who: Parameters<typeof connect>[2] = {}) => {
-    const client = await connect(transport, server.url, who);
+    const client = await connect(transport, server, who);
     clients.push(client);
     return client;
   };

@@ -9,7 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Session, Task, TaskNode, TimelineEvent } from '../src/core/types.js';
 import { readRecording, recordingOutput } from '../src/pty/asciicast.js';
 import { Supervisor } from '../src/pty/supervisor.js';
-import { ROOT, startTestServer, type TestServer } from './helpers.js';
+import { ownerAuth, ROOT, startTestServer, type TestServer } from './helpers.js';
 import { FAST_TIMING, killTmuxServer, until } from './pty-support.js';
 
 const AGENT_JS = join(ROOT, 'dist', 'test', 'agent', 'agent.js');
@@ -42,7 +42,8 @@ afterEach(async () => {
 
 async function startWorld(): Promise<World> {
   // The real composition root (src/app.ts) with its supervisor, only with faster state detection.
-  const server = await startTestServer({ supervisor: true, supervisorTiming: FAST_TIMING });
+  // The scripted agent is also the server's default, which an orchestrator's workers run.
+  const server = await startTestServer({ supervisor: true, supervisorTiming: FAST_TIMING, agentCommand: AGENT });
   const workdir = join(server.home, 'work');
   mkdirSync(workdir, { recursive: true });
   const w: World = {
@@ -62,7 +63,7 @@ async function startWorld(): Promise<World> {
 async function api<T = any>(w: World, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(w.server.url + path, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...ownerAuth(w.server.home), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as T };

@@ -5,6 +5,7 @@ import { parseRecording, recordingOutput } from '../src/pty/asciicast.js';
 import type { RunningServer } from '../src/http/server.js';
 import { requestedSize } from '../src/pty/http.js';
 import { ptyWorld, serveWorld, until, type PtyWorld } from './pty-support.js';
+import { ownerAuth } from './helpers.js';
 
 let world: PtyWorld;
 let server: RunningServer;
@@ -27,7 +28,7 @@ const spawnShell = async (agentCommand: string) => {
 async function http(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(server.url + path, {
     method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...ownerAuth(world.home), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -47,17 +48,18 @@ interface Frame {
   message?: string;
 }
 
-function openTerminal(sessionId: string, query = '') {
-  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/terminal/${sessionId}${query}`);
+function openTerminal(sessionId: string, query = '', headers: Record<string, string> = ownerAuth(world.home)) {
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/terminal/${sessionId}${query}`, { headers });
   const frames: Frame[] = [];
-  const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
+  let closeCode = 0;
+  const closed = new Promise<void>((resolve) => ws.on('close', (code) => ((closeCode = code), resolve())));
   ws.on('message', (raw) => frames.push(JSON.parse(String(raw)) as Frame));
   const opened = new Promise<void>((resolve, reject) => {
     ws.on('open', () => resolve());
     ws.on('error', reject);
   });
   const output = () => frames.filter((f) => f.type === 'output').map((f) => f.data).join('');
-  return { ws, frames, closed, opened, output, send: (msg: unknown) => ws.send(JSON.stringify(msg)) };
+  return { ws, frames, closed, opened, output, closeCode: () => closeCode, send: (msg: unknown) => ws.send(JSON.stringify(msg)) };
 }
 
 /** The first frame a terminal socket gets (the snapshot, for a live agent); the socket is closed after. */
@@ -122,6 +124,21 @@ describe('terminal HTTP routes', () => {
 });
 
 describe('terminal WebSocket', () => {
+  it("closes a socket opened with a session's token when that session ends, though the terminal goes on", async () => {
+    const lead = (await world.svc.spawn({ projectId: world.project.id, taskIds: [], role: 'orchestrator', agentCommand: 'sleep 600' })).session;
+    const task = world.svc.tasks.create({ projectId: world.project.id, title: 'child work' });
+    const child = (await world.svc.spawn({ projectId: world.project.id, taskIds: [task.id], parentSessionId: lead.id, agentCommand: 'echo child-up; sleep 600' })).session;
+    await until(async () => (await world.supervisor.screen(child.id)).includes('child-up'), 10_000, 'child ready');
+    const watched = openTerminal(child.id, '', { authorization: `Bearer ${world.svc.sessions.token(lead.id)}` });
+    await watched.opened;
+    await until(() => watched.frames.some((f) => f.type === 'snapshot'), 5000, 'snapshot for the orchestrator');
+
+    await world.svc.stopSession(lead.id);
+    await watched.closed;
+    expect(watched.closeCode()).toBe(1008);
+    expect(world.supervisor.isLive(child.id)).toBe(true);
+  });
+
   it('sends a snapshot, streams output, takes input and resizes, and says when the agent exits', async () => {
     const s = await spawnShell('echo ready-for-ws; while read line; do echo "echo:$line"; done; exit 6');
     await until(async () => (await world.supervisor.screen(s.id)).includes('ready-for-ws'), 10_000, 'ready');

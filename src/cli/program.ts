@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerAuthCommands } from './commands/auth.js';
 import { registerOverviewCommands } from './commands/overview.js';
 import { registerProjectCommands } from './commands/project.js';
 import { registerQueueCommands } from './commands/queue.js';
@@ -15,7 +16,8 @@ const HELP_FOOTER = `
 Environment:
   MAESTRO_API_URL        server to talk to (default http://127.0.0.1:$MAESTRO_PORT, port 3000)
   MAESTRO_PORT           port for \`maestro serve\` and the default API URL
-  MAESTRO_HOME           where \`maestro serve\` keeps its data (default ~/.maestro)
+  MAESTRO_HOME           where \`maestro serve\` keeps its data and owner secret (default ~/.maestro);
+                         the CLI reads the secret from there
   MAESTRO_PROJECT_ID     default for --project
   MAESTRO_SESSION_ID     act as this session (agents); default for --session
   MAESTRO_SESSION_TOKEN  prove the session's identity with its token
@@ -53,5 +55,6 @@ export function buildProgram(): Command {
   registerSkillCommands(program);
   registerOverviewCommands(program);
   registerServerCommands(program);
+  registerAuthCommands(program);
   return program;
 }

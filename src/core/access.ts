@@ -2,8 +2,11 @@ import { forbidden, invalid } from './errors.js';
 import type { MaestroService } from './service.js';
 import type { Project, Session, Task } from './types.js';
 
-/** Who is calling: a person (CLI, dashboard, REST without a session) or an agent session. */
-export type Actor = { kind: 'user' } | { kind: 'session'; session: Session };
+/** What the rules below need to know of a calling session: cheap to load on every request. */
+export type SessionIdentity = Pick<Session, 'id' | 'role' | 'projectId' | 'status'>;
+
+/** Who is calling: the owner (CLI, dashboard) or an agent session. */
+export type Actor = { kind: 'user' } | { kind: 'session'; session: SessionIdentity };
 
 export const USER: Actor = { kind: 'user' };
 

@@ -1,19 +1,31 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateDatabase, ensurePrivateDir } from '../security/permissions.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
 
-/** Opens (creating if needed) the SQLite database, in WAL mode with foreign keys, fully migrated. */
-export function openDatabase(file: string): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+export interface DatabaseOptions {
+  /**
+   * How long a write waits for another process's lock before SQLITE_BUSY. better-sqlite3 waits
+   * synchronously, stalling the whole event loop, so the server keeps this short and answers 503 instead.
+   */
+  busyTimeoutMs?: number;
+}
+
+/** Opens (creating if needed) the SQLite database, owner-only, in WAL mode with foreign keys, fully migrated. */
+export function openDatabase(file: string, opts: DatabaseOptions = {}): Db {
+  if (file !== ':memory:') {
+    ensurePrivateDir(dirname(file));
+    ensurePrivateDatabase(file);
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
   db.pragma('synchronous = NORMAL');
   migrate(db);
+  if (file !== ':memory:') ensurePrivateDatabase(file); // the -wal and -shm files exist only now
   return db;
 }
 

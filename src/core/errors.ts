@@ -67,10 +67,16 @@ export function fromZodError(err: ZodError): MaestroError {
   return new MaestroError('invalid_input', `invalid input: ${detail}`, field);
 }
 
+/** SQLite result codes that mean "another process holds the database; try again shortly". */
+const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED_SHAREDCACHE']);
+
+export const isDatabaseBusy = (err: unknown): boolean => BUSY_CODES.has(String((err as { code?: unknown } | null)?.code ?? ''));
+
 /** Normalises anything thrown into a MaestroError; unknown failures become 'internal'. */
 export function toMaestroError(err: unknown): MaestroError {
   if (err instanceof MaestroError) return err;
   if (err instanceof ZodError) return fromZodError(err);
+  if (isDatabaseBusy(err)) return new MaestroError('unavailable', 'the database is busy (another process holds a lock); retry shortly');
   const message = err instanceof Error ? err.message : String(err);
   return new MaestroError('internal', message);
 }

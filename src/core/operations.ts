@@ -5,6 +5,9 @@ import * as S from './schemas.js';
 import type { ReportKind } from './schemas.js';
 import type { MaestroService } from './service.js';
 
+/** Environment variables that decide which program an agent's terminal runs (or what it loads). */
+const CHOOSES_PROGRAM = /^(MAESTRO_.*|PATH|LD_.*|DYLD_.*|NODE_OPTIONS|BASH_ENV|ENV|SHELL)$/;
+
 export interface OpContext {
   svc: MaestroService;
   actor: Actor;
@@ -273,6 +276,13 @@ export const OPERATIONS = [
     access: 'orchestrator',
     readOnly: false,
     run: async ({ svc, actor }, input) => {
+      // The agent command runs as the owner's user: only the owner picks it (directly or in a template).
+      if (actor.kind === 'session') {
+        if (input.agentCommand !== undefined)
+          throw forbidden('only the owner may set an agent command; spawn with a template instead', 'agentCommand');
+        const chooser = Object.keys(input.env ?? {}).find((name) => CHOOSES_PROGRAM.test(name));
+        if (chooser) throw forbidden(`only the owner may set ${chooser}: it changes which program runs`, `env.${chooser}`);
+      }
       const project = projectFor(svc, actor, input.project);
       for (const id of input.taskIds ?? []) visibleTask(svc, actor, id, 'taskIds');
       const { project: _p, ...rest } = input;

@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir, writePrivateFile } from '../security/permissions.js';
 import { openDatabase, type Db } from './db.js';
 import { MaestroError, invalid } from './errors.js';
 import { EventBus } from './events.js';
@@ -22,6 +22,8 @@ export interface ServiceConfig {
   apiUrl: string;
   /** Overrides `$MAESTRO_HOME/data/maestro.db` */
   dbFile?: string;
+  /** See DatabaseOptions: the server waits briefly for another process's lock, then answers 503. */
+  busyTimeoutMs?: number;
 }
 
 /** What it takes to start an agent for a session; implemented by the PTY supervisor. */
@@ -88,9 +90,10 @@ export class MaestroService {
 
   static open(config: ServiceConfig): MaestroService {
     const paths = homePaths(config.home);
+    ensurePrivateDir(paths.home);
     mkdirSync(paths.skills, { recursive: true });
-    mkdirSync(paths.sessions, { recursive: true });
-    return new MaestroService(openDatabase(config.dbFile ?? paths.db), config);
+    ensurePrivateDir(paths.sessions);
+    return new MaestroService(openDatabase(config.dbFile ?? paths.db, { busyTimeoutMs: config.busyTimeoutMs }), config);
   }
 
   close(): void {
@@ -213,7 +216,7 @@ export class MaestroService {
   writeManifest(sessionId: string): { manifestPath: string; manifest: Manifest } {
     const manifest = this.manifest(sessionId);
     const manifestPath = this.paths.manifest(sessionId);
-    writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    writePrivateFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     return { manifestPath, manifest };
   }
 
@@ -318,9 +321,3 @@ export class MaestroService {
   }
 }
 
-function writeFileAtomic(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, content, { mode: 0o600 });
-  renameSync(tmp, path);
-}

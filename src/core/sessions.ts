@@ -3,6 +3,7 @@ import { notFound } from './errors.js';
 import { newId, newToken, nowIso } from './ids.js';
 import type { SessionRole, SessionStatus, SessionStrategy } from './schemas.js';
 import { parseJson, type Store } from './store.js';
+import type { SessionIdentity } from './access.js';
 import type { Session, TimelineEvent, TimelineKind } from './types.js';
 
 interface SessionRow {
@@ -94,9 +95,15 @@ export class SessionRepo {
     if (!this.store.prepare('SELECT 1 FROM sessions WHERE id = ?').get(id)) throw notFound('session', id, field);
   }
 
-  findByToken(token: string): Session | undefined {
-    const row = this.store.prepare('SELECT * FROM sessions WHERE token = ?').get(token) as SessionRow | undefined;
-    return row ? this.toSession(row) : undefined;
+  /** Who holds a token: identity fields only, since this runs on every authenticated request. */
+  identityByToken(token: string): SessionIdentity | undefined {
+    return this.store.prepare('SELECT id, role, project_id AS projectId, status FROM sessions WHERE token = ?').get(token) as SessionIdentity | undefined;
+  }
+
+  identity(id: string, field = 'sessionId'): SessionIdentity {
+    const row = this.store.prepare('SELECT id, role, project_id AS projectId, status FROM sessions WHERE id = ?').get(id) as SessionIdentity | undefined;
+    if (!row) throw notFound('session', id, field);
+    return row;
   }
 
   token(id: string): string {

@@ -1,7 +1,10 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { MaestroError, type ErrorCode } from '../core/errors.js';
-import { SESSION_HEADER } from './actor.js';
+import { maestroHome } from '../core/paths.js';
+import { readLock } from '../security/home-lock.js';
+import { readSecret, secretPath } from '../security/secret.js';
+import { SESSION_HEADER } from './headers.js';
 import { buildPath, routeFor, toQuery } from './routes.js';
 
 export interface ClientOptions {
@@ -10,18 +13,29 @@ export interface ClientOptions {
   sessionId?: string;
   /** … or prove it with its token (MAESTRO_SESSION_TOKEN). */
   token?: string;
+  /** The owner secret (`$MAESTRO_HOME/secret`): full rights, and the right to act as any session. */
+  secret?: string;
+  /** Where the secret was looked for, to say so when the server asks for a credential. */
+  secretFile?: string;
   timeoutMs?: number;
 }
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:3000';
 
-/** Reads connection settings from the `MAESTRO_*` environment. */
+/**
+ * Reads connection settings from the `MAESTRO_*` environment, and the owner secret from the home's
+ * `secret` file: the same user on the same machine needs no set-up step. Without MAESTRO_API_URL or
+ * MAESTRO_PORT, the server running on this home (its lock file says where) is the one to talk to.
+ */
 export function clientOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientOptions {
   const port = env.MAESTRO_PORT?.trim();
+  const home = maestroHome(env);
   return {
-    baseUrl: env.MAESTRO_API_URL?.trim() || (port ? `http://127.0.0.1:${port}` : DEFAULT_API_URL),
+    baseUrl: env.MAESTRO_API_URL?.trim() || (port ? `http://127.0.0.1:${port}` : readLock(home)?.url || DEFAULT_API_URL),
     sessionId: env.MAESTRO_SESSION_ID?.trim() || undefined,
     token: env.MAESTRO_SESSION_TOKEN?.trim() || undefined,
+    secret: readSecret(home) ?? undefined,
+    secretFile: secretPath(home),
   };
 }
 
@@ -53,12 +67,25 @@ export class MaestroClient {
     return this.request('GET', '/health');
   }
 
-  /** Raw request for routes outside the operation table (recordings, screens). */
+  /** Raw request for routes outside the operation table (screens, input); the JSON answer. */
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const text = await this.requestText(method, path, body);
+    if (!text) return null as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      return text as T;
+    }
+  }
+
+  /** Raw request whose answer is not JSON (a recording); errors are decoded as for every other call. */
+  async requestText(method: string, path: string, body?: unknown): Promise<string> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
-    else if (this.opts.sessionId) headers[SESSION_HEADER] = this.opts.sessionId;
+    // A session token speaks for its session alone; the owner secret may speak as any session.
+    const credential = this.opts.token ?? this.opts.secret;
+    if (credential) headers.authorization = `Bearer ${credential}`;
+    if (this.opts.sessionId && !this.opts.token) headers[SESSION_HEADER] = this.opts.sessionId;
     let res: { status: number; text: string };
     try {
       res = await send(this.baseUrl + path, method, headers, body === undefined ? undefined : JSON.stringify(body), this.opts.timeoutMs ?? 60_000);
@@ -68,20 +95,17 @@ export class MaestroClient {
         `cannot reach the Maestro server at ${this.baseUrl} (${causeOf(err)}); start it with \`maestro serve\` or set MAESTRO_API_URL`,
       );
     }
-    const text = res.text;
-    let payload: unknown = null;
-    if (text) {
-      try {
-        payload = JSON.parse(text);
-      } catch {
-        payload = text;
-      }
+    if (res.status < 400) return res.text;
+    let error: { code?: ErrorCode; message?: string; field?: string } | undefined;
+    try {
+      error = (JSON.parse(res.text) as { error?: typeof error }).error;
+    } catch {
+      /* not JSON */
     }
-    if (res.status >= 400) {
-      const error = (payload as { error?: { code?: ErrorCode; message?: string; field?: string } } | null)?.error;
-      throw new MaestroError(error?.code ?? 'internal', error?.message ?? `HTTP ${res.status}: ${text.slice(0, 200)}`, error?.field);
-    }
-    return payload as T;
+    let message = error?.message ?? `HTTP ${res.status}: ${res.text.slice(0, 200)}`;
+    if (res.status === 401 && !credential && this.opts.secretFile)
+      message += ` (no owner secret at ${this.opts.secretFile}: run this as the server's user, with the server's MAESTRO_HOME)`;
+    throw new MaestroError(error?.code ?? 'internal', message, error?.field);
   }
 }
 

@@ -4,7 +4,7 @@ import type { Actor } from '../core/access.js';
 import { toMaestroError } from '../core/errors.js';
 import { executeOp } from '../core/operations.js';
 import type { MaestroService } from '../core/service.js';
-import { actorFromHeaders } from '../http/actor.js';
+import { actorOf } from '../http/auth.js';
 import type { HttpExtension } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
 import { buildMcpServer, type McpRole } from './server.js';
@@ -15,21 +15,13 @@ const roleOf = (actor: Actor): McpRole => (actor.kind === 'user' ? 'user' : acto
 
 /**
  * Streamable HTTP at `/mcp`, stateless: every POST gets a fresh server and transport for the caller the
- * request names (`Authorization: Bearer <session token>`, or none for a person), so there is no MCP
- * session to keep and any number of agents can call at once. Stateless servers offer no GET stream and
- * nothing to DELETE; those answer 405.
+ * request proved to be (`Authorization: Bearer <session token>`, or the owner's secret; the server's door
+ * refuses anyone else before this runs), so there is no MCP session to keep and any number of agents can
+ * call at once. Stateless servers offer no GET stream and nothing to DELETE; those answer 405.
  */
 export const mcpHttpExtension: HttpExtension = ({ app, svc, logger }) => {
   app.post(MCP_PATH, async (req: Request, res: Response) => {
-    let actor: Actor;
-    try {
-      actor = actorFromHeaders(svc, req.headers);
-    } catch (err) {
-      const error = toMaestroError(err);
-      if (error.httpStatus === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="maestro"');
-      res.status(error.httpStatus).json({ error: error.toJSON() });
-      return;
-    }
+    const actor = actorOf(res);
     const server = mcpServerFor(svc, actor, logger);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {

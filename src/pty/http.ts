@@ -1,12 +1,12 @@
 import type { Application, Request, Response } from 'express';
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { readableSession, targetSession, type Actor } from '../core/access.js';
+import { readableSession, targetSession } from '../core/access.js';
 import { MaestroError, invalid, toMaestroError } from '../core/errors.js';
 import type { MaestroService } from '../core/service.js';
-import { actorFromHeaders } from '../http/actor.js';
+import { actorOf } from '../http/auth.js';
 import { sendError, type HttpExtension } from '../http/server.js';
+import { sendBounded } from '../http/ws-router.js';
 import type { Supervisor } from './supervisor.js';
 
 /*
@@ -16,21 +16,20 @@ import type { Supervisor } from './supervisor.js';
  *   GET  /api/sessions/:sessionId/screen      {"sessionId","text","cols","rows"}; ?ansi=1 keeps escape codes
  *   WS   /ws/terminal/:sessionId[?cols=N&rows=N]  live terminal at the viewer's size (protocol below)
  *
- * Who may do what follows the core's rules: people (no session identity) may do everything; a
- * session may read any session it may read (session_info) and type only into its own terminal or
- * those of sessions it spawned (as for session_stop).
+ * Every caller has been authenticated by the server's door (owner secret, dashboard cookie or a live
+ * session token). Who may do what follows the core's rules: the owner may do everything; a session may
+ * read any session it may read (session_info) and type only into its own terminal or those of sessions
+ * it spawned (as for session_stop).
  */
 
 const MAX_INPUT = 64 * 1024;
 /** Snapshots taken in a row while output keeps arriving, before streaming resumes regardless. */
 const MAX_SNAPSHOTS = 3;
 
-const actorOf = (svc: MaestroService, req: Request | IncomingMessage): Actor => actorFromHeaders(svc, req.headers);
-
 export function installPtyRoutes(app: Application, supervisor: Supervisor, svc: MaestroService): void {
   app.get('/api/sessions/:sessionId/recording', (req: Request, res: Response) => {
     try {
-      const session = readableSession(svc, actorOf(svc, req), String(req.params.sessionId));
+      const session = readableSession(svc, actorOf(res), String(req.params.sessionId));
       const path = svc.paths.recording(session.id);
       if (!existsSync(path)) throw new MaestroError('not_found', `session ${session.id} has no terminal recording`, 'sessionId');
       res.status(200);
@@ -46,7 +45,7 @@ export function installPtyRoutes(app: Application, supervisor: Supervisor, svc: 
 
   app.post('/api/sessions/:sessionId/input', (req: Request, res: Response) => {
     try {
-      const session = targetSession(svc, actorOf(svc, req), String(req.params.sessionId));
+      const session = targetSession(svc, actorOf(res), String(req.params.sessionId));
       const data = (req.body as { data?: unknown } | undefined)?.data;
       if (typeof data !== 'string' || data === '') throw invalid('data must be a non-empty string (the keys to type; "\\r" is Enter)', 'data');
       if (data.length > MAX_INPUT) throw invalid(`data is longer than ${MAX_INPUT} characters`, 'data');
@@ -59,7 +58,7 @@ export function installPtyRoutes(app: Application, supervisor: Supervisor, svc: 
 
   app.get('/api/sessions/:sessionId/screen', async (req: Request, res: Response) => {
     try {
-      const session = readableSession(svc, actorOf(svc, req), String(req.params.sessionId));
+      const session = readableSession(svc, actorOf(res), String(req.params.sessionId));
       const ansi = ['1', 'true', 'yes'].includes(String(req.query.ansi ?? ''));
       const text = await supervisor.screen(session.id, { ansi });
       const size = supervisor.size(session.id);
@@ -120,9 +119,8 @@ export function handleTerminalSocket(
   supervisor: Supervisor,
   size: { cols: number; rows: number } | null = null,
 ): void {
-  const send = (msg: ServerMessage) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
-  };
+  // Bounded: a viewer that stops reading is dropped with a reason instead of buffering output forever.
+  const send = (msg: ServerMessage) => void sendBounded(ws, JSON.stringify(msg));
   const closeWith = (msg: ServerMessage) => {
     send(msg);
     ws.close(1000);
@@ -207,14 +205,14 @@ export function handleTerminalSocket(
 
 /**
  * Everything above as one server extension: `startServer({ extensions: [ptyHttpExtension(supervisor)] })`.
- * Terminal sockets check the caller like the input route (browsers send no session identity: people).
+ * Terminal sockets check the caller like the input route.
  */
 export function ptyHttpExtension(supervisor: Supervisor): HttpExtension {
   return ({ app, ws, svc }) => {
     installPtyRoutes(app, supervisor, svc);
-    ws.register('/ws/terminal/:sessionId', (socket, req, params) => {
+    ws.register('/ws/terminal/:sessionId', (socket, req, params, actor) => {
       try {
-        targetSession(svc, actorOf(svc, req), params.sessionId!);
+        targetSession(svc, actor, params.sessionId!);
       } catch (err) {
         socket.send(JSON.stringify({ type: 'error', message: toMaestroError(err).message }));
         socket.close(1008);

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Manifest } from '../core/types.js';
+import { writePrivateFile } from '../security/permissions.js';
 import { ENV_NAME, programOf, shellQuote } from './shell.js';
 
 /**
@@ -172,12 +173,7 @@ export function wrapperScript(opts: {
   ].join('\n');
 }
 
-export function writePrivateFile(path: string, content: string, mode = 0o600): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, content, { mode });
-  renameSync(tmp, path);
-}
+export { writePrivateFile };
 
 export function removeFile(path: string): void {
   rmSync(path, { force: true });

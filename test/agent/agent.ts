@@ -16,6 +16,7 @@
  *   AGENT_STEP_MS=n      pause between steps (default 50)
  *   AGENT_LINGER=1       when done, sit at a "> " prompt instead of exiting (as Claude Code does)
  *   AGENT_WAIT_MS=n      how long an orchestrator waits for its workers (default 60000)
+ *   AGENT_CHILD_TEMPLATE=name  the template an orchestrator spawns its workers with (default: the server's agent)
  */
 import { readFileSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
@@ -168,13 +169,13 @@ async function orchestrate(client: Client, manifest: Manifest): Promise<void> {
   for (const part of parts) subtasks.push(await call(client, 'task_create', { ...part, parentId: root.id }));
   say(`● Split ${root.id} into ${subtasks.map((t) => t.id).join(', ')}`);
 
-  const childCommand = env.AGENT_CHILD_CMD ?? [process.execPath, process.argv[1]!].map(quote).join(' ');
+  // Only the owner picks agent commands: workers run the server's default agent, or a template's.
   const children: string[] = [];
   for (const [i, sub] of subtasks.entries()) {
     const spawned = await call<{ session: { id: string } }>(client, 'session_spawn', {
       taskIds: [sub.id],
       name: `worker-${i + 1}`,
-      agentCommand: childCommand,
+      ...(env.AGENT_CHILD_TEMPLATE ? { template: env.AGENT_CHILD_TEMPLATE } : {}),
       env: { AGENT_ASK: '0', AGENT_STEP_MS: String(STEP_MS) },
     });
     children.push(spawned.session.id);
@@ -200,7 +201,6 @@ async function orchestrate(client: Client, manifest: Manifest): Promise<void> {
   say(`✓ Done: ${root.title}`);
 }
 
-const quote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 async function main(): Promise<void> {
   const manifestPath = required('MAESTRO_MANIFEST_PATH');

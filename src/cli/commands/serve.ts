@@ -14,14 +14,26 @@ export function registerServerCommands(program: Command): void {
     .description('run the Maestro server: REST API, WebSocket events, MCP over HTTP (/mcp) and the dashboard')
     .option('--port <port>', 'port to listen on (default: $MAESTRO_PORT or 3000)', port)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .addHelpText('after', '\nState lives in $MAESTRO_HOME (default ~/.maestro). Stop with Ctrl-C (SIGINT) or SIGTERM.')
-    .action(async (opts: { port?: number; host: string }) => {
+    .option('--allow-remote', 'allow --host to be an address other machines can reach (credentials are still required)')
+    .addHelpText(
+      'after',
+      '\nState lives in $MAESTRO_HOME (default ~/.maestro); one server per home. Stop with Ctrl-C (SIGINT) or SIGTERM.\n' +
+        'Prints a dashboard login link; `maestro open` prints or opens it again.',
+    )
+    .action(async (opts: { port?: number; host: string; allowRemote?: boolean }) => {
       const envPort = process.env.MAESTRO_PORT?.trim();
       let listenPort: number;
       try {
         listenPort = opts.port ?? (envPort ? port(envPort) : 3000);
       } catch {
         process.stderr.write(`error: MAESTRO_PORT must be a port number (0-65535), got '${envPort}'\n`);
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      if (!isLoopback(opts.host) && !opts.allowRemote) {
+        process.stderr.write(
+          `error: --host ${opts.host} would let other machines reach Maestro, which runs commands as you; add --allow-remote if you mean it\n`,
+        );
         process.exitCode = EXIT.usage;
         return;
       }
@@ -42,8 +54,18 @@ export function registerServerCommands(program: Command): void {
     });
 }
 
+const isLoopback = (host: string) => ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
+
 async function serve(host: string, port: number): Promise<void> {
-  const [{ startMaestro }, { createLogger }] = await Promise.all([import('../../app.js'), import('../../log/logger.js')]);
+  const [{ startMaestro }, { createLogger }, { loginLink }] = await Promise.all([
+    import('../../app.js'),
+    import('../../log/logger.js'),
+    import('./auth.js'),
+  ]);
+  if (!isLoopback(host))
+    process.stderr.write(
+      `warning: listening on ${host}: anyone who can reach this address can try to connect. Every request still needs the owner secret or a session token, but traffic is plain HTTP: use it only on a network you trust, or behind TLS.\n`,
+    );
   const logger = createLogger('maestro');
   let running: Awaited<ReturnType<typeof startMaestro>>;
   try {
@@ -55,11 +77,18 @@ async function serve(host: string, port: number): Promise<void> {
       process.exitCode = EXIT.failed;
       return;
     }
+    if (code === 'conflict') {
+      // Another server holds this home's lock; its pid and URL are in the message.
+      process.stderr.write(`error: ${(err as Error).message}\n`);
+      process.exitCode = EXIT.failed;
+      return;
+    }
     fail(err);
     return;
   }
   process.stderr.write(
-    `Maestro is running at ${running.url}  (dashboard ${running.url}/, MCP ${running.url}/mcp, data ${running.home})\n` +
+    `Maestro is running at ${running.url}  (MCP ${running.url}/mcp, data ${running.home})\n` +
+      `Dashboard login link (keep it private; \`maestro open\` shows it again): ${loginLink(running.url, running.home)}\n` +
       `Press Ctrl-C to stop.\n`,
   );
 

@@ -5,7 +5,6 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { MaestroError } from '../../core/errors.js';
 import { homePaths, maestroHome } from '../../core/paths.js';
 import type { Session } from '../../core/types.js';
-import { clientOptionsFromEnv, send } from '../../http/client.js';
 import { parseRecording, replayDelays, type Recording } from '../../pty/asciicast.js';
 import { Tmux } from '../../pty/tmux.js';
 import { EXIT, fail, makeClient, print, printJson, usageError } from '../run.js';
@@ -111,30 +110,17 @@ async function loadRecording(id: string, file: string | undefined): Promise<Reco
     if (!existsSync(file)) throw new MaestroError('not_found', `no such file: ${file}`, 'file');
     return parseRecording(readFileSync(file, 'utf8'));
   }
-  const { baseUrl } = clientOptionsFromEnv();
-  let res: { status: number; text: string } | null = null;
+  const client = makeClient();
   try {
-    res = await send(`${baseUrl.replace(/\/+$/, '')}/api/sessions/${encodeURIComponent(id)}/recording`, 'GET', {}, undefined, 30_000);
-  } catch {
-    /* server down: read the file */
+    return parseRecording(await client.requestText('GET', `/api/sessions/${encodeURIComponent(id)}/recording`));
+  } catch (err) {
+    if (!(err instanceof MaestroError) || err.code !== 'unavailable') throw err;
   }
-  if (res) {
-    if (res.status === 200) return parseRecording(res.text);
-    const error = safeJson(res.text)?.error;
-    throw new MaestroError(error?.code ?? 'internal', error?.message ?? `HTTP ${res.status}`, error?.field);
-  }
+  // The server is down: read the file.
   const local = homePaths(maestroHome()).recording(id);
   if (existsSync(local)) return parseRecording(readFileSync(local, 'utf8'));
-  throw new MaestroError('unavailable', `the server at ${baseUrl} is not reachable and there is no recording at ${local}`);
+  throw new MaestroError('unavailable', `the server at ${client.baseUrl} is not reachable and there is no recording at ${local}`);
 }
-
-const safeJson = (text: string): { error?: { code?: MaestroError['code']; message?: string; field?: string } } | null => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-};
 
 /** Writes the recording's output with its timing; resize events cannot resize this terminal and are skipped. */
 async function play(recording: Recording, opts: { speed?: number; maxIdle?: number }): Promise<void> {
