@@ -4,7 +4,8 @@
  * Starts a Maestro server on a throw-away MAESTRO_HOME, seeds a demo project (tasks with subtasks and
  * dependencies, sessions in every interesting state with timelines, a terminal recording), then drives
  * Debian's chromium through playwright-core and writes PNGs into `screenshots/` (git-ignored) at
- * 1280×800 and at a narrow 390×844.
+ * 1280×800 and at a narrow 390×844. The browser signs in as `maestro open` does: the login link, with
+ * the owner secret of that home in its fragment.
  *
  *   node dist/scripts/screenshots.js [--out <dir>] [--chromium <path>] [--only <name,...>] [--keep]
  *
@@ -19,6 +20,7 @@ import { startMaestro, type RunningMaestro } from '../src/app.js';
 import type { MaestroService } from '../src/core/service.js';
 import { createLogger } from '../src/log/logger.js';
 import { Tmux } from '../src/pty/tmux.js';
+import { readSecret } from '../src/security/secret.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const AGENT_JS = join(ROOT, 'dist', 'test', 'agent', 'agent.js');
@@ -182,9 +184,12 @@ interface Shot {
   /** Runs after the page has loaded, before the picture. */
   prepare?: (page: Page, ids: DemoIds) => Promise<void>;
   skip?: (ids: DemoIds) => boolean;
+  /** Taken without the login cookie (the sign-in screen). */
+  signedOut?: boolean;
 }
 
 const SHOTS: Shot[] = [
+  { name: 'sign-in', path: () => '/', signedOut: true },
   { name: 'tasks', path: (ids) => `/projects/${ids.projectId}/tasks` },
   { name: 'board', path: (ids) => `/projects/${ids.projectId}/tasks?view=board` },
   { name: 'task-details', path: (ids) => `/projects/${ids.projectId}/tasks/${ids.tasks.payment}` },
@@ -256,7 +261,7 @@ const SHOTS: Shot[] = [
 const VIEWPORTS: Array<{ suffix: string; width: number; height: number; dark?: boolean; shots?: string[] }> = [
   { suffix: '', width: 1280, height: 800 },
   { suffix: '-narrow', width: 390, height: 844 },
-  { suffix: '-dark', width: 1280, height: 800, dark: true, shots: ['tasks', 'board', 'sessions', 'session'] },
+  { suffix: '-dark', width: 1280, height: 800, dark: true, shots: ['sign-in', 'tasks', 'board', 'sessions', 'session'] },
 ];
 
 function arg(name: string): string | undefined {
@@ -264,7 +269,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-async function shoot(browser: Browser, url: string, ids: DemoIds, outDir: string, only: string[] | null): Promise<string[]> {
+async function shoot(browser: Browser, url: string, secret: string, ids: DemoIds, outDir: string, only: string[] | null): Promise<string[]> {
   const written: string[] = [];
   for (const vp of VIEWPORTS) {
     const context = await browser.newContext({
@@ -276,11 +281,22 @@ async function shoot(browser: Browser, url: string, ids: DemoIds, outDir: string
     const page = await context.newPage();
     page.on('pageerror', (err) => process.stderr.write(`page error: ${err.message}\n`));
     page.on('console', (m) => process.env.SHOTS_DEBUG && process.stderr.write(`console: ${m.text()}\n`));
+    let signedIn = false;
     for (const shot of SHOTS) {
       if ((only && !only.includes(shot.name)) || (vp.shots && !vp.shots.includes(shot.name)) || shot.skip?.(ids)) continue;
       if (process.env.SHOTS_DEBUG) process.stderr.write(`shot ${shot.name}${vp.suffix}\n`);
-      await page.goto(url + shot.path(ids));
-      await page.getByTestId('conn').and(page.locator('[data-state=live]')).waitFor({ timeout: 10_000 });
+      if (shot.signedOut) {
+        if (signedIn) await context.clearCookies();
+        signedIn = false;
+        await page.goto(url + shot.path(ids));
+        await page.getByTestId('sign-in').waitFor({ timeout: 10_000 });
+      } else {
+        // The login link: the page trades the token for its cookie and takes it out of the address.
+        if (!signedIn) await page.goto(`${url}${shot.path(ids)}#token=${encodeURIComponent(secret)}`);
+        else await page.goto(url + shot.path(ids));
+        signedIn = true;
+        await page.getByTestId('conn').and(page.locator('[data-state=live]')).waitFor({ timeout: 10_000 });
+      }
       await page.locator('.spinner').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
       if (shot.prepare) await shot.prepare(page, ids);
       await page.waitForTimeout(350);
@@ -315,7 +331,9 @@ async function main(): Promise<void> {
     if (tmux && existsSync(AGENT_JS)) ids.liveSession = await startLiveAgent(maestro.svc, ids.projectId);
     else process.stderr.write('screenshots: no tmux or no dist/test/agent/agent.js: skipping the live terminal\n');
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-    const files = await shoot(browser, maestro.url, ids, outDir, only);
+    const secret = readSecret(home);
+    if (!secret) throw new Error(`the server made no owner secret in ${home}`);
+    const files = await shoot(browser, maestro.url, secret, ids, outDir, only);
     process.stdout.write(`${files.length} screenshots in ${outDir}\n${files.map((f) => `  ${f}`).join('\n')}\n`);
   } finally {
     await browser?.close();

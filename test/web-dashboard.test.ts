@@ -9,11 +9,19 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Session, Task, Template } from '../src/core/types.js';
 import { runCli, waitFor } from './helpers.js';
-import { api, horizontalOverflow, openPage, page, server, unlabelledControls, useWebSuite, waitLive } from './web-support.js';
+import { api, context, horizontalOverflow, openPage, page, server, unlabelledControls, useWebSuite, waitLive } from './web-support.js';
 
 useWebSuite();
 
-const cli = (args: string[]) => runCli([...args, '--json'], { MAESTRO_API_URL: server.url, MAESTRO_SESSION_ID: undefined, MAESTRO_SESSION_TOKEN: undefined, MAESTRO_PROJECT_ID: undefined });
+/** The CLI as the owner: it reads the owner secret from `$MAESTRO_HOME/secret` (the server's home). */
+const cli = (args: string[]) =>
+  runCli([...args, '--json'], {
+    MAESTRO_API_URL: server.url,
+    MAESTRO_HOME: server.home,
+    MAESTRO_SESSION_ID: undefined,
+    MAESTRO_SESSION_TOKEN: undefined,
+    MAESTRO_PROJECT_ID: undefined,
+  });
 const getTask = (id: string) => api<Task>('GET', `/api/tasks/${id}`);
 const row = (taskId: string) => page.locator(`[data-testid=task-row][data-task-id="${taskId}"]`);
 const tasksUrl = () => `${server.url}/projects/${server.project.id}/tasks`;
@@ -541,6 +549,12 @@ describe('accessibility basics', { timeout: 90_000 }, () => {
       await waitLive(page);
       await page.getByTestId('new-template').click();
       await page.getByTestId('new-template-dialog').getByLabel('Name', { exact: true }).waitFor();
+      expect(await unlabelledControls(page)).toEqual([]);
+      expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+      // and the sign-in screen (no cookie)
+      await context!.clearCookies();
+      await page.goto(urls[0]!);
+      await page.getByTestId('sign-in').waitFor();
       expect(await unlabelledControls(page)).toEqual([]);
       expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     });

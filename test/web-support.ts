@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import type { MaestroService } from '../src/core/service.js';
 import type { Project } from '../src/core/types.js';
 import type { Supervisor } from '../src/pty/supervisor.js';
+import { readSecret } from '../src/security/secret.js';
 import { CHROMIUM_ARGS } from '../scripts/screenshots.js';
 import { ROOT, startTestServer, type TestServer } from './helpers.js';
 import { FAST_TIMING, killTmuxServer } from './pty-support.js';
@@ -66,6 +67,8 @@ export interface DashboardServer {
   readonly home: string;
   readonly svc: MaestroService;
   readonly supervisor: Supervisor | null;
+  /** The owner secret (`$MAESTRO_HOME/secret`): what the login link carries and the test's API calls send. */
+  readonly secret: string;
   /** An existing directory, the working directory of `project`. */
   workdir: string;
   project: Project;
@@ -98,6 +101,11 @@ export async function startDashboardServer(opts: { supervisor?: boolean } = {}):
     },
     get supervisor() {
       return server.supervisor;
+    },
+    get secret() {
+      const secret = readSecret(server.home);
+      if (!secret) throw new Error(`no owner secret in ${server.home}`);
+      return secret;
     },
     workdir,
     project: server.svc.projects.create({ name: 'webshop', workingDir: workdir }),
@@ -156,20 +164,38 @@ export function useWebSuite(opts: { supervisor?: boolean } = {}): void {
   });
 }
 
-/** A fresh browser context and page at `url`, once the dashboard's live socket is connected. */
-export async function openPage(url: string, viewport = { width: 1280, height: 800 }): Promise<void> {
+/** `url` as the login link `maestro open` gives: the owner secret in the fragment (`#token=…`). */
+export function loginLink(url: string, token = server.secret): string {
+  const u = new URL(url);
+  u.hash = `token=${encodeURIComponent(token)}`;
+  return u.toString();
+}
+
+/**
+ * A fresh browser context and page at `url`, signed in through the login link (the page trades the
+ * token for its cookie and takes it out of the address), once the dashboard's live socket is connected.
+ * `signedIn: false` opens `url` as it is, with no cookie.
+ */
+export async function openPage(url: string, viewport = { width: 1280, height: 800 }, opts: { signedIn?: boolean } = {}): Promise<void> {
   context = await browser.newContext({ viewport });
   page = await context.newPage();
   pageErrors = watchPageErrors(page);
-  await page.goto(url);
+  if (opts.signedIn === false) {
+    await page.goto(url);
+    return;
+  }
+  await page.goto(loginLink(url));
   await waitLive(page);
 }
 
-/** The server's REST API, from the test (not the page): JSON in, JSON out, any HTTP error throws. */
+/** Headers of the test's own requests: the owner's credential (as the CLI sends it). */
+export const ownerHeaders = (): Record<string, string> => ({ authorization: `Bearer ${server.secret}` });
+
+/** The server's REST API, from the test (not the page), as the owner: JSON in, JSON out, any HTTP error throws. */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(server.url + path, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? ownerHeaders() : { ...ownerHeaders(), 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);

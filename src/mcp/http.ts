@@ -1,7 +1,6 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Request, Response } from 'express';
 import type { Actor } from '../core/access.js';
-import { toMaestroError } from '../core/errors.js';
 import { executeOp } from '../core/operations.js';
 import type { MaestroService } from '../core/service.js';
 import { actorOf } from '../http/auth.js';
@@ -32,9 +31,10 @@ export const mcpHttpExtension: HttpExtension = ({ app, svc, logger }) => {
       await server.connect(transport);
       await transport.handleRequest(req, res, req.body);
     } catch (err) {
-      logger.error({ err }, 'MCP request failed');
+      const requestId = res.locals.requestId as string | undefined;
+      logger.error({ err, requestId }, 'MCP request failed');
       if (!res.headersSent)
-        res.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: toMaestroError(err).message }, id: null });
+        res.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: `internal error (request ${requestId}); see the server log` }, id: null });
     }
   });
 

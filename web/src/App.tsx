@@ -19,11 +19,20 @@ import { LibraryView, NewTemplateDialog } from './views/Library';
 import { NewProjectDialog, ProjectsView } from './views/Projects';
 import { SessionPage } from './views/SessionPage';
 import { SessionsView } from './views/Sessions';
+import { AuthChecking, SignInView } from './views/SignIn';
 import { TasksView } from './views/Tasks';
 
 const routeProject = (r: Route): string | null => (r.name === 'tasks' || r.name === 'sessions' ? r.projectId : null);
 
+/** The dashboard once the server takes the page's login; before that, the sign-in screen (no data shown). */
 export function App() {
+  const s = useAppState();
+  if (s.auth === 'required') return <SignInView notice={s.authNotice} />;
+  if (s.auth === 'checking') return <AuthChecking />;
+  return <Dashboard />;
+}
+
+function Dashboard() {
   const s = useAppState();
   const route = useRoute();
   const loading = useRef(new Set<string>());

@@ -21,17 +21,31 @@ export class ApiError extends Error {
 
 type Query = Record<string, unknown>;
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/*
+ * Every /api request carries the dashboard's login cookie (HttpOnly, SameSite=Strict: the page never
+ * sees it). A 401 means it is missing, expired or was revoked: the handler (auth.ts) swaps the views
+ * for the sign-in screen. The login request itself does not trigger it (a wrong token is the form's error).
+ */
+let unauthorized: () => void = () => undefined;
+export function onUnauthorized(handler: () => void): void {
+  unauthorized = handler;
+}
+
+const UNREACHABLE = 'The Maestro server cannot be reached.';
+
+async function request<T>(method: string, path: string, body?: unknown, opts: { signIn?: boolean } = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
     });
   } catch (err) {
-    throw new ApiError(0, 'unavailable', 'The Maestro server cannot be reached.');
+    throw new ApiError(0, 'unavailable', UNREACHABLE);
   }
+  if (res.status === 401 && !opts.signIn) unauthorized();
   const text = await res.text();
   let data: unknown = undefined;
   if (text) {
@@ -79,8 +93,26 @@ export const api = {
   skills: (project?: string) => api.get<SkillSummary[]>('/api/skills', { project }),
   skill: (name: string, project?: string) => api.get<Skill>(`/api/skills/${enc(name)}`, { project }),
 
+  /** Trades the owner secret (from the login link) for the login cookie: 204, or 401 for a wrong token. */
+  login: (token: string) => request<void>('POST', '/api/auth/login', { token }, { signIn: true }),
+  /** Clears the login cookie. */
+  logout: () => request<void>('POST', '/api/auth/logout', {}, { signIn: true }),
+  /**
+   * Whether the login cookie still works: a socket refused at the upgrade only says "closed", so a
+   * cheap request asks (a 401 calls the unauthorized handler). Network errors are ignored.
+   */
+  checkAuth: async (): Promise<void> => {
+    await api.templates().catch(() => undefined);
+  },
+
   recording: async (sessionId: string): Promise<string> => {
-    const res = await fetch(`/api/sessions/${enc(sessionId)}/recording`);
+    let res: Response;
+    try {
+      res = await fetch(`/api/sessions/${enc(sessionId)}/recording`, { credentials: 'same-origin' });
+    } catch {
+      throw new ApiError(0, 'unavailable', UNREACHABLE);
+    }
+    if (res.status === 401) unauthorized();
     if (!res.ok) {
       let message = `No recording (HTTP ${res.status})`;
       try {
@@ -89,7 +121,7 @@ export const api = {
       } catch {
         /* not JSON */
       }
-      throw new ApiError(res.status, res.status === 404 ? 'not_found' : 'http_error', message);
+      throw new ApiError(res.status, res.status === 404 ? 'not_found' : res.status === 401 ? 'unauthorized' : 'http_error', message);
     }
     return res.text();
   },

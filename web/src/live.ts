@@ -1,3 +1,4 @@
+import { api } from './api';
 import { applyEvent, getState, refreshAll, setState } from './store';
 import type { MaestroEvent } from './types';
 
@@ -11,6 +12,8 @@ export const wsUrl = (path: string): string => {
  * `{type:'event', event}` (after a first `{type:'hello'}`); events are applied to the store as they
  * come. When the socket drops (server restart, network), it reconnects with exponential backoff
  * (0.5 s doubling to 5 s) and, once back, refetches everything, since events may have been missed.
+ * A socket refused before it opened may be a missing login (the upgrade answers 401, which the page
+ * cannot see): a request finds out, and a 401 brings up the sign-in screen (which stops this).
  */
 export function startLive(): () => void {
   let ws: WebSocket | null = null;
@@ -24,10 +27,12 @@ export function startLive(): () => void {
     setState({ conn: attempt === 0 && !everConnected ? 'connecting' : 'offline' });
     const socket = new WebSocket(wsUrl('/ws'));
     ws = socket;
+    let opened = false;
     // A connection attempt that hangs (half-open network, proxy) is abandoned and retried.
     const openTimeout = setTimeout(() => socket.readyState === WebSocket.CONNECTING && socket.close(), 8000);
     socket.onopen = () => {
       clearTimeout(openTimeout);
+      opened = true;
       attempt = 0;
       const reconnect = everConnected;
       everConnected = true;
@@ -54,6 +59,7 @@ export function startLive(): () => void {
       const delay = Math.min(5000, 500 * 2 ** attempt);
       attempt++;
       timer = setTimeout(connect, delay);
+      if (!opened) void api.checkAuth();
     };
     socket.onerror = () => {
       /* onclose follows */
@@ -68,13 +74,18 @@ export function startLive(): () => void {
       connect();
     }
   };
+  const onVisible = () => document.visibilityState === 'visible' && poke();
   window.addEventListener('online', poke);
-  document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && poke());
+  document.addEventListener('visibilitychange', onVisible);
 
   connect();
   return () => {
     stopped = true;
     clearTimeout(timer);
-    ws?.close();
+    window.removeEventListener('online', poke);
+    document.removeEventListener('visibilitychange', onVisible);
+    const socket = ws;
+    ws = null;
+    socket?.close();
   };
 }

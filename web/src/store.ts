@@ -18,6 +18,18 @@ type QueueCounts = QueueStatus['counts'];
 
 export type ConnState = 'connecting' | 'live' | 'offline';
 
+/**
+ * Whether the page may talk to the server: `checking` while it signs in from the link or makes its
+ * first request, `ok` once that worked, `required` when the server wants the login link (a 401).
+ */
+export type AuthState = 'checking' | 'ok' | 'required';
+
+/** What the sign-in screen says above its form: why the user is there. */
+export interface AuthNotice {
+  kind: 'error' | 'info';
+  message: string;
+}
+
 export interface Toast {
   id: number;
   kind: 'error' | 'info' | 'success';
@@ -32,6 +44,8 @@ export type DialogState =
   | null;
 
 export interface State {
+  auth: AuthState;
+  authNotice: AuthNotice | null;
   conn: ConnState;
   projects: Project[];
   projectsLoaded: boolean;
@@ -66,6 +80,8 @@ export interface State {
 const PROJECT_KEY = 'maestro.projectId';
 
 const initial: State = {
+  auth: 'checking',
+  authNotice: null,
   conn: 'connecting',
   projects: [],
   projectsLoaded: false,
@@ -128,6 +144,12 @@ export function useAppState(): State {
   return state;
 }
 
+/** Forgets everything loaded from the server (signing out): nothing of it stays on screen, and a later sign-in loads it afresh. */
+export function clearData(): void {
+  const { projectId } = state;
+  setState({ ...initial, auth: state.auth, authNotice: state.authNotice, projectId });
+}
+
 export const openDialog = (dialog: DialogState) => setState({ dialog, paletteOpen: false });
 export const closeDialog = () => setState({ dialog: null });
 
@@ -135,6 +157,8 @@ export const closeDialog = () => setState({ dialog: null });
 
 let toastSeq = 0;
 export function toast(kind: Toast['kind'], message: string, ms = kind === 'error' ? 7000 : 3500): void {
+  // A request refused for want of a login already brought up the sign-in screen: no toast for it.
+  if (state.auth === 'required') return;
   const id = ++toastSeq;
   setState((s) => ({ toasts: [...s.toasts.slice(-3), { id, kind, message }] }));
   setTimeout(() => dismissToast(id), ms);

@@ -1,7 +1,8 @@
 import { Fragment } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { signOut } from '../auth';
 import { navigate, paths } from '../router';
-import { openDialog, projectSessions, projectTasks, selectProject, setState, useAppState, type State } from '../store';
+import { getState, openDialog, projectSessions, projectTasks, selectProject, setState, useAppState, type State } from '../store';
 import { STATUS_LABEL } from '../types';
 
 interface Item {
@@ -45,6 +46,14 @@ function buildItems(s: State): Item[] {
     { id: 'go-projects', group: 'Actions', label: 'Go to projects', keywords: 'switch list', run: () => navigate(paths.projects()) },
     { id: 'go-library', group: 'Actions', label: 'Go to library', hint: 'Templates and skills', keywords: 'templates skills presets', run: () => navigate(paths.library()) },
     { id: 'new-template', group: 'Actions', label: 'New template', hint: 'A session preset', keywords: 'create add preset', run: () => openDialog({ kind: 'newTemplate' }) },
+    {
+      id: 'sign-out',
+      group: 'Actions',
+      label: 'Sign out',
+      hint: 'This browser forgets its login',
+      keywords: 'log out logout lock leave',
+      run: () => void signOut(),
+    },
   );
   for (const t of projectTasks(s, pid).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)))
     items.push({
@@ -232,6 +241,7 @@ export function installPaletteShortcut(): void {
     'keydown',
     (e) => {
       if (e.key.toLowerCase() !== 'k' || !(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey) return;
+      if (getState().auth !== 'ok') return;
       const target = e.target as HTMLElement | null;
       if (!e.metaKey && target?.closest?.('.term-host')) return;
       e.preventDefault();

@@ -1,6 +1,7 @@
 import { FitAddon } from '@xterm/addon-fit';
 import type { Terminal } from '@xterm/xterm';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { api } from '../api';
 import { Link } from '../components/ui';
 import { wsUrl } from '../live';
 import { paths } from '../router';
@@ -92,7 +93,9 @@ export function TerminalView(props: { sessionId: string; live: boolean }) {
       syncedSize = fitted ? sizeQuery() : '';
       const socket = new WebSocket(wsUrl(`/ws/terminal/${encodeURIComponent(props.sessionId)}${syncedSize && `?${syncedSize}`}`));
       ws = socket;
+      let opened = false;
       socket.onopen = () => {
+        opened = true;
         attempt = 0;
         setState('connected');
         setDetail('');
@@ -139,6 +142,8 @@ export function TerminalView(props: { sessionId: string; live: boolean }) {
         const delay = Math.min(5000, 500 * 2 ** attempt++);
         setDetail(`connection lost; retrying in ${Math.round(delay / 100) / 10} s`);
         retry = setTimeout(connect, delay);
+        // Refused at the upgrade: perhaps the login is gone (a 401 brings up the sign-in screen).
+        if (!opened) void api.checkAuth();
       };
     };
 
