@@ -10,6 +10,8 @@ import { MaestroService } from '../src/core/service.js';
 import { startServer } from '../src/http/server.js';
 import { MaestroClient } from '../src/http/client.js';
 import { createLogger } from '../src/log/logger.js';
+import { readSecret } from '../src/security/secret.js';
+import { benchSlowClients } from './bench-slow-clients.js';
 
 const N = Number(process.env.BENCH_TASKS ?? 5000);
 
@@ -21,7 +23,15 @@ function measure<T>(label: string, count: number, fn: () => T): T {
   return result;
 }
 
-async function measureAsync(label: string, count: number, fn: (i: number) => Promise<unknown>, concurrency = 1) {
+/** Mean cost of one synchronous call, in microseconds. */
+function microseconds(count: number, fn: (i: number) => unknown): number {
+  for (let i = 0; i < Math.min(count, 1000); i++) fn(i); // warm up
+  const start = performance.now();
+  for (let i = 0; i < count; i++) fn(i);
+  return ((performance.now() - start) * 1000) / count;
+}
+
+async function measureAsync(label: string, count: number, fn: (i: number) => Promise<unknown>, concurrency = 1): Promise<{ p50: number }> {
   const latencies: number[] = [];
   const start = performance.now();
   let next = 0;
@@ -37,10 +47,12 @@ async function measureAsync(label: string, count: number, fn: (i: number) => Pro
   );
   const ms = performance.now() - start;
   latencies.sort((a, b) => a - b);
-  const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(2);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  const p = (q: number) => at(q).toFixed(2);
   console.log(
     `${label.padEnd(44)} ${count.toString().padStart(6)} ops  ${ms.toFixed(0).padStart(6)} ms  ${((count / ms) * 1000).toFixed(0).padStart(8)} ops/s  p50 ${p(0.5)} ms  p99 ${p(0.99)} ms`,
   );
+  return { p50: at(0.5) };
 }
 
 const home = mkdtempSync(join(tmpdir(), 'maestro-bench-'));
@@ -71,8 +83,20 @@ try {
   });
 
   const server = await startServer({ svc, port: 0, logger: createLogger('bench', 'silent') });
-  const client = new MaestroClient({ baseUrl: server.url });
+  const secret = readSecret(home)!;
+  const client = new MaestroClient({ baseUrl: server.url, secret });
+  const sequential = await measureAsync('http: GET /api/tasks/:id (sequential)', 2000, (i) => client.call('task.get', { taskId: ids[i % ids.length]! }));
   await measureAsync('http: GET /api/tasks/:id', 2000, (i) => client.call('task.get', { taskId: ids[i % ids.length]! }), 8);
+
+  // What proving who calls costs on every request, measured in process on the server's own authenticator.
+  const sessionToken = svc.sessions.token(session.id);
+  const owner = microseconds(20_000, () => server.auth.authenticate({ authorization: `Bearer ${secret}` }));
+  const token = microseconds(20_000, () => server.auth.authenticate({ authorization: `Bearer ${sessionToken}` }));
+  const cookie = microseconds(20_000, () => server.auth.authenticate({ cookie: `${server.auth.cookieName}=${server.auth.login(secret)}` }));
+  const requestUs = sequential.p50 * 1000;
+  for (const [label, us] of [['owner secret', owner], ['session token', token], ['dashboard cookie', cookie]] as const)
+    console.log(`auth: ${label.padEnd(38)} ${us.toFixed(1).padStart(8)} µs/check  ${((us / requestUs) * 100).toFixed(2).padStart(6)}% of a GET /api/tasks/:id (p50 ${sequential.p50.toFixed(2)} ms)`);
+
   await measureAsync('http: POST /api/tasks', 1000, (i) => client.call('task.create', { project: 'bench', title: `h${i}` }), 8);
   await measureAsync('http: POST /api/reports/progress', 1000, (i) => client.call('report.progress', { sessionId: session.id, message: `m${i}` }), 8);
   await server.close();
@@ -82,3 +106,5 @@ try {
 } finally {
   rmSync(home, { recursive: true, force: true });
 }
+// A separate server process, so that its memory is its own: slow and non-reading clients against it.
+await benchSlowClients();

@@ -235,7 +235,7 @@ function streamEvents(ws: WsRouter, svc: MaestroService): void {
     // Sockets opened with a session's token close when that session ends.
     if (event.type === 'session.updated' && FINISHED_SESSION_STATUSES.includes(event.session.status)) ws.endSession(event.session.id);
     if (clients.size === 0) return;
-    const frame = JSON.stringify({ type: 'event', event });
+    const frame = Buffer.from(JSON.stringify({ type: 'event', event }));
     // A client that falls behind is dropped; it reconnects and refetches instead of growing our memory.
     for (const client of clients) sendBounded(client, frame);
   });

@@ -133,13 +133,14 @@ export const MAX_CLIENT_BUFFER = 1024 * 1024;
  * a large snapshot); a laggard is closed with a reason (1013, "try again later") and, since a client that
  * does not read will not read the close frame either, cut off soon after. Returns whether it was sent.
  */
-export function sendBounded(ws: WebSocket, frame: string, limit = MAX_CLIENT_BUFFER): boolean {
+export function sendBounded(ws: WebSocket, frame: string | Buffer, limit = MAX_CLIENT_BUFFER): boolean {
   if (ws.readyState !== ws.OPEN) return false;
   if (ws.bufferedAmount > limit) {
     ws.close(1013, `too slow: more than ${Math.round(limit / 1024)} KiB unread; reconnect`);
     setTimeout(() => ws.terminate(), 1000).unref();
     return false;
   }
-  ws.send(frame);
+  // A Buffer is sent as is (a text frame all the same), so one encoding can serve every client.
+  ws.send(frame, { binary: false });
   return true;
 }

@@ -76,6 +76,25 @@ type ServerMessage =
   | { type: 'error'; message: string };
 
 /**
+ * Frames of one type, each encoded once however many viewers it goes to: every viewer of a terminal is
+ * handed the same output chunk in turn, and viewers that connect together share one snapshot. The one
+ * Buffer is queued to all of them, so fifty viewers that fall behind hold one copy of the output.
+ */
+function framesOf(type: 'output' | 'snapshot'): (data: string) => Buffer {
+  let last: string | null = null;
+  let frame = Buffer.alloc(0);
+  return (data) => {
+    if (data !== last) {
+      last = data;
+      frame = Buffer.from(JSON.stringify({ type, data } satisfies ServerMessage));
+    }
+    return frame;
+  };
+}
+const outputFrame = framesOf('output');
+const snapshotFrame = framesOf('snapshot');
+
+/**
  * The viewer's terminal size from a terminal socket's URL (`?cols=N&rows=N`): both must be whole
  * numbers from 1 to 9999, else the size is ignored (null). The supervisor clamps it to its limits.
  */
@@ -148,7 +167,7 @@ export function handleTerminalSocket(
   const unsubscribe = supervisor.subscribe(
     sessionId,
     (data) => {
-      if (streaming) send({ type: 'output', data });
+      if (streaming) sendBounded(ws, outputFrame(data));
       else held++;
     },
     (code) => closeWith({ type: 'exit', code }),
@@ -166,8 +185,9 @@ export function handleTerminalSocket(
       held = 0;
       const data = await supervisor.snapshot(sessionId).catch(() => '');
       if (mine !== generation) return;
-      send({ type: 'snapshot', data });
-      if (held === 0) break;
+      sendBounded(ws, snapshotFrame(data));
+      // Retaking is for a viewer that keeps up; one that has not even taken this snapshot gets no more.
+      if (held === 0 || ws.bufferedAmount > 0) break;
     }
     if (mine === generation) streaming = true;
   };

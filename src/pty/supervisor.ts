@@ -92,6 +92,7 @@ export class Supervisor implements SessionLauncher {
   private readonly cols: number;
   private readonly rows: number;
   private readonly live = new Map<string, LiveSession>();
+  private readonly pendingSnapshots = new Map<string, Promise<string>>();
   private closing = false;
 
   constructor(private readonly opts: SupervisorOptions) {
@@ -296,11 +297,26 @@ export class Supervisor implements SessionLauncher {
    * and the screen fills it exactly, so the cursor position (counted from its top) is right.
    */
   async snapshot(sessionId: string): Promise<string> {
-    const text = await this.screen(sessionId, { ansi: true, history: SNAPSHOT_HISTORY });
-    const info = await this.tmux.paneInfo(sessionId);
+    // Viewers that ask before a capture has started share it: it is taken after each of them asked, so
+    // it is as fresh as one of their own, and fifty viewers connecting at once cost one tmux call.
+    let pending = this.pendingSnapshots.get(sessionId);
+    if (!pending) {
+      pending = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.pendingSnapshots.delete(sessionId);
+        return this.captureSnapshot(sessionId);
+      });
+      this.pendingSnapshots.set(sessionId, pending);
+    }
+    return pending;
+  }
+
+  private async captureSnapshot(sessionId: string): Promise<string> {
+    this.requireLive(sessionId);
+    const { text, cursorX, cursorY } = await this.tmux.captureWithCursor(sessionId, SNAPSHOT_HISTORY).catch((err: unknown) => {
+      throw new MaestroError('conflict', `session ${sessionId} has no terminal: ${(err as Error).message}`, 'sessionId');
+    });
     const rows = text.replace(/\n$/, '').split('\n');
-    const cursor = info ? `\x1b[${info.cursorY + 1};${info.cursorX + 1}H` : '';
-    return `\x1b[0m\x1b[H\x1b[2J${rows.join('\r\n')}${cursor}`;
+    return `\x1b[0m\x1b[H\x1b[2J${rows.join('\r\n')}\x1b[${cursorY + 1};${cursorX + 1}H`;
   }
 
   // ---- internals ----------------------------------------------------------------------------------------
