@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { NewTaskDialog } from './components/NewTaskDialog';
-import { SearchIcon } from './components/icons';
+import { LogoMark, SearchIcon } from './components/icons';
 import { Palette } from './components/Palette';
 import { SpawnDialog } from './components/SpawnDialog';
 import { Empty, Link, Spinner } from './components/ui';
@@ -158,10 +158,7 @@ function TopBar({ route }: { route: Route }) {
   return (
     <header class="topbar">
       <Link href="/" class="brand" aria-label="Maestro home">
-        <svg viewBox="0 0 32 32" width="26" height="26" aria-hidden="true">
-          <rect width="32" height="32" rx="8" fill="var(--accent)" />
-          <path d="M8 23V9l8 8 8-8v14" stroke="white" stroke-width="3" fill="none" stroke-linejoin="round" stroke-linecap="round" />
-        </svg>
+        <LogoMark size={26} />
         <span class="brand-name">Maestro</span>
       </Link>
       <div class="project-picker">

@@ -15,3 +15,13 @@ export function SearchIcon() {
     </svg>
   );
 }
+
+/** Maestro's mark, beside the name in the top bar and on the sign-in screen. */
+export function LogoMark({ size }: { size: number }) {
+  return (
+    <svg viewBox="0 0 32 32" width={size} height={size} aria-hidden="true">
+      <rect width="32" height="32" rx="8" fill="var(--accent)" />
+      <path d="M8 23V9l8 8 8-8v14" stroke="white" stroke-width="3" fill="none" stroke-linejoin="round" stroke-linecap="round" />
+    </svg>
+  );
+}

@@ -1,16 +1,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, errorMessage } from '../api';
 import { signIn, tokenFromInput } from '../auth';
+import { LogoMark } from '../components/icons';
 import { Spinner } from '../components/ui';
 import type { AuthNotice } from '../store';
 
 function Brand() {
   return (
     <p class="brand signin-brand">
-      <svg viewBox="0 0 32 32" width="30" height="30" aria-hidden="true">
-        <rect width="32" height="32" rx="8" fill="var(--accent)" />
-        <path d="M8 23V9l8 8 8-8v14" stroke="white" stroke-width="3" fill="none" stroke-linejoin="round" stroke-linecap="round" />
-      </svg>
+      <LogoMark size={30} />
       <span class="brand-name">Maestro</span>
     </p>
   );
