@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSecret, secretPath } from '../src/security/secret.js';
 import { BIN, runCli, tempHome, waitFor } from './helpers.js';
@@ -36,14 +38,36 @@ afterAll(() => {
 });
 
 describe('owner credentials from the CLI', () => {
-  it('prints a login link carrying the secret, which lives in a 0600 file', async () => {
+  it('keeps the secret (a 0600 file) out of a logged stderr; maestro open prints the login link', async () => {
     const secret = readSecret(home)!;
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(statSync(secretPath(home)).mode & 0o777).toBe(0o600);
-    expect(stderr).toContain(`${url}/#token=${secret}`);
+    // stderr is a pipe here, as when it goes to a log: the secret stays out of it.
+    expect(stderr).not.toContain(secret);
+    expect(stderr).toContain('run `maestro open` for its login link');
     const open = await cli(['open', '--print']);
     expect(open.code).toBe(0);
     expect(open.stdout.trim()).toBe(`${url}/#token=${secret}`);
+  });
+
+  it('prints the login link when started on a terminal', async () => {
+    const own = tempHome('maestro-cli-auth-tty-');
+    const term = pty.spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+      cols: 200,
+      rows: 40,
+      env: { ...process.env, ...CLEAN_ENV, MAESTRO_HOME: own, MAESTRO_LOG_LEVEL: 'warn' } as Record<string, string>,
+    });
+    let screen = '';
+    term.onData((d) => (screen += d));
+    try {
+      const link = await waitFor(() => /Dashboard login link[^:]*: (http:\/\/\S+)/.exec(screen)?.[1], 20_000, 'the login link');
+      expect(link).toMatch(new RegExp(`/#token=${readSecret(own)}$`));
+    } finally {
+      term.kill();
+      // A closed terminal (SIGHUP) stops the server cleanly: it releases the home's lock.
+      await waitFor(() => !existsSync(join(own, 'server.lock')), 10_000, 'the server to release its lock');
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 
   it('finds the running server and its secret from MAESTRO_HOME alone', async () => {

@@ -17,7 +17,7 @@ export function registerServerCommands(program: Command): void {
     .option('--allow-remote', 'allow --host to be an address other machines can reach (credentials are still required)')
     .addHelpText(
       'after',
-      '\nState lives in $MAESTRO_HOME (default ~/.maestro); one server per home. Stop with Ctrl-C (SIGINT) or SIGTERM.\n' +
+      '\nState lives in $MAESTRO_HOME (default ~/.maestro); one server per home. Stop with Ctrl-C (SIGINT), SIGTERM or SIGHUP.\n' +
         'Prints a dashboard login link; `maestro open` prints or opens it again.',
     )
     .action(async (opts: { port?: number; host: string; allowRemote?: boolean }) => {
@@ -88,7 +88,10 @@ async function serve(host: string, port: number): Promise<void> {
   }
   process.stderr.write(
     `Maestro is running at ${running.url}  (MCP ${running.url}/mcp, data ${running.home})\n` +
-      `Dashboard login link (keep it private; \`maestro open\` shows it again): ${loginLink(running.url, running.home)}\n` +
+      // The link carries the secret: printed on a terminal only, never into a log file or a journal.
+      (process.stderr.isTTY
+        ? `Dashboard login link (keep it private; \`maestro open\` shows it again): ${loginLink(running.url, running.home)}\n`
+        : `Dashboard: run \`maestro open\` for its login link.\n`) +
       `Press Ctrl-C to stop.\n`,
   );
 
@@ -107,11 +110,14 @@ async function serve(host: string, port: number): Promise<void> {
         .finally(() => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
+          process.off('SIGHUP', stop);
           resolve();
         });
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // The terminal it runs in closed: stop as cleanly as on Ctrl-C (agents detached, lock released).
+    process.on('SIGHUP', stop);
   });
   process.stderr.write('Maestro stopped.\n');
   // Whatever a subsystem may still hold open (timers, agent pipes), the server is closed: leave.
