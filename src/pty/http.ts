@@ -185,9 +185,8 @@ export function handleTerminalSocket(
       held = 0;
       const data = await supervisor.snapshot(sessionId).catch(() => '');
       if (mine !== generation) return;
-      sendBounded(ws, snapshotFrame(data));
-      // Retaking is for a viewer that keeps up; one that has not even taken this snapshot gets no more.
-      if (held === 0 || ws.bufferedAmount > 0) break;
+      // A viewer too far behind to take it has been dropped: no retake for it.
+      if (!sendBounded(ws, snapshotFrame(data)) || held === 0) break;
     }
     if (mine === generation) streaming = true;
   };
