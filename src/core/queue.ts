@@ -5,6 +5,7 @@ import type { Store } from './store.js';
 import type { TaskRepo } from './tasks.js';
 import type { QueueItem, QueueItemState, QueueStartResult, QueueStatus } from './types.js';
 import type { TaskStatus } from './schemas.js';
+import { FINISHED_SESSION_STATUSES } from './constants.js';
 
 interface QueueRow {
   session_id: string;
@@ -19,8 +20,36 @@ interface QueueRow {
   completed_at: string | null;
 }
 
-const READY = `(t.status = 'todo' AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_id
-     WHERE d.task_id = t.id AND dt.status <> 'done'))`;
+/*
+ * Queue rule (what keeps a queue from ever stranding an item):
+ *
+ * - A queue item is `queued`, `in_progress` (the session's one current item) or `done`. Only queue_start makes an
+ *   item current; queue_complete, queue_skip, a `complete` report on its task, and its task reaching done/cancelled
+ *   by any means (swept on the next queue_start) end it.
+ * - A report without a task id in a queue session is about the current item, or about nothing: it never touches
+ *   a queued item (see MaestroService.currentTask).
+ * - A queued item whose task was opened by other means (a report or task_update with an explicit task id set it
+ *   in_progress, blocked or needs_input) is still the queue's to hand out: queue_start takes any *open* task
+ *   (todo, in_progress, blocked, needs_input) whose dependencies are all done and that nobody else holds (no
+ *   assignee, this session, or a session that has ended; not current in another queue). Among those it resumes
+ *   work already under way first (in_progress), then todo items, and only then blocked/needs_input ones, each
+ *   group in queue order, and marks the task in_progress.
+ * - A task reopened after it was finished (done/cancelled -> an open status) puts its finished queue items back
+ *   to `queued` (TaskRepo.update), so reopened work is done again rather than silently dropped.
+ * - queue_complete never overrides a task someone else already finished or cancelled; queue_skip only resets an
+ *   open task to todo.
+ *
+ * So an agent that keeps calling queue_start and queue_complete finishes every item whose dependencies can be
+ * met, whatever happened before (test/core-queue-property.test.ts checks this over random interleavings).
+ */
+const OPEN = `('todo','in_progress','blocked','needs_input')`;
+const DEPS_DONE = `NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_id
+     WHERE d.task_id = t.id AND dt.status <> 'done')`;
+/** The item's task is open and every dependency is done: queue_start may take it (if nobody else holds it). */
+const READY = `(t.status IN ${OPEN} AND ${DEPS_DONE})`;
+const FREE = `(t.assignee_session_id IS NULL OR t.assignee_session_id = q.session_id OR EXISTS (SELECT 1 FROM sessions hs
+     WHERE hs.id = t.assignee_session_id AND hs.status IN (${FINISHED_SESSION_STATUSES.map((s) => `'${s}'`).join(',')})))`;
+const PICK_ORDER = `CASE t.status WHEN 'in_progress' THEN 0 WHEN 'todo' THEN 1 ELSE 2 END, q.position`;
 
 const SELECT_ITEMS = `SELECT q.*, t.title, t.status AS task_status, ${READY} AS ready
   FROM queue_items q JOIN tasks t ON t.id = q.task_id`;
@@ -77,22 +106,16 @@ export class QueueRepo {
   start(sessionId: string): QueueStartResult {
     return this.store.tx(() => {
       this.sessions.assertExists(sessionId);
-      // Items whose task was finished elsewhere (task_complete, another session) are done for this queue too.
-      this.store
-        .prepare(
-          `UPDATE queue_items SET state = 'done', completed_at = ? WHERE session_id = ? AND state <> 'done'
-             AND task_id IN (SELECT id FROM tasks WHERE status IN ('done','cancelled'))`,
-        )
-        .run(nowIso(), sessionId);
+      this.sweep(sessionId);
       const current = this.current(sessionId);
       if (current) return { item: current, alreadyStarted: true };
       const pick = this.store
         .prepare(
           `${SELECT_ITEMS} WHERE q.session_id = ? AND q.state = 'queued'
-             AND (t.assignee_session_id IS NULL OR t.assignee_session_id = q.session_id)
+             AND ${FREE}
              AND NOT EXISTS (SELECT 1 FROM queue_items o WHERE o.task_id = q.task_id AND o.state = 'in_progress')
              AND ${READY}
-           ORDER BY q.position LIMIT 1`,
+           ORDER BY ${PICK_ORDER} LIMIT 1`,
         )
         .get(sessionId) as QueueRow | undefined;
       if (!pick) {
@@ -118,7 +141,8 @@ export class QueueRepo {
     return this.store.tx(() => {
       const current = this.requireCurrent(sessionId);
       this.finishItem(sessionId, current.taskId);
-      this.tasks.setStatus(current.taskId, 'done');
+      // finished or cancelled elsewhere meanwhile: the item is over, the task keeps its final status
+      if (current.taskStatus !== 'done' && current.taskStatus !== 'cancelled') this.tasks.setStatus(current.taskId, 'done');
       this.sessions.appendTimeline(sessionId, 'complete', summary?.trim() || `completed ${current.title}`, current.taskId, {
         action: 'queue_complete',
       });
@@ -146,7 +170,8 @@ export class QueueRepo {
            WHERE session_id = ? AND task_id = ?`,
         )
         .run(end, sessionId, item.taskId);
-      if (item.state === 'in_progress') this.tasks.setStatus(item.taskId, 'todo', null);
+      if (item.state === 'in_progress' && item.taskStatus !== 'done' && item.taskStatus !== 'cancelled')
+        this.tasks.setStatus(item.taskId, 'todo', null);
       this.sessions.appendTimeline(sessionId, 'queue', `skipped ${item.title}${reason ? `: ${reason}` : ''}`, item.taskId, {
         action: 'skip',
         ...(reason ? { reason } : {}),
@@ -170,9 +195,21 @@ export class QueueRepo {
       )
       .get(sessionId) as QueueStatus['counts'];
     const next = this.store
-      .prepare(`${SELECT_ITEMS} WHERE q.session_id = ? AND q.state = 'queued' AND ${READY} ORDER BY q.position LIMIT 1`)
+      .prepare(
+        `${SELECT_ITEMS} WHERE q.session_id = ? AND q.state = 'queued' AND ${FREE} AND ${READY} ORDER BY ${PICK_ORDER} LIMIT 1`,
+      )
       .get(sessionId) as QueueRow | undefined;
     return { sessionId, current: this.current(sessionId), next: next ? toItem(next) : null, counts };
+  }
+
+  /** Items whose task was finished elsewhere (task_complete, task_update, another session) are done for this queue too. */
+  private sweep(sessionId: string): void {
+    this.store
+      .prepare(
+        `UPDATE queue_items SET state = 'done', completed_at = ? WHERE session_id = ? AND state <> 'done'
+           AND task_id IN (SELECT id FROM tasks WHERE status IN ('done','cancelled'))`,
+      )
+      .run(nowIso(), sessionId);
   }
 
   /** Marks the session's item for this task done, without touching the task itself. */

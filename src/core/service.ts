@@ -244,12 +244,17 @@ export class MaestroService {
 
   // ---- reports ----------------------------------------------------------------------------------------
 
-  /** The task a report without an explicit task id is about. */
+  /**
+   * The task a report without an explicit task id is about. In a queue session that is the current queue item
+   * (the one queue_start handed out) or nothing: such a report must never start, block or finish a queued item
+   * behind the queue's back (see the queue rule in queue.ts). An item whose task was finished or cancelled
+   * elsewhere is no longer anyone's current work either.
+   */
   currentTask(sessionId: string): Task | null {
     const session = this.sessions.get(sessionId);
     if (session.strategy === 'queue') {
       const item = this.queue.current(sessionId);
-      if (item) return this.tasks.get(item.taskId);
+      return item && item.taskStatus !== 'done' && item.taskStatus !== 'cancelled' ? this.tasks.get(item.taskId) : null;
     }
     return this.tasks.currentFor(sessionId);
   }

@@ -155,6 +155,12 @@ export class TaskRepo {
           nowIso(),
           id,
         );
+      const finished = (st: TaskStatus) => st === 'done' || st === 'cancelled';
+      // Reopened work goes back into every queue that had finished it, so a queue never drops it (see queue.ts).
+      if (finished(current.status) && !finished(status))
+        this.store
+          .prepare(`UPDATE queue_items SET state = 'queued', started_at = NULL, completed_at = NULL WHERE task_id = ? AND state = 'done'`)
+          .run(id);
       const task = this.get(id);
       this.store.emit({ type: 'task.updated', task });
       if ((current.status === 'done') !== (status === 'done')) this.announceDependents(id);
