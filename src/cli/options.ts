@@ -37,3 +37,10 @@ export const projectOf = (opts: Opts, env: Env): string | undefined => opts.proj
 
 export const PROJECT_OPTION = ['--project <project>', 'project id or name (default: $MAESTRO_PROJECT_ID, or the only project)'] as const;
 export const SESSION_OPTION = ['--session <id>', 'session to act on (default: $MAESTRO_SESSION_ID)'] as const;
+
+/** The original product's task status names that mean one of ours (`completed` is our `done`). */
+const STATUS_ALIASES: Record<string, string> = { completed: 'done', complete: 'done' };
+export const taskStatus = (value: string | undefined): string | undefined => (value === undefined ? undefined : (STATUS_ALIASES[value.trim()] ?? value));
+
+/** A comma list of task statuses, with the original product's names mapped to ours. */
+export const taskStatusList = (value: string, previous: string[] = []): string[] => [...previous, ...list(value, []).map((s) => taskStatus(s)!)];

@@ -23,7 +23,8 @@ Environment:
   MAESTRO_SESSION_TOKEN  prove the session's identity with its token
 
 Every command takes --json for machine-readable output (errors then also print
-{"error":{"code","message","field"}} on stdout).
+{"error":{"code","message","field"}} on stdout). As in the original maestro CLI, --json,
+--project <id> and --server <url> may also come before the command: maestro --json task list.
 
 Exit codes: 0 ok, 1 refused or failed, 2 usage error or invalid input, 3 server not reachable.`;
 

@@ -31,7 +31,9 @@ export interface OpSpec {
   /** Adds the command's own options (`--json` is added for every command). */
   options?: (cmd: Command) => void;
   /** Builds the operation input from positional arguments and options. */
-  input: (args: any[], opts: Opts, env: Env) => Record<string, unknown>;
+  input: (args: any[], opts: Opts, env: Env) => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** Reshapes the operation's result before printing (e.g. a filter the operation lacks). */
+  output?: (result: any, opts: Opts) => unknown;
   /** Human rendering of the result (without trailing newline). */
   human: (result: any, opts: Opts) => string;
   /** Input fields whose CLI name differs from `--kebab-case`, e.g. `{ taskId: '<id>' }`. */
@@ -109,8 +111,9 @@ export function opCommand(parent: Command, spec: OpSpec): Command {
   cmd.action(async () => {
     const opts = cmd.opts();
     try {
-      const input = compact(spec.input(cmd.processedArgs, opts, process.env));
-      const result = await makeClient().call(spec.op, input);
+      const input = compact(await spec.input(cmd.processedArgs, opts, process.env));
+      const raw = await makeClient().call(spec.op, input);
+      const result = spec.output ? spec.output(raw, opts) : raw;
       if (opts.json) printJson(result);
       else print(spec.human(result, opts));
     } catch (err) {
@@ -120,10 +123,40 @@ export function opCommand(parent: Command, spec: OpSpec): Command {
   return cmd;
 }
 
+/**
+ * The original product's CLI took `--json`, `--project <id>` and `--server <url>` before the command
+ * (`maestro --json task list`). Those leading options are rewritten here: `--json` moves to the end of the
+ * command's own arguments, `--project` sets $MAESTRO_PROJECT_ID and `--server` $MAESTRO_API_URL.
+ */
+export function hoistGlobalOptions(argv: string[], env: Env = process.env): string[] {
+  const head = argv.slice(0, 2);
+  const rest = argv.slice(2);
+  let json = false;
+  let i = 0;
+  for (; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (name === '--json' && eq < 0) json = true;
+    else if (name === '--project' || name === '--server') {
+      const value = eq > 0 ? arg.slice(eq + 1) : rest[++i];
+      if (value === undefined) throw usageError(`option '${name} <value>' argument missing`);
+      env[name === '--project' ? 'MAESTRO_PROJECT_ID' : 'MAESTRO_API_URL'] = value;
+    } else break;
+  }
+  const command = rest.slice(i);
+  if (json && !command.includes('--json')) {
+    const dashdash = command.indexOf('--');
+    if (dashdash >= 0) command.splice(dashdash, 0, '--json');
+    else command.push('--json');
+  }
+  return [...head, ...command];
+}
+
 /** Runs the program; commander usage errors exit 2, help and version exit 0. */
 export async function runMain(program: Command, argv: string[] = process.argv): Promise<void> {
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(hoistGlobalOptions(argv));
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;

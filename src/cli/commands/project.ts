@@ -32,7 +32,7 @@ export function registerProjectCommands(program: Command): Command {
     usage: 'create <name>',
     description: 'create a project',
     op: 'project.create',
-    options: (c) => c.option('--dir <path>', 'working directory (default: the current directory)'),
+    options: (c) => c.option('-d, --dir <path>', 'working directory (default: the current directory)'),
     input: ([name], o) => ({ name, workingDir: resolve(o.dir ?? process.cwd()) }),
     fields: { name: '<name>' },
     human: (p: Project) => `created project ${p.id}  ${p.name}  (${p.workingDir})\nexport MAESTRO_PROJECT_ID=${p.id}`,

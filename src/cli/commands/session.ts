@@ -3,7 +3,19 @@ import type { SessionInfo, SpawnResult } from '../../core/service.js';
 import type { Session } from '../../core/types.js';
 import { PROJECT_OPTION, int, keyValue, list, projectOf } from '../options.js';
 import { fields, joinOr, queueTable, sessionLine, sessionTable, timelineLines, when } from '../output.js';
-import { opCommand } from '../run.js';
+import { makeClient, opCommand, type Env } from '../run.js';
+
+/**
+ * The session the CLI acts as: $MAESTRO_SESSION_ID, or, with only $MAESTRO_SESSION_TOKEN, the one the
+ * server says the token belongs to. Undefined for the owner (the server then asks for an id).
+ */
+async function ownSessionId(env: Env): Promise<string | undefined> {
+  const id = env.MAESTRO_SESSION_ID?.trim();
+  if (id) return id;
+  if (!env.MAESTRO_SESSION_TOKEN?.trim()) return undefined;
+  const me = await makeClient(env).call<{ kind: string; session?: { id: string } }>('whoami');
+  return me.session?.id;
+}
 
 /** Adds `session list|info|spawn` and returns the `session` command, which others extend (attach, replay, stop). */
 export function registerSessionCommands(program: Command): Command {
@@ -17,8 +29,10 @@ export function registerSessionCommands(program: Command): Command {
       c
         .option('--status <statuses>', 'only these statuses, comma-separated', list)
         .option('--parent <session>', 'only sessions spawned by this session')
+        .option('--task <id>', 'only sessions working on this task')
         .option(...PROJECT_OPTION),
     input: (_a, o, env) => ({ status: o.status, parentSessionId: o.parent, project: projectOf(o, env) }),
+    output: (sessions: Session[], o) => (o.task ? sessions.filter((s) => s.taskIds.includes(o.task)) : sessions),
     human: (sessions: Session[]) => sessionTable(sessions),
   });
 
@@ -27,7 +41,7 @@ export function registerSessionCommands(program: Command): Command {
     description: 'show a session with its tasks, queue and timeline (default: $MAESTRO_SESSION_ID)',
     op: 'session.info',
     options: (c) => c.option('--limit <n>', 'how many recent timeline events (default 200)', int),
-    input: ([sessionId], o, env) => ({ sessionId: sessionId ?? env.MAESTRO_SESSION_ID, timelineLimit: o.limit }),
+    input: async ([sessionId], o, env) => ({ sessionId: sessionId ?? (await ownSessionId(env)), timelineLimit: o.limit }),
     fields: { sessionId: '[id]' },
     human: (info: SessionInfo) => sessionInfo(info),
   });

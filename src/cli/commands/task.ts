@@ -1,8 +1,12 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Task, TaskNode } from '../../core/types.js';
-import { PROJECT_OPTION, list, orNull, projectOf } from '../options.js';
+import { PROJECT_OPTION, list, orNull, projectOf, taskStatus, taskStatusList } from '../options.js';
 import { taskDetail, taskLine, taskTable, taskTree } from '../output.js';
-import { opCommand } from '../run.js';
+import { opCommand, type Opts } from '../run.js';
+
+/** `--desc`: the original product's name for `--description` (hidden alias). */
+const DESC_ALIAS = () => new Option('--desc <text>', 'alias of --description').hideHelp();
+const descriptionOf = (o: Opts): string | undefined => o.description ?? o.desc;
 
 const STATUS_HELP = 'todo, in_progress, blocked, needs_input, done, cancelled';
 const PRIORITY_HELP = 'low, medium, high or critical';
@@ -16,7 +20,8 @@ export function registerTaskCommands(program: Command): Command {
     op: 'task.list',
     options: (c) =>
       c
-        .option('--status <statuses>', `only these statuses, comma-separated (${STATUS_HELP})`, list)
+        .option('--status <statuses>', `only these statuses, comma-separated (${STATUS_HELP})`, taskStatusList)
+        .option('--priority <priorities>', `only these priorities, comma-separated (${PRIORITY_HELP})`, list)
         .option('--ready', 'only ready tasks (todo with every dependency done)')
         .option('--parent <id>', "only direct subtasks of this task ('none': only top-level tasks)")
         .option('--assignee <session>', 'only tasks assigned to this session')
@@ -28,23 +33,34 @@ export function registerTaskCommands(program: Command): Command {
       parentId: orNull(o.parent),
       assignee: o.assignee,
     }),
+    output: (tasks: Task[], o) => (o.priority?.length ? tasks.filter((t) => o.priority.includes(t.priority)) : tasks),
     human: (tasks: Task[]) => taskTable(tasks),
   });
 
   opCommand(task, {
-    usage: 'create <title>',
-    description: 'create a task (or a subtask with --parent)',
+    usage: 'create [title]',
+    description: 'create a task (or a subtask with --parent); the title as <title> or --title <title>',
     op: 'task.create',
     options: (c) =>
       c
+        .usage('[options] <title>   (or: --title <title>)')
+        .option('-t, --title <title>', 'the title, instead of the <title> argument')
         .option('-d, --description <text>', 'what done looks like (markdown)')
+        .addOption(DESC_ALIAS())
         .option('-p, --priority <priority>', PRIORITY_HELP)
         .option('--parent <id>', 'make it a subtask of this task')
         .option('--depends-on <ids>', 'tasks that must be done first, comma-separated or repeated', list)
-        .option(...PROJECT_OPTION),
+        .option(...PROJECT_OPTION)
+        .hook('preAction', (cmd) => {
+          const [positional] = cmd.processedArgs as [string | undefined];
+          const flag = cmd.opts().title as string | undefined;
+          if (positional === undefined && flag === undefined) cmd.error("error: missing required argument 'title'", { exitCode: 2 });
+          if (positional !== undefined && flag !== undefined)
+            cmd.error('error: give the title once: as the <title> argument or with --title, not both', { exitCode: 2 });
+        }),
     input: ([title], o, env) => ({
-      title,
-      description: o.description,
+      title: title ?? o.title,
+      description: descriptionOf(o),
       priority: o.priority,
       parentId: o.parent,
       dependencies: o.dependsOn,
@@ -71,7 +87,8 @@ export function registerTaskCommands(program: Command): Command {
       c
         .option('--title <title>', 'new title')
         .option('-d, --description <text>', 'new description')
-        .option('-s, --status <status>', STATUS_HELP)
+        .addOption(DESC_ALIAS())
+        .option('-s, --status <status>', `${STATUS_HELP} ('completed' means done)`)
         .option('-p, --priority <priority>', PRIORITY_HELP)
         .option('--parent <id>', "new parent task ('none': make it top-level)")
         .option('--depends-on <ids>', "replace the dependencies, comma-separated ('none': no dependencies)", list)
@@ -79,8 +96,8 @@ export function registerTaskCommands(program: Command): Command {
     input: ([taskId], o) => ({
       taskId,
       title: o.title,
-      description: o.description,
-      status: o.status,
+      description: descriptionOf(o),
+      status: taskStatus(o.status),
       priority: o.priority,
       parentId: orNull(o.parent),
       dependencies: o.dependsOn,
