@@ -45,6 +45,9 @@ export interface SessionFilter {
   parentSessionId?: string;
 }
 
+/** The fields of a SessionIdentity, without the task list a whole Session loads. */
+const SELECT_IDENTITY = 'SELECT id, role, project_id AS projectId, status FROM sessions';
+
 /** Statuses after which a session does no more work. */
 export const FINISHED_STATUSES: readonly SessionStatus[] = FINISHED_SESSION_STATUSES;
 
@@ -97,11 +100,11 @@ export class SessionRepo {
 
   /** Who holds a token: identity fields only, since this runs on every authenticated request. */
   identityByToken(token: string): SessionIdentity | undefined {
-    return this.store.prepare('SELECT id, role, project_id AS projectId, status FROM sessions WHERE token = ?').get(token) as SessionIdentity | undefined;
+    return this.store.prepare(`${SELECT_IDENTITY} WHERE token = ?`).get(token) as SessionIdentity | undefined;
   }
 
   identity(id: string, field = 'sessionId'): SessionIdentity {
-    const row = this.store.prepare('SELECT id, role, project_id AS projectId, status FROM sessions WHERE id = ?').get(id) as SessionIdentity | undefined;
+    const row = this.store.prepare(`${SELECT_IDENTITY} WHERE id = ?`).get(id) as SessionIdentity | undefined;
     if (!row) throw notFound('session', id, field);
     return row;
   }

@@ -2,6 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import { MaestroError } from '../core/errors.js';
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1', '[::1]'];
+
+/** An address only this machine can reach (any 127.x.x.x included). */
+export const isLoopbackHost = (host: string): boolean => LOOPBACK_NAMES.includes(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
 export const WILDCARD_HOSTS = ['0.0.0.0', '::', ''];
 /** What a browser's Sec-Fetch-Site says when the request comes from our own page, or from the user typing the URL. */
 const OWN_FETCH_SITES = ['same-origin', 'none'];

@@ -15,14 +15,20 @@ export interface LockInfo {
 
 export const lockPath = (home: string): string => join(home, 'server.lock');
 
-/** The running server's lock, or null when no live process holds it. */
-export function readLock(home: string): LockInfo | null {
+/** What the lock file says, whether or not its process still lives; null when missing or unreadable. */
+function lockFile(path: string): LockInfo | null {
   try {
-    const info = JSON.parse(readFileSync(lockPath(home), 'utf8')) as LockInfo;
-    return Number.isInteger(info.pid) && isAlive(info.pid) ? info : null;
+    const info = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+    return Number.isInteger(info.pid) ? info : null;
   } catch {
     return null;
   }
+}
+
+/** The running server's lock, or null when no live process holds it. */
+export function readLock(home: string): LockInfo | null {
+  const info = lockFile(lockPath(home));
+  return info && isAlive(info.pid) ? info : null;
 }
 
 function isAlive(pid: number): boolean {
@@ -78,14 +84,7 @@ export function acquireHomeLock(home: string): HomeLock {
       if (released) return;
       released = true;
       // Only our own lock: a successor may have taken over a lock we were thought to have abandoned.
-      const current = (() => {
-        try {
-          return (JSON.parse(readFileSync(path, 'utf8')) as LockInfo).pid;
-        } catch {
-          return null;
-        }
-      })();
-      if (current === process.pid) rmSync(path, { force: true });
+      if (lockFile(path)?.pid === process.pid) rmSync(path, { force: true });
     },
   };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensurePrivateDir } from './permissions.js';
+import { writePrivateFile } from './permissions.js';
 
 /*
  * The owner secret: one random line in `$MAESTRO_HOME/secret` (0600). Whoever can read that file is the
@@ -35,12 +35,7 @@ export function ensureSecret(home: string): string {
 
 /** Writes a new secret atomically (never a moment with a half-written or world-readable file) and returns it. */
 export function rotateSecret(home: string): string {
-  ensurePrivateDir(home);
   const secret = randomBytes(32).toString('base64url');
-  const target = secretPath(home);
-  const tmp = `${target}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${secret}\n`, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, target);
+  writePrivateFile(secretPath(home), `${secret}\n`);
   return secret;
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { isLoopbackHost } from '../../http/request-guard.js';
 import { EXIT, fail } from '../run.js';
 
 const port = (value: string): number => {
@@ -18,7 +19,7 @@ export function registerServerCommands(program: Command): void {
     .addHelpText(
       'after',
       '\nState lives in $MAESTRO_HOME (default ~/.maestro); one server per home. Stop with Ctrl-C (SIGINT), SIGTERM or SIGHUP.\n' +
-        'Prints a dashboard login link; `maestro open` prints or opens it again.',
+        'On a terminal it prints a dashboard login link; `maestro open` opens (or --print prints) it any time.',
     )
     .action(async (opts: { port?: number; host: string; allowRemote?: boolean }) => {
       const envPort = process.env.MAESTRO_PORT?.trim();
@@ -30,7 +31,7 @@ export function registerServerCommands(program: Command): void {
         process.exitCode = EXIT.usage;
         return;
       }
-      if (!isLoopback(opts.host) && !opts.allowRemote) {
+      if (!isLoopbackHost(opts.host) && !opts.allowRemote) {
         process.stderr.write(
           `error: --host ${opts.host} would let other machines reach Maestro, which runs commands as you; add --allow-remote if you mean it\n`,
         );
@@ -54,15 +55,13 @@ export function registerServerCommands(program: Command): void {
     });
 }
 
-const isLoopback = (host: string) => ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
-
 async function serve(host: string, port: number): Promise<void> {
   const [{ startMaestro }, { createLogger }, { loginLink }] = await Promise.all([
     import('../../app.js'),
     import('../../log/logger.js'),
     import('./auth.js'),
   ]);
-  if (!isLoopback(host))
+  if (!isLoopbackHost(host))
     process.stderr.write(
       `warning: listening on ${host}: anyone who can reach this address can try to connect. Every request still needs the owner secret or a session token, but traffic is plain HTTP: use it only on a network you trust, or behind TLS.\n`,
     );
