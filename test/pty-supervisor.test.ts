@@ -122,6 +122,18 @@ describe('supervisor', () => {
     expect(world.supervisor.isLive(session.id)).toBe(false);
   });
 
+  it('scrolls several lines at once as newlines, so a viewer keeps them in its scrollback', async () => {
+    // The screen fills first; then three lines land in one write, which tmux batches into one scroll.
+    const { session } = await spawn(`seq 1 60; read go; printf 'x1\\nx2\\nx3\\n'; read end`);
+    const seen: string[] = [];
+    world.supervisor.subscribe(session.id, (d) => seen.push(d));
+    await until(async () => (await world.supervisor.screen(session.id)).includes('60'));
+    world.supervisor.write(session.id, '\r');
+    await until(() => seen.join('').includes('x3'));
+    expect(seen.join('')).not.toMatch(/\x1b\[\d+S/);
+    expect(seen.join('')).toMatch(/x1[^]*\n[^]*x2[^]*\n[^]*x3/);
+  });
+
   it('resizes the terminal and records the resize', async () => {
     const { session } = await spawn('echo up; sleep 600');
     await until(async () => (await world.supervisor.screen(session.id)).includes('up'), 10_000, 'up');

@@ -14,6 +14,9 @@ const CONFIG = [
   'set -g remain-on-exit off', // the wrapper script leaves the exit code in a file instead
   'set -g window-size latest', // the most recently active client (dashboard or terminal) sets the size
   'set -g mouse off',
+  // Scrolls of several lines at once (batched under load) would go out as `CSI n S`, which moves lines
+  // off a viewer's screen without putting them in its scrollback; without `indn` tmux sends newlines.
+  "set -as terminal-overrides ',*:indn@'",
   '',
 ].join('\n');
 
