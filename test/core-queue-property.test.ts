@@ -19,6 +19,7 @@ import { MaestroError } from '../src/core/errors.js';
 import { executeOp } from '../src/core/operations.js';
 import type { ReportKind, TaskStatus } from '../src/core/schemas.js';
 import { MaestroService } from '../src/core/service.js';
+import type { QueueStatus } from '../src/core/types.js';
 import { tempHome } from './helpers.js';
 
 const API = 'http://127.0.0.1:9';
@@ -305,8 +306,15 @@ describe('queue regressions', () => {
   it('a finished task that is reopened goes back into the queue', async () => {
     const { ids, sid, me } = await queueOf(2);
     expect(await drain(me)).toEqual(ids);
+    const announced: QueueStatus[] = [];
+    const off = svc.bus.subscribe((e) => {
+      if (e.type === 'queue.updated' && e.sessionId === sid) announced.push(e.status);
+    });
     svc.tasks.update(ids[0]!, { status: 'todo' });
+    off();
     expect(svc.queue.list(sid).find((q) => q.taskId === ids[0])?.state).toBe('queued');
+    // watchers (the dashboard, orchestrators) hear of it, as of any other queue change
+    expect(announced.map((s) => s.next?.taskId)).toEqual([ids[0]]);
     expect(await drain(me)).toEqual([ids[0]]);
   });
 

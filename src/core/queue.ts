@@ -74,7 +74,9 @@ export class QueueRepo {
     private readonly store: Store,
     private readonly tasks: TaskRepo,
     private readonly sessions: SessionRepo,
-  ) {}
+  ) {
+    tasks.onQueuesReopened = (sessionIds) => sessionIds.forEach((id) => this.announce(id));
+  }
 
   list(sessionId: string): QueueItem[] {
     this.sessions.assertExists(sessionId);

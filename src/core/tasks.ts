@@ -46,6 +46,9 @@ const READY_SQL = `(t.status = 'todo' AND NOT EXISTS (
 const SELECT_TASKS = `SELECT t.*, ${READY_SQL} AS ready FROM tasks t`;
 
 export class TaskRepo {
+  /** Told which queues got a reopened task back (the queue repository announces their new state). */
+  onQueuesReopened: (sessionIds: string[]) => void = () => undefined;
+
   constructor(private readonly store: Store) {}
 
   create(input: {
@@ -157,12 +160,18 @@ export class TaskRepo {
         );
       const finished = (st: TaskStatus) => st === 'done' || st === 'cancelled';
       // Reopened work goes back into every queue that had finished it, so a queue never drops it (see queue.ts).
-      if (finished(current.status) && !finished(status))
+      let reopenedIn: string[] = [];
+      if (finished(current.status) && !finished(status)) {
+        reopenedIn = (
+          this.store.prepare(`SELECT DISTINCT session_id FROM queue_items WHERE task_id = ? AND state = 'done'`).all(id) as Array<{ session_id: string }>
+        ).map((r) => r.session_id);
         this.store
           .prepare(`UPDATE queue_items SET state = 'queued', started_at = NULL, completed_at = NULL WHERE task_id = ? AND state = 'done'`)
           .run(id);
+      }
       const task = this.get(id);
       this.store.emit({ type: 'task.updated', task });
+      if (reopenedIn.length > 0) this.onQueuesReopened(reopenedIn);
       if ((current.status === 'done') !== (status === 'done')) this.announceDependents(id);
       return task;
     });
