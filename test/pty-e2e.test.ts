@@ -112,7 +112,7 @@ describe('agents under the supervisor (end to end)', () => {
     expect(kinds).toContain('progress');
     expect(kinds).toContain('complete');
     const output = recordingOutput(readRecording(svc(w).paths.recording(s.id)));
-    expect(output).toContain(`Maestro test agent: session ${s.id}`);
+    expect(output).toContain(`Maestro scripted agent: session ${s.id}`);
     expect(output).toContain('Done: write the tests');
   });
 
@@ -168,7 +168,7 @@ describe('agents under the supervisor (end to end)', () => {
     // the orchestrator's timeline and recording tell the story
     const events = timeline(w, orch.id);
     expect(events.some((e) => e.kind === 'progress' && e.message.startsWith('spawned '))).toBe(true);
-    expect(events.some((e) => e.kind === 'complete' && e.message.startsWith('both subtasks done'))).toBe(true);
+    expect(events.some((e) => e.kind === 'complete' && e.message.startsWith('all 2 subtasks done'))).toBe(true);
     const output = recordingOutput(readRecording(svc(w).paths.recording(orch.id)));
     for (const child of children) expect(output).toContain(`Spawned ${child.id}`);
   });

@@ -44,7 +44,7 @@ describe('live terminal', { timeout: 90_000 }, () => {
     await page.waitForURL(/\/terminal$/);
     await page.locator('[data-testid=terminal-state][data-state=connected]').waitFor({ timeout: 10_000 });
     const text = () => terminalText(page, sessionId);
-    await waitFor(async () => (await text()).includes(`Maestro test agent: session ${sessionId}`), 20_000);
+    await waitFor(async () => (await text()).includes(`Maestro scripted agent: session ${sessionId}`), 20_000);
     await waitFor(async () => (await text()).includes('? Which colour should "Paint the fence" use?'), 20_000);
     await page.locator(`[data-testid=session-status][data-status=needs_input]`).waitFor({ timeout: 5000 });
 
