@@ -1,9 +1,8 @@
 /** `maestro mcp` as Claude Code runs it: stdout is the protocol channel and nothing else. */
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from './cli-support.js';
 import { startTestServer, type TestServer } from './helpers.js';
-import { MCP_COMMAND, as, callTool, connectStdio, mcpEnv, seed, type Seed } from './mcp-support.js';
+import { as, callTool, connectStdio, mcpEnv, runMcpRaw, seed, type Seed } from './mcp-support.js';
 
 let server: TestServer;
 let s: Seed;
@@ -16,44 +15,10 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `maestro mcp`, writes the given JSON-RPC messages, waits for as many responses as requests, closes stdin. */
-function runRaw(env: Record<string, string>, messages: object[] = []): Promise<Run> {
-  const expected = messages.filter((m) => 'id' in m).length;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, MCP_COMMAND, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const answered = () => stdout.split('\n').filter((l) => l.includes('"id"')).length;
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      if (answered() >= expected) child.stdin.end();
-    });
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdin.on('error', () => {}); // the process may exit (unreachable server) before reading stdin
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    for (const m of messages) child.stdin.write(`${JSON.stringify(m)}\n`);
-    if (expected === 0) child.stdin.end();
-  });
-}
-
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((r) => probe.close(() => r()));
-  return port;
-}
 
 describe('maestro mcp (stdio)', () => {
   it('writes nothing but JSON-RPC on stdout, even with the noisiest log level, and exits when stdin closes', async () => {
-    const run = await runRaw(
+    const run = await runMcpRaw(
       mcpEnv(server, {
         MAESTRO_LOG_LEVEL: 'trace',
         MAESTRO_SESSION_ID: s.worker.id,
@@ -113,7 +78,7 @@ describe('maestro mcp (stdio)', () => {
 
   it('exits non-zero with one clear line on stderr when the server is unreachable', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
-    const run = await runRaw(mcpEnv({ url, home: server.home }, { MAESTRO_SESSION_ID: s.worker.id, MAESTRO_LOG_LEVEL: 'silent' }));
+    const run = await runMcpRaw(mcpEnv({ url, home: server.home }, { MAESTRO_SESSION_ID: s.worker.id, MAESTRO_LOG_LEVEL: 'silent' }));
     expect(run.code).toBe(3);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(`cannot reach the Maestro server at ${url}`);
@@ -121,11 +86,11 @@ describe('maestro mcp (stdio)', () => {
   });
 
   it('exits non-zero when the session it is told to be does not exist or the token is wrong', async () => {
-    const unknown = await runRaw(mcpEnv(server, { MAESTRO_SESSION_ID: 'ses_nobody', MAESTRO_LOG_LEVEL: 'silent' }));
+    const unknown = await runMcpRaw(mcpEnv(server, { MAESTRO_SESSION_ID: 'ses_nobody', MAESTRO_LOG_LEVEL: 'silent' }));
     expect(unknown.code).toBe(1);
     expect(unknown.stdout).toBe('');
     expect(unknown.stderr).toMatch(/ses_nobody/);
-    const wrongToken = await runRaw(
+    const wrongToken = await runMcpRaw(
       mcpEnv(server, { MAESTRO_SESSION_ID: s.worker.id, MAESTRO_SESSION_TOKEN: 'forged', MAESTRO_LOG_LEVEL: 'silent' }),
     );
     expect(wrongToken.code).toBe(1);

@@ -1,4 +1,5 @@
 /** Shared by the test/mcp-*.test.ts files: MCP clients over both transports and a seeded project. */
+import { spawn } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -102,3 +103,33 @@ export async function seed(svc: MaestroService, workingDir: string, name = 'web'
 }
 
 export const as = (s: Seed, session: Session): Identity => ({ session, token: s.tokens[session.id] ?? '' });
+
+export interface RawRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `maestro <args>` (default `mcp`) with raw JSON-RPC messages on stdin; closes stdin once every
+ * request is answered (or at once when there is none).
+ */
+export function runMcpRaw(env: Record<string, string>, messages: object[] = [], args: string[] = ['mcp']): Promise<RawRun> {
+  const expected = messages.filter((m) => 'id' in m).length;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const answered = () => stdout.split('\n').filter((l) => l.includes('"id"')).length;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (answered() >= expected) child.stdin.end();
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.on('error', () => {}); // the process may exit (unreachable server) before reading stdin
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    for (const m of messages) child.stdin.write(`${JSON.stringify(m)}\n`);
+    if (expected === 0) child.stdin.end();
+  });
+}

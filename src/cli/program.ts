@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerAgentCommands } from './commands/agent.js';
 import { registerAuthCommands } from './commands/auth.js';
+import { registerDemoCommands } from './commands/demo.js';
+import { registerMcpCommands } from './commands/mcp.js';
 import { registerOverviewCommands } from './commands/overview.js';
 import { registerProjectCommands } from './commands/project.js';
 import { registerQueueCommands } from './commands/queue.js';
@@ -56,6 +59,9 @@ export function buildProgram(): Command {
   registerSkillCommands(program);
   registerOverviewCommands(program);
   registerServerCommands(program);
+  registerMcpCommands(program);
   registerAuthCommands(program);
+  registerDemoCommands(program);
+  registerAgentCommands(program);
   return program;
 }

@@ -8,7 +8,7 @@ const port = (value: string): number => {
   return n;
 };
 
-/** `serve` (the server itself) and `mcp` (an MCP server on stdio that talks to it). Loaded lazily: other commands stay light. */
+/** `serve`: the server itself. Its modules are loaded lazily: other commands stay light. (`mcp` is in mcp.ts.) */
 export function registerServerCommands(program: Command): void {
   program
     .command('serve')
@@ -39,19 +39,6 @@ export function registerServerCommands(program: Command): void {
         return;
       }
       await serve(opts.host, listenPort);
-    });
-
-  program
-    .command('mcp')
-    .description("run an MCP server on stdio for an agent (add to Claude Code's .mcp.json); talks to the running server")
-    .addHelpText(
-      'after',
-      '\nActs as $MAESTRO_SESSION_ID (proved by $MAESTRO_SESSION_TOKEN when set), or as you when unset.\n' +
-        'Needs a running server ($MAESTRO_API_URL, default http://127.0.0.1:3000). Nothing but protocol on stdout.',
-    )
-    .action(async () => {
-      const { runStdioMcp } = await import('../../mcp/stdio.js');
-      await runStdioMcp();
     });
 }
 

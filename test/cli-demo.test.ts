@@ -1,0 +1,126 @@
+/**
+ * `maestro demo` through the real binary on a fresh home: it starts a server in the background, makes
+ * a git repository and a plan, and the built-in scripted agents (`maestro agent script`) work through
+ * it in tmux under the real supervisor; one worker's question is answered with `maestro session send`.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SessionInfo, SessionSummary, Task } from '../src/core/types.js';
+import { readLock } from '../src/security/home-lock.js';
+import { CLEAN_ENV } from './cli-support.js';
+import { runCli, tempHome, waitFor } from './helpers.js';
+
+let home = '';
+const cli = (args: string[]) => runCli(args, { ...CLEAN_ENV, MAESTRO_HOME: home });
+async function ok<T = any>(args: string[]): Promise<T> {
+  const r = await cli([...args, '--json']);
+  if (r.code !== 0) throw new Error(`maestro ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.json<T>();
+}
+
+/** The process is gone (or a zombie nobody reaped: in a container, PID 1 may not). */
+function exited(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+afterEach(async () => {
+  // Whatever a failed test left behind: the background server and the agents' tmux server.
+  const lock = readLock(home);
+  if (lock && lock.pid !== process.pid) {
+    process.kill(lock.pid, 'SIGTERM');
+    await waitFor(() => !readLock(home), 15_000, 'the demo server to stop').catch(() => process.kill(lock.pid, 'SIGKILL'));
+  }
+  spawnSync('tmux', ['-S', join(home, 'tmux.sock'), 'kill-server']);
+});
+
+describe('maestro demo', { timeout: 120_000 }, () => {
+  it('runs an orchestrator and three workers on a fresh repository; a question is answered with session send; --stop ends it all', async () => {
+    home = tempHome('maestro-demo-');
+    const started = await ok(['demo', '--pace', '100']);
+    expect(started.serverStarted).toBe(true);
+    expect(started.loginLink).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{20,}$/);
+    expect(existsSync(join(home, 'logs', 'server.log'))).toBe(true);
+    const repo = join(home, 'demo');
+    expect(started.repo).toBe(repo);
+    expect(execFileSync('git', ['-C', repo, 'log', '--format=%s'], { encoding: 'utf8' }).trim()).toBe('greeter: initial commit');
+    const [module, words, docs] = started.subtasks as Task[];
+    expect(docs!.dependencies.sort()).toEqual([module!.id, words!.id].sort());
+
+    // The first worker asks in its terminal; the answer goes in with `session send`.
+    const asking = await waitFor(
+      async () => (await ok<SessionSummary[]>(['session', 'list', '--project', 'maestro-demo'])).find((s) => s.status === 'needs_input'),
+      60_000,
+      'a worker to ask for input',
+    );
+    const info = await ok<SessionInfo>(['session', 'info', asking.id]);
+    expect(info.timeline.map((e) => e.message)).toContain('Which language should greet() use by default? (en, fr or es)');
+    expect((await cli(['session', 'send', asking.id, 'fr'])).code).toBe(0);
+
+    await waitFor(async () => (await ok<Task>(['task', 'get', started.rootTask.id])).status === 'done', 60_000, 'the plan to be done');
+    const sessions = await ok<SessionSummary[]>(['session', 'list', '--project', 'maestro-demo']);
+    expect(sessions.map((s) => `${s.role}:${s.status}`).sort()).toEqual([
+      'orchestrator:completed',
+      'worker:completed',
+      'worker:completed',
+      'worker:completed',
+    ]);
+    // The docs worker was spawned only once both tasks it waits on were done.
+    const byTask = new Map(sessions.map((s) => [s.taskIds[0], s]));
+    const finished = await Promise.all([module!, words!].map((t) => ok<Task>(['task', 'get', t.id])));
+    for (const t of finished) expect(byTask.get(docs!.id)!.createdAt >= t.completedAt!).toBe(true);
+    // The workers left their work in the repository, with the answer.
+    expect(readdirSync(join(repo, 'work')).sort()).toEqual([`${module!.id}.md`, `${words!.id}.md`, `${docs!.id}.md`].sort());
+    expect(readFileSync(join(repo, 'work', `${asking.taskIds[0]}.md`), 'utf8')).toContain('Answer given: fr');
+
+    // A second demo starts over on the same server; while it runs, a third is refused.
+    const again = await ok(['demo', '--pace', '2000']);
+    expect(again.serverStarted).toBe(false);
+    expect(again.project.id).toBe(started.project.id);
+    expect(readdirSync(repo)).not.toContain('work'); // a fresh repository
+    const refused = await cli(['demo']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/a demo is already running .*maestro demo --stop/);
+
+    // --stop ends its sessions and the server the demo started.
+    const serverPid = readLock(home)!.pid;
+    const stopped = await ok(['demo', '--stop']);
+    expect(stopped.stopped).toContain(again.orchestrator.id);
+    expect(stopped.serverStopped).toBe(true);
+    expect(readLock(home)).toBeNull();
+    await waitFor(() => exited(serverPid), 10_000, 'the server process to exit');
+    const tmux = spawnSync('tmux', ['-S', join(home, 'tmux.sock'), 'list-sessions'], { encoding: 'utf8' });
+    expect(tmux.stdout).toBe('');
+  });
+
+  it('never replaces a directory it did not make, and starts nothing then', async () => {
+    home = tempHome('maestro-demo-');
+    mkdirSync(join(home, 'demo'), { recursive: true });
+    writeFileSync(join(home, 'demo', 'precious.txt'), 'mine');
+    const r = await cli(['demo']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('was not made by `maestro demo`');
+    expect(readFileSync(join(home, 'demo', 'precious.txt'), 'utf8')).toBe('mine');
+    expect(readLock(home)).toBeNull();
+  });
+
+  it('refuses a bad pace, and says so when there is no demo to stop', async () => {
+    home = tempHome('maestro-demo-');
+    const bad = await cli(['demo', '--pace', 'fast']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--pace');
+    const none = await cli(['demo', '--stop']);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toContain('no demo session was running');
+  });
+});
