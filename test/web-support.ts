@@ -80,12 +80,14 @@ export interface DashboardServer {
 /**
  * The server as `maestro serve` runs it (test/helpers.ts startTestServer: the composition root, with
  * the PTY supervisor and fast state detection when `supervisor`), serving the built dashboard from
- * dist/web, on a temp MAESTRO_HOME with one project whose working directory exists.
+ * dist/web, on a temp MAESTRO_HOME with one project whose working directory exists (`empty`: with no
+ * project at all, as a new user's first server; reading `project` then throws until a test sets it).
  */
-export async function startDashboardServer(opts: { supervisor?: boolean } = {}): Promise<DashboardServer> {
+export async function startDashboardServer(opts: SuiteOptions = {}): Promise<DashboardServer> {
   let server: TestServer = await startTestServer(opts.supervisor ? { supervisor: true, supervisorTiming: FAST_TIMING } : {});
   const workdir = join(server.home, 'work');
   mkdirSync(workdir, { recursive: true });
+  let project: Project | undefined = opts.empty ? undefined : server.svc.projects.create({ name: 'webshop', workingDir: workdir });
   return {
     get url() {
       return server.url;
@@ -108,7 +110,13 @@ export async function startDashboardServer(opts: { supervisor?: boolean } = {}):
       return secret;
     },
     workdir,
-    project: server.svc.projects.create({ name: 'webshop', workingDir: workdir }),
+    get project() {
+      if (!project) throw new Error('this suite started an empty server (useWebSuite({ empty: true })): it has no project');
+      return project;
+    },
+    set project(p: Project) {
+      project = p;
+    },
     restart: async (downMs = 0) => {
       server = await server.restart(downMs);
     },
@@ -118,6 +126,14 @@ export async function startDashboardServer(opts: { supervisor?: boolean } = {}):
       rmSync(server.home, { recursive: true, force: true });
     },
   };
+}
+
+/** How `useWebSuite` / `startDashboardServer` set up the server. */
+export interface SuiteOptions {
+  /** With the PTY supervisor and its terminal routes. */
+  supervisor?: boolean;
+  /** No project at all (the default server has one, `webshop`). */
+  empty?: boolean;
 }
 
 export function launchChromium(): Promise<Browser> {
@@ -142,7 +158,7 @@ export let pageErrors: string[] = [];
  * dashboard server for the file, and after each test closes its page and fails it on any error the
  * page threw.
  */
-export function useWebSuite(opts: { supervisor?: boolean } = {}): void {
+export function useWebSuite(opts: SuiteOptions = {}): void {
   beforeAll(async () => {
     await ensureWebBuilt();
     [browser, server] = await Promise.all([launchChromium(), startDashboardServer(opts)]);

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
-import { Dialog, Empty, Field, FormFooter, Link, PageHead, RelTime, Spinner, useSubmit } from '../components/ui';
+import { GetStarted } from '../components/GetStarted';
+import { Dialog, Field, FormFooter, Link, PageHead, RelTime, Spinner, useSubmit } from '../components/ui';
 import { navigate, paths } from '../router';
 import { openDialog, selectProject, setState, toast, useAppState } from '../store';
 
@@ -17,12 +18,7 @@ export function ProjectsView() {
       {!s.projectsLoaded ? (
         <Spinner label="Loading projects" />
       ) : s.projects.length === 0 ? (
-        <Empty title="No projects yet" testid="projects-empty">
-          <p>Create one to start planning tasks and spawning agents.</p>
-          <button type="button" class="btn primary" onClick={() => openDialog({ kind: 'newProject' })}>
-            Create a project
-          </button>
-        </Empty>
+        <GetStarted />
       ) : (
         <ul class="project-grid" data-testid="project-list">
           {s.projects.map((p) => {

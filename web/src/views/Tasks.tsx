@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { api, errorMessage } from '../api';
+import { GetStarted } from '../components/GetStarted';
 import { Empty, Link, PriorityBadge, Spinner, shortId } from '../components/ui';
 import { PlusIcon } from '../components/icons';
 import { navigate, paths, type TaskView } from '../router';
@@ -64,6 +65,7 @@ export function TasksView(props: { projectId: string; taskId: string | null; sta
   const { projectId } = props;
   const tasks = projectTasks(s, projectId);
   const sessions = projectSessions(s, projectId);
+  const project = s.projects.find((p) => p.id === projectId);
   const [sort, setSort] = useState<SortMode>('created');
   const [text, setText] = useState('');
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
@@ -169,12 +171,16 @@ export function TasksView(props: { projectId: string; taskId: string | null; sta
         {!loaded && tasks.length === 0 ? (
           <Spinner label="Loading tasks" />
         ) : tasks.length === 0 ? (
-          <Empty title="No tasks yet" testid="tasks-empty">
-            <p>Create the first task of this project, or let an orchestrator split the work.</p>
-            <button type="button" class="btn primary" onClick={() => openDialog({ kind: 'newTask' })}>
-              New task
-            </button>
-          </Empty>
+          <>
+            <Empty title="No tasks yet" testid="tasks-empty">
+              <p>Create the first task of this project, or let an orchestrator split the work.</p>
+              <button type="button" class="btn primary" onClick={() => openDialog({ kind: 'newTask' })}>
+                New task
+              </button>
+            </Empty>
+            {/* A project with nothing in it yet is where a new user lands: how to put agents to work. */}
+            {project && s.sessionsLoaded[projectId] && sessions.length === 0 && <GetStarted project={project} />}
+          </>
         ) : matched === 0 ? (
           <Empty title="No task matches the filter">
             <button type="button" class="btn" onClick={() => (setText(''), clearStatus())}>
