@@ -4,8 +4,9 @@
  * it in tmux under the real supervisor; one worker's question is answered with `maestro session send`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionInfo, SessionSummary, Task } from '../src/core/types.js';
 import { readLock } from '../src/security/home-lock.js';
@@ -45,7 +46,7 @@ afterEach(async () => {
 });
 
 describe('maestro demo', { timeout: 120_000 }, () => {
-  it('runs an orchestrator and three workers on a fresh repository; a question is answered with session send; --stop ends it all', async () => {
+  it('runs an orchestrator, two workers and a queue worker on a fresh repository; a question is answered with session send; --stop ends it all', async () => {
     home = tempHome('maestro-demo-');
     const started = await ok(['demo', '--pace', '100']);
     expect(started.serverStarted).toBe(true);
@@ -56,6 +57,7 @@ describe('maestro demo', { timeout: 120_000 }, () => {
     expect(execFileSync('git', ['-C', repo, 'log', '--format=%s'], { encoding: 'utf8' }).trim()).toBe('greeter: initial commit');
     const [module, words, docs] = started.subtasks as Task[];
     expect(docs!.dependencies.sort()).toEqual([module!.id, words!.id].sort());
+    expect([module, words, docs].map((t) => t!.priority)).toEqual(['high', 'medium', 'low']);
 
     // The first worker asks in its terminal; the answer goes in with `session send`.
     const asking = await waitFor(
@@ -69,34 +71,54 @@ describe('maestro demo', { timeout: 120_000 }, () => {
 
     await waitFor(async () => (await ok<Task>(['task', 'get', started.rootTask.id])).status === 'done', 60_000, 'the plan to be done');
     const sessions = await ok<SessionSummary[]>(['session', 'list', '--project', 'maestro-demo']);
-    expect(sessions.map((s) => `${s.role}:${s.status}`).sort()).toEqual([
-      'orchestrator:completed',
-      'worker:completed',
-      'worker:completed',
-      'worker:completed',
+    expect(sessions.map((s) => `${s.role}/${s.strategy}:${s.status}`).sort()).toEqual([
+      'orchestrator/simple:completed',
+      'worker/queue:completed',
+      'worker/simple:completed',
+      'worker/simple:completed',
     ]);
+    // The orchestrator split the listed greetings into items, which the queue worker did one at a time.
+    const items = await ok<Task[]>(['task', 'list', '--parent', words!.id]);
+    expect(items.map((t) => `${t.title}:${t.status}`)).toEqual(['French: Bonjour:done', 'Spanish: Hola:done', 'German: Hallo:done']);
+    const queueWorker = sessions.find((s) => s.strategy === 'queue')!;
+    expect(queueWorker.taskIds.sort()).toEqual(items.map((t) => t.id).sort());
+    expect((await ok<Task>(['task', 'get', words!.id])).status).toBe('done');
     // The docs worker was spawned only once both tasks it waits on were done.
-    const byTask = new Map(sessions.map((s) => [s.taskIds[0], s]));
+    const docsWorker = sessions.find((s) => s.taskIds[0] === docs!.id)!;
     const finished = await Promise.all([module!, words!].map((t) => ok<Task>(['task', 'get', t.id])));
-    for (const t of finished) expect(byTask.get(docs!.id)!.createdAt >= t.completedAt!).toBe(true);
+    for (const t of finished) expect(docsWorker.createdAt >= t.completedAt!).toBe(true);
     // The workers left their work in the repository, with the answer.
-    expect(readdirSync(join(repo, 'work')).sort()).toEqual([`${module!.id}.md`, `${words!.id}.md`, `${docs!.id}.md`].sort());
+    const expectedFiles = [module!.id, docs!.id, ...items.map((t) => t.id)].map((id) => `${id}.md`);
+    expect(readdirSync(join(repo, 'work')).sort()).toEqual(expectedFiles.sort());
     expect(readFileSync(join(repo, 'work', `${asking.taskIds[0]}.md`), 'utf8')).toContain('Answer given: fr');
 
-    // A second demo starts over on the same server; while it runs, a third is refused.
+    // A second demo starts over on the same server (the first one's project, sessions and recordings
+    // go); while it runs, a third is refused.
     const again = await ok(['demo', '--pace', '2000']);
     expect(again.serverStarted).toBe(false);
-    expect(again.project.id).toBe(started.project.id);
+    expect(again.project.id).not.toBe(started.project.id);
     expect(readdirSync(repo)).not.toContain('work'); // a fresh repository
+    expect((await cli(['session', 'info', started.orchestrator.id])).code).toBe(1);
+    expect(existsSync(join(home, 'sessions', started.orchestrator.id))).toBe(false);
     const refused = await cli(['demo']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/a demo is already running .*maestro demo --stop/);
 
-    // --stop ends its sessions and the server the demo started.
+    // --stop ends its sessions, removes it all, and stops the server the demo started.
     const serverPid = readLock(home)!.pid;
     const stopped = await ok(['demo', '--stop']);
     expect(stopped.stopped).toContain(again.orchestrator.id);
-    expect(stopped.serverStopped).toBe(true);
+    expect(stopped).toMatchObject({ removed: true, serverStopped: true });
+    expect(existsSync(repo)).toBe(false);
+    expect(existsSync(join(home, 'sessions', again.orchestrator.id))).toBe(false);
+    const db = new Database(join(home, 'data', 'maestro.db'), { readonly: true });
+    try {
+      expect(db.prepare("SELECT COUNT(*) AS n FROM projects WHERE name = 'maestro-demo'").get()).toEqual({ n: 0 });
+      expect(db.prepare("SELECT COUNT(*) AS n FROM templates WHERE name = 'demo-worker'").get()).toEqual({ n: 0 });
+      expect(db.prepare('SELECT COUNT(*) AS n FROM sessions').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
     expect(readLock(home)).toBeNull();
     await waitFor(() => exited(serverPid), 10_000, 'the server process to exit');
     const tmux = spawnSync('tmux', ['-S', join(home, 'tmux.sock'), 'list-sessions'], { encoding: 'utf8' });
@@ -111,6 +133,17 @@ describe('maestro demo', { timeout: 120_000 }, () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('was not made by `maestro demo`');
     expect(readFileSync(join(home, 'demo', 'precious.txt'), 'utf8')).toBe('mine');
+    expect(readLock(home)).toBeNull();
+  });
+
+  it('says what is missing when tmux or git is not on PATH, and starts nothing', async () => {
+    home = tempHome('maestro-demo-');
+    const bin = join(home, 'bin-node-only');
+    mkdirSync(bin);
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const r = await runCli(['demo'], { ...CLEAN_ENV, MAESTRO_HOME: home, PATH: bin });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('the demo needs git and tmux on PATH');
     expect(readLock(home)).toBeNull();
   });
 

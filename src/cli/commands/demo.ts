@@ -11,7 +11,7 @@ export function registerDemoCommands(program: Command): void {
   const demo = program
     .command('demo')
     .description('watch an orchestrator and workers coordinate on a sample git repository, with built-in scripted agents')
-    .option('--stop', "end the demo: stop its agents (and the server, if the demo started it)")
+    .option('--stop', 'end the demo and remove it all: its agents, project, repository (and the server, if the demo started it)')
     .option('--pace <ms>', 'pause between the agents\' steps', pace, 1500)
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -34,6 +34,7 @@ export function registerDemoCommands(program: Command): void {
           print(
             [
               result.stopped.length ? `stopped ${result.stopped.length} demo sessions: ${result.stopped.join(', ')}` : 'no demo session was running',
+              result.removed ? 'removed the demo: its project (tasks, sessions, recordings), repository and worker template' : '',
               result.serverStopped ? 'stopped the server the demo had started' : '',
               result.serverKept ? `left the server running: ${result.serverKept}` : '',
             ]
@@ -54,8 +55,9 @@ export function registerDemoCommands(program: Command): void {
               : `using the Maestro server at ${started.url}`,
             `sample repository: ${started.repo} (git, branch main)`,
             `project ${started.project.name} (${started.project.id}): "${started.rootTask.title}" (${started.rootTask.id}), split in ${started.subtasks.length}:`,
-            ...started.subtasks.map((t) => `  ${t.id}  ${t.title}${t.dependencies.length ? `  (after ${t.dependencies.join(', ')})` : ''}`),
-            `orchestrator ${started.orchestrator.id} is starting; it spawns a worker per subtask as it becomes ready.`,
+            ...started.subtasks.map((t) => `  ${t.id}  ${t.title}  [${t.priority}]${t.dependencies.length ? `  (after ${t.dependencies.join(', ')})` : ''}`),
+            `orchestrator ${started.orchestrator.id} is starting: it hands each subtask to a worker as soon as its dependencies`,
+            'are done, and splits the one that lists items into child tasks for a queue worker.',
             '',
             'One worker will ask which language to use: answer in its terminal on the dashboard, or with',
             '  maestro session list --project maestro-demo      (the one that needs input)',

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import type { Project } from '../../core/types.js';
+import type { Project, ProjectDeleteResult } from '../../core/types.js';
+import { shellQuote } from '../../pty/shell.js';
 import { fields, table, when } from '../output.js';
-import { opCommand } from '../run.js';
+import { makeClient, opCommand, usageError } from '../run.js';
 
 const projectDetail = (p: Project) =>
   `${p.id}  ${p.name}\n${fields(
@@ -57,5 +58,36 @@ export function registerProjectCommands(program: Command): Command {
     human: (p: Project) => `updated project ${p.id}  ${p.name}  (${p.workingDir})`,
   });
 
+  opCommand(project, {
+    usage: 'delete <project>',
+    description: 'delete a project with all its tasks and sessions (refused while one of its sessions is live)',
+    op: 'project.delete',
+    options: (c) => c.option('--yes', 'confirm the deletion: it cannot be undone'),
+    input: async ([ref], o) => {
+      if (!o.yes) throw usageError(await deletionWarning(ref));
+      return { project: ref };
+    },
+    fields: { project: '<project>' },
+    human: (r: ProjectDeleteResult) => `deleted project ${r.projectId} ${r.name}: ${r.deletedTasks} tasks, ${r.deletedSessions} sessions`,
+  });
+
   return project;
+}
+
+/**
+ * Why `project delete` without --yes stops: what would go, read from the server (a project that does not
+ * exist, or a server that does not answer, fails as any other command would).
+ */
+async function deletionWarning(ref: string): Promise<string> {
+  const client = makeClient();
+  const p = await client.call<Project>('project.get', { project: ref });
+  const st = await client.call<{ tasks: { total: number }; sessions: { total: number; active: number } }>('status', { project: p.id });
+  const live =
+    st.sessions.active > 0
+      ? ` (${st.sessions.active} of its sessions ${st.sessions.active === 1 ? 'is' : 'are'} still live: stop ${st.sessions.active === 1 ? 'it' : 'them'} first)`
+      : '';
+  return (
+    `deleting project ${p.name} (${p.id}) also deletes its ${st.tasks.total} task(s) and ${st.sessions.total} session(s)${live}, ` +
+    `with their timelines, queues and recordings, and cannot be undone: add --yes (maestro project delete ${shellQuote(ref)} --yes)`
+  );
 }

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { MaestroError } from '../../core/errors.js';
 
 /** Marks a directory as the demo's own, so a fresh demo may replace it (and nothing else). */
-const MARKER = '.maestro-demo';
+export const DEMO_MARKER = '.maestro-demo';
 
 const FILES: Record<string, string> = {
   'README.md': '# greeter\n\nA tiny sample project that Maestro\'s demo agents work on.\n',
   'src/greet.js': "export function greet(name) {\n  return `Hello, ${name}!`;\n}\n",
   'package.json': JSON.stringify({ name: 'greeter', version: '0.0.0', type: 'module', private: true }, null, 2) + '\n',
-  '.gitignore': `${MARKER}\n`,
+  '.gitignore': `${DEMO_MARKER}\n`,
 };
 
 function git(dir: string, args: string[]): void {
@@ -29,7 +29,7 @@ function git(dir: string, args: string[]): void {
 
 /** Refuses a non-empty directory that a previous demo did not create. */
 export function checkDemoDir(dir: string): void {
-  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, MARKER)))
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, DEMO_MARKER)))
     throw new MaestroError('conflict', `${dir} exists and was not made by \`maestro demo\`; move it away first`);
 }
 
@@ -41,7 +41,7 @@ export function createDemoRepo(dir: string): void {
   checkDemoDir(dir);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'src'), { recursive: true });
-  writeFileSync(join(dir, MARKER), 'Created by `maestro demo`; the next demo replaces this directory.\n');
+  writeFileSync(join(dir, DEMO_MARKER), 'Created by `maestro demo`; the next demo replaces this directory.\n');
   for (const [file, content] of Object.entries(FILES)) writeFileSync(join(dir, file), content);
   git(dir, ['init', '-q', '-b', 'main']);
   git(dir, ['add', '-A']);

@@ -1,15 +1,15 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MaestroError } from '../../core/errors.js';
 import { maestroHome } from '../../core/paths.js';
 import type { Project, Session, SessionSummary, Task, Template } from '../../core/types.js';
 import { MaestroClient, clientOptionsFromEnv } from '../../http/client.js';
-import { shellQuote } from '../../pty/shell.js';
+import { commandExists, shellQuote } from '../../pty/shell.js';
 import { writePrivateFile } from '../../security/permissions.js';
 import { MAESTRO_BIN, ensureServer, runningServer } from '../background-server.js';
 import { loginLink } from '../commands/auth.js';
 import { DEMO_PLAN, DEMO_QUESTION } from './plan.js';
-import { checkDemoDir, createDemoRepo } from './repo.js';
+import { DEMO_MARKER, checkDemoDir, createDemoRepo } from './repo.js';
 
 export const DEMO_PROJECT = 'maestro-demo';
 const WORKER_TEMPLATE = 'demo-worker';
@@ -60,7 +60,10 @@ export async function startDemo(env: NodeJS.ProcessEnv, paceMs: number): Promise
     throw new MaestroError('invalid_input', 'the demo runs on the server of $MAESTRO_HOME; unset MAESTRO_API_URL');
   const home = maestroHome(env);
   const repo = join(home, 'demo');
-  checkDemoDir(repo); // before a server is started for nothing
+  // Before a server is started for nothing: what the demo cannot run without.
+  checkDemoDir(repo);
+  const missing = ['git', 'tmux'].filter((program) => !commandExists(program));
+  if (missing.length > 0) throw new MaestroError('conflict', `the demo needs ${missing.join(' and ')} on PATH (agents run in tmux, the sample project is a git repository)`);
   const server = await ensureServer(env);
   const client = new MaestroClient(clientOptionsFromEnv(env));
 
@@ -70,9 +73,10 @@ export async function startDemo(env: NodeJS.ProcessEnv, paceMs: number): Promise
     if (live.length > 0)
       throw new MaestroError('conflict', `a demo is already running (${live.length} live session${live.length === 1 ? '' : 's'} in ${DEMO_PROJECT}); \`maestro demo --stop\` ends it`);
   }
+  // Starting over: the previous demo's tasks, sessions and recordings go with its project.
+  if (project) await client.call('project.delete', { project: project.id });
   createDemoRepo(repo);
-  project ??= await client.call<Project>('project.create', { name: DEMO_PROJECT, workingDir: repo });
-  if (project.workingDir !== repo) project = await client.call<Project>('project.update', { project: project.id, workingDir: repo });
+  project = await client.call<Project>('project.create', { name: DEMO_PROJECT, workingDir: repo });
 
   // The workers' agent, by template: the orchestrator may not choose a command itself.
   const templates = await client.call<Template[]>('template.list');
@@ -98,6 +102,7 @@ export async function startDemo(env: NodeJS.ProcessEnv, paceMs: number): Promise
       project: project.id,
       title: sub.title,
       description: sub.description,
+      priority: sub.priority,
       parentId: rootTask.id,
       ...(after.length ? { dependencies: after } : {}),
     });
@@ -137,22 +142,28 @@ export async function startDemo(env: NodeJS.ProcessEnv, paceMs: number): Promise
 
 export interface DemoStopped {
   stopped: string[];
+  /** The demo's project (with its tasks, sessions and recordings), repository and worker template are gone. */
+  removed: boolean;
   serverStopped: boolean;
   /** Why a server the demo started keeps running. */
   serverKept: string | null;
 }
 
 /**
- * Ends the demo: stops its live sessions and, when the demo started the server and no other project has
- * a live session on it, the server too. The repository and the project stay for a look afterwards.
+ * Ends the demo and removes it all: its live sessions are stopped, then its project (tasks, sessions,
+ * timelines, recordings), its repository and its worker template are deleted; when the demo started the
+ * server and no other project has a live session on it, the server is stopped too.
  */
 export async function stopDemo(env: NodeJS.ProcessEnv): Promise<DemoStopped> {
   const home = maestroHome(env);
   const state = readState(home);
   const server = runningServer(home);
+  const repo = join(home, 'demo');
   if (!server) {
+    // Nothing runs: the repository can still go (its project waits in the database for the next demo).
+    if (existsSync(join(repo, DEMO_MARKER))) rmSync(repo, { recursive: true, force: true });
     rmSync(statePath(home), { force: true });
-    return { stopped: [], serverStopped: false, serverKept: null };
+    return { stopped: [], removed: false, serverStopped: false, serverKept: null };
   }
   const client = new MaestroClient(clientOptionsFromEnv({ ...env, MAESTRO_API_URL: server.url }));
   const project = (await client.call<Project[]>('project.list')).find((p) => p.name === DEMO_PROJECT);
@@ -169,6 +180,10 @@ export async function stopDemo(env: NodeJS.ProcessEnv): Promise<DemoStopped> {
       stopped.push(s.id);
     }
   }
+  await client.call('project.delete', { project: project.id });
+  if ((await client.call<Template[]>('template.list')).some((t) => t.name === WORKER_TEMPLATE))
+    await client.call('template.delete', { template: WORKER_TEMPLATE });
+  if (existsSync(join(repo, DEMO_MARKER))) rmSync(repo, { recursive: true, force: true });
   let serverStopped = false;
   let serverKept: string | null = null;
   if (state?.serverPid === server.pid) {
@@ -177,7 +192,7 @@ export async function stopDemo(env: NodeJS.ProcessEnv): Promise<DemoStopped> {
     else serverStopped = await stopServer(home, server.pid);
   }
   rmSync(statePath(home), { force: true });
-  return { stopped, serverStopped, serverKept };
+  return { stopped, removed: true, serverStopped, serverKept };
 }
 
 /** SIGTERM, then waits (up to 15 s) until the home's lock is free. */
