@@ -11,6 +11,7 @@ import { startServer } from '../src/http/server.js';
 import { MaestroClient } from '../src/http/client.js';
 import { createLogger } from '../src/log/logger.js';
 import { readSecret } from '../src/security/secret.js';
+import { benchHook } from './bench-hook.js';
 import { benchSlowClients } from './bench-slow-clients.js';
 
 const N = Number(process.env.BENCH_TASKS ?? 5000);
@@ -106,5 +107,7 @@ try {
 } finally {
   rmSync(home, { recursive: true, force: true });
 }
+// What the hook Claude Code runs on every tool call costs it (child processes, spawn to exit).
+await benchHook();
 // A separate server process, so that its memory is its own: slow and non-reading clients against it.
 await benchSlowClients();

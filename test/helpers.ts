@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startMaestro, type MaestroOptions, type RunningMaestro } from '../src/app.js';
+import { MaestroError } from '../src/core/errors.js';
 import { createLogger } from '../src/log/logger.js';
 import { readSecret } from '../src/security/secret.js';
 
@@ -97,4 +98,30 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A request as the owner of the server's home; the status and the parsed JSON answer. */
+export async function ownerApi<T = any>(
+  server: { url: string; home: string },
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { ...ownerAuth(server.home), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** The MaestroError a promise is rejected with (fails the test when it resolves). */
+export async function rejection(p: Promise<unknown>): Promise<MaestroError> {
+  try {
+    await p;
+  } catch (err) {
+    if (!(err instanceof MaestroError)) throw new Error(`expected a MaestroError, got ${String(err)}`);
+    return err;
+  }
+  throw new Error('expected the call to fail');
 }

@@ -88,6 +88,7 @@ describe.each<Transport>(['http', 'stdio'])('MCP over %s', (transport) => {
       ['session_spawn', { taskIds: [s.b.id] }],
       ['session_list', {}],
       ['queue_add', { sessionId: s.worker.id, taskIds: [s.b.id] }],
+      ['session_send', { sessionId: s.worker.id, text: 'hello' }],
     ] as const) {
       const denied = await callTool(worker, tool, args);
       expect(denied.isError, tool).toBe(true);
@@ -256,6 +257,8 @@ describe.each<Transport>(['http', 'stdio'])('MCP over %s', (transport) => {
       ['task_get', { taskId: 'tsk_missing' }, 'taskId'], // no such task
       ['session_spawn', { taskIds: [s.a.id], strategy: 'parallel' }, 'strategy'],
       ['session_spawn', { env: { 'BAD-NAME': 'x' } }, 'env.BAD-NAME'],
+      ['session_send', { sessionId: s.worker.id, text: '   ' }, 'text'], // blank message
+      ['session_send', { sessionId: s.worker.id, text: 'hi', waitMs: 600_000 }, 'waitMs'], // out of range
     ];
     for (const [tool, args, field] of cases) {
       const bad = await callTool(orchestrator, tool, args);

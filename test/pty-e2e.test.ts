@@ -3,13 +3,14 @@
  * agent (test/agent/agent.ts, built to dist/) started through the same path as Claude Code, talking
  * MCP over stdio (`maestro mcp`) back to the server.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Session, Task, TaskNode, TimelineEvent } from '../src/core/types.js';
+import { FIRST_USAGE, SCRIPTED_MODEL, STEP_USAGE } from '../src/agent/transcript.js';
+import type { Session, SessionInfo, SessionLogs, StatusResult, Task, TaskNode, TimelineEvent } from '../src/core/types.js';
 import { readRecording, recordingOutput } from '../src/pty/asciicast.js';
 import { Supervisor } from '../src/pty/supervisor.js';
-import { ownerAuth, ROOT, startTestServer, type TestServer } from './helpers.js';
+import { ownerApi, ROOT, runCli, startTestServer, type TestServer } from './helpers.js';
 import { FAST_TIMING, killTmuxServer, until } from './pty-support.js';
 
 const AGENT_JS = join(ROOT, 'dist', 'test', 'agent', 'agent.js');
@@ -60,14 +61,7 @@ async function startWorld(): Promise<World> {
   return w;
 }
 
-async function api<T = any>(w: World, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(w.server.url + path, {
-    method,
-    headers: { ...ownerAuth(w.server.home), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
+const api = <T = any>(w: World, method: string, path: string, body?: unknown) => ownerApi<T>(w.server, method, path, body);
 
 const svc = (w: World) => w.server.svc;
 const session = (w: World, id: string): Session => svc(w).sessions.get(id);
@@ -99,7 +93,7 @@ async function settle(w: World, id: string, timeoutMs = 30_000): Promise<Session
   return session(w, id);
 }
 
-describe('agents under the supervisor (end to end)', () => {
+describe('agents under the supervisor (end to end)', { timeout: 90_000 }, () => {
   it('a simple worker works through its tasks and completes', async () => {
     const w = await startWorld();
     const [a, b] = [newTask(w, 'build the form'), newTask(w, 'write the tests')];
@@ -202,7 +196,7 @@ describe('agents under the supervisor (end to end)', () => {
     const tasks = [newTask(w, 'first'), newTask(w, 'second'), newTask(w, 'third')];
     const s = await spawnAgent(w, { taskIds: tasks.map((t) => t.id), env: { AGENT_ASK: '0', AGENT_STEP_MS: '300' } });
     await until(() => timeline(w, s.id).some((e) => e.kind === 'progress'), 20_000, 'first progress');
-    await w.restart(1000); // the agent calls tools during the downtime
+    await w.restart(3000); // the agent calls tools during the downtime (its hooks give up after a second each)
     const done = await settle(w, s.id);
     expect(done).toMatchObject({ status: 'completed', exitCode: 0 });
     for (const t of tasks) expect(task(w, t.id).status).toBe('done');
@@ -234,5 +228,298 @@ describe('agents under the supervisor (end to end)', () => {
     const [s] = svc(w).sessions.list();
     expect(s!.status).toBe('failed');
     expect(await w.supervisor.tmux.listSessions()).toEqual([]);
+  });
+});
+
+describe("Claude Code's hooks, fired by the scripted agent exactly as Claude Code fires them", { timeout: 90_000 }, () => {
+  it('drive the state: running, needs input on a permission prompt, running again once allowed, finished', async () => {
+    const w = await startWorld();
+    const t = newTask(w, 'run the tests');
+    const s = await spawnAgent(w, { taskIds: [t.id], env: { AGENT_ASK: '0', AGENT_PERMISSION: '1', AGENT_WRITE: '1' } });
+    await until(() => session(w, s.id).status === 'needs_input', 20_000, 'the permission prompt');
+    expect(session(w, s.id).stateReason).toBe('needs_input');
+    const asked = timeline(w, s.id).filter((e) => e.kind === 'status').at(-1)!;
+    expect(asked.message).toBe('detected needs input (hook Notification): Claude needs your permission to use Bash');
+    // what it was about to run is on its timeline
+    expect(timeline(w, s.id).some((e) => e.kind === 'tool_use' && e.message === 'Bash: npm test')).toBe(true);
+
+    await until(async () => (await w.supervisor.screen(s.id)).includes('Allow Bash: npm test?'), 10_000, 'the prompt on screen');
+    w.supervisor.write(s.id, 'y\r');
+    const done = await settle(w, s.id);
+    expect(done).toMatchObject({ status: 'completed', stateReason: 'finished' });
+    const events = timeline(w, s.id);
+    const statuses = events.filter((e) => e.kind === 'status').map((e) => e.data?.to);
+    expect(statuses.slice(statuses.indexOf('needs_input'))).toEqual(['needs_input', 'running', 'completed']);
+    // the prompt it was given, and the file it wrote
+    expect(events.find((e) => e.kind === 'prompt')?.message).toMatch(new RegExp(`^You are Maestro session ${s.id}`));
+    expect(events.some((e) => e.kind === 'tool_use' && e.message === `Write ${join(w.workdir, 'work', `${t.id}.md`)}` && e.data?.edits === true)).toBe(true);
+    // Maestro's own tools are not repeated as tool uses (their reports are on the timeline)
+    expect(events.some((e) => e.kind === 'tool_use' && String(e.data?.tool).startsWith('mcp__maestro__'))).toBe(false);
+    // the agent's session id, given at launch, and its transcript, learnt from its hooks
+    expect(done.agentSessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(done.transcriptPath).toBe(join(svc(w).paths.session(s.id), 'transcript.jsonl'));
+  });
+
+  it('a hook fired while the server is down returns within a second, and its event shows after the restart', async () => {
+    const w = await startWorld();
+    const t = newTask(w, 'wait for an answer');
+    const s = await spawnAgent(w, { taskIds: [t.id] }); // asks, then waits: it outlives the restart
+    await until(() => session(w, s.id).status === 'needs_input', 20_000, 'the question');
+    const hookEnv = {
+      MAESTRO_SESSION_ID: s.id,
+      MAESTRO_SESSION_TOKEN: svc(w).sessions.token(s.id),
+      MAESTRO_API_URL: w.server.url,
+      MAESTRO_HOME: w.server.home,
+    };
+    const restarted = w.restart(4000);
+    await until(async () => !(await fetch(`${hookEnv.MAESTRO_API_URL}/health`).then((r) => r.ok, () => false)), 5000, 'the server to go down');
+    const payload = { session_id: 'x', hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'echo fired while down' } };
+    const began = Date.now();
+    const hook = await runCli(['hook', 'PreToolUse'], hookEnv, JSON.stringify(payload));
+    const tookMs = Date.now() - began;
+    expect(hook).toMatchObject({ code: 0, stdout: '' });
+    expect(tookMs).toBeLessThan(1500); // 1 s deadline, plus node's start on a loaded machine
+    await restarted;
+    await until(() => timeline(w, s.id).some((e) => e.kind === 'tool_use' && e.message === 'Bash: echo fired while down'), 10_000, 'the spooled event');
+    w.supervisor.write(s.id, 'green\r');
+    expect((await settle(w, s.id)).status).toBe('completed');
+  });
+
+  it('a message to a busy agent waits for the end of its turn; its hook confirms it arrived', async () => {
+    const w = await startWorld();
+    const t = newTask(w, 'take your time');
+    const s = await spawnAgent(w, { taskIds: [t.id], env: { AGENT_ASK: '0', AGENT_UNREPORTED: '1', AGENT_LINGER: '1', AGENT_STEP_MS: '2000' } });
+    await until(() => timeline(w, s.id).some((e) => e.kind === 'prompt'), 20_000, 'its first prompt');
+    // mid-turn: not typed into its work, queued
+    const busy = await api(w, 'POST', `/api/sessions/${s.id}/send`, { text: 'also update the changelog', waitMs: 300 });
+    expect(busy.status).toBe(200);
+    expect(busy.body).toMatchObject({ sessionId: s.id, delivery: 'queued', typedAt: null, confirmedAt: null });
+    // typed when the turn ends, and taken as its next prompt
+    await until(() => timeline(w, s.id).some((e) => e.kind === 'prompt' && e.message === 'also update the changelog'), 20_000, 'the queued message');
+    await until(() => session(w, s.id).status === 'idle', 10_000, 'the end of that turn');
+    // between turns: typed at once, confirmed by the hook, through the CLI as well
+    const cli = await runCli(['session', 'send', s.id, 'thanks', '--json'], { MAESTRO_API_URL: w.server.url, MAESTRO_HOME: w.server.home });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.json()).toMatchObject({ sessionId: s.id, delivery: 'confirmed' });
+    expect(Date.parse(cli.json().confirmedAt)).toBeGreaterThanOrEqual(Date.parse(cli.json().typedAt));
+    expect(timeline(w, s.id).filter((e) => e.data?.message === true).map((e) => e.data?.delivery)).toEqual(['queued', 'confirmed']);
+  });
+
+  it('a turn that ends with its tasks open and nothing reported is finished_unreported, and its orchestrator hears of it', async () => {
+    const w = await startWorld();
+    const parentTask = newTask(w, 'coordinate');
+    const launcher = svc(w).launcher;
+    svc(w).launcher = null; // the orchestrator is a record only: its worker is the agent under test
+    const orchestrator = (await svc(w).spawn({ projectId: w.projectId, taskIds: [parentTask.id], role: 'orchestrator' })).session;
+    svc(w).launcher = launcher;
+    const t = newTask(w, 'quietly do something');
+    const { session: s } = await svc(w).spawn({
+      projectId: w.projectId,
+      taskIds: [t.id],
+      agentCommand: AGENT,
+      parentSessionId: orchestrator.id,
+      env: { AGENT_ASK: '0', AGENT_UNREPORTED: '1', AGENT_LINGER: '1' },
+    });
+    await until(() => session(w, s.id).stateReason === 'finished_unreported', 20_000, 'the unreported end of turn');
+    expect(session(w, s.id).status).toBe('idle');
+    expect(task(w, t.id).status).not.toBe('done');
+    const told = timeline(w, orchestrator.id).find((e) => e.data?.worker === s.id);
+    expect(told?.message).toBe(`worker ${s.id} (${s.name}) stopped without reporting completion of its tasks`);
+    // the answer arriving makes it run again; the screen alone no longer decides for an agent with hooks
+    w.supervisor.write(s.id, 'carry on\r');
+    await until(() => timeline(w, s.id).some((e) => e.kind === 'prompt' && e.message === 'carry on'), 10_000, 'the typed prompt');
+    const after = timeline(w, s.id).filter((e) => e.kind === 'status').slice(-2).map((e) => `${e.data?.to}/${e.data?.reason ?? '-'}`);
+    await until(() => session(w, s.id).status === 'idle', 10_000, 'the end of that turn');
+    expect([...after, `${session(w, s.id).status}/${session(w, s.id).stateReason}`]).toContain('running/-');
+  });
+});
+
+describe("the agent's transcript: its conversation and its tokens", { timeout: 90_000 }, () => {
+  /** Tokens of a transcript as a reader independent of src/core/transcript.ts sees them: each message id's last line. */
+  function sumOf(file: string) {
+    const last = new Map<string, Record<string, number>>();
+    let lines = 0;
+    for (const text of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+      const line = JSON.parse(text) as { type: string; message?: { id?: string; usage?: Record<string, number> } };
+      if (line.type !== 'assistant' || !line.message?.usage) continue;
+      lines++;
+      last.set(line.message.id!, line.message.usage);
+    }
+    const sum = (key: string) => [...last.values()].reduce((n, u) => n + (u[key] ?? 0), 0);
+    return {
+      lines,
+      messages: last.size,
+      inputTokens: sum('input_tokens'),
+      outputTokens: sum('output_tokens'),
+      cacheCreationTokens: sum('cache_creation_input_tokens'),
+      cacheReadTokens: sum('cache_read_input_tokens'),
+    };
+  }
+
+  it('GET /logs and `maestro session logs` show it; session info and status count exactly the tokens the agent wrote', async () => {
+    const w = await startWorld();
+    const t = newTask(w, 'paint the fence');
+    const s = await spawnAgent(w, { taskIds: [t.id], env: { AGENT_WRITE: '1', AGENT_QUESTION: 'Which colour for the fence?' } });
+    await until(async () => (await w.supervisor.screen(s.id)).includes('Answer and press Enter'), 20_000, 'the question');
+    // readable while the agent waits: the question is the last thing it said
+    const midway = await api<SessionLogs>(w, 'GET', `/api/sessions/${s.id}/logs`);
+    expect(midway.status).toBe(200);
+    expect(midway.body.entries.at(-1)).toMatchObject({ role: 'assistant', kind: 'text', text: 'Which colour for the fence?', model: SCRIPTED_MODEL });
+    w.supervisor.write(s.id, 'green\r');
+    const done = await settle(w, s.id);
+    expect(done.status).toBe('completed');
+    const file = join(svc(w).paths.session(s.id), 'transcript.jsonl');
+    expect(done.transcriptPath).toBe(file);
+
+    // ---- the conversation, over REST
+    const logs = await api<SessionLogs>(w, 'GET', `/api/sessions/${s.id}/logs`);
+    expect(logs.status).toBe(200);
+    expect(logs.body).toMatchObject({ sessionId: s.id, transcriptPath: file, truncated: false });
+    const entries = logs.body.entries;
+    expect(logs.body.total).toBe(entries.length);
+    expect(entries[0]).toMatchObject({ role: 'user', kind: 'prompt' });
+    expect(entries[0]!.text).toMatch(new RegExp(`^You are Maestro session ${s.id}`));
+    expect(entries[1]).toMatchObject({ role: 'assistant', kind: 'thinking' });
+    const tools = entries.filter((e) => e.kind === 'tool_use').map((e) => e.tool);
+    expect(tools).toEqual([
+      'mcp__maestro__whoami',
+      'mcp__maestro__report_progress',
+      'mcp__maestro__report_needs_input',
+      'mcp__maestro__report_progress',
+      'Write',
+      'mcp__maestro__task_complete',
+    ]);
+    expect(entries.filter((e) => e.kind === 'tool_result').map((e) => e.tool)).toEqual(tools); // every call answered, in order
+    expect(entries.find((e) => e.kind === 'tool_result')!.text).toContain(s.id); // whoami's answer
+    expect(entries.find((e) => e.tool === 'Write' && e.kind === 'tool_use')!.text).toBe(join(w.workdir, 'work', `${t.id}.md`));
+    expect(entries.filter((e) => e.kind === 'prompt').map((e) => e.text).slice(1)).toEqual(['green']);
+    expect(entries.some((e) => e.kind === 'text' && e.text === `Working on ${t.id}: paint the fence`)).toBe(true);
+    expect(entries.at(-1)).toMatchObject({ role: 'assistant', kind: 'text', text: 'Done: paint the fence\nAll done.' });
+
+    const tail = await api<SessionLogs>(w, 'GET', `/api/sessions/${s.id}/logs?limit=2`);
+    expect(tail.body).toMatchObject({ total: entries.length, truncated: true, entries: entries.slice(-2) });
+    const head = await api<SessionLogs>(w, 'GET', `/api/sessions/${s.id}/logs?limit=1&head=1`);
+    expect(head.body.entries).toEqual(entries.slice(0, 1));
+    for (const bad of ['limit=0', 'limit=5001', 'limit=ten', 'head=maybe']) {
+      const res = await api<{ error: { code: string; field: string; message: string } }>(w, 'GET', `/api/sessions/${s.id}/logs?${bad}`);
+      expect([bad, res.status, res.body.error.code, res.body.error.field]).toEqual([bad, 400, 'invalid_input', bad.split('=')[0]]);
+    }
+    expect((await api(w, 'GET', '/api/sessions/ses_nope/logs')).status).toBe(404);
+    // a session whose agent never said where its transcript is
+    const launcher = svc(w).launcher;
+    svc(w).launcher = null;
+    const quiet = (await svc(w).spawn({ projectId: w.projectId, taskIds: [] })).session;
+    svc(w).launcher = launcher;
+    const none = await api<{ error: { code: string; message: string } }>(w, 'GET', `/api/sessions/${quiet.id}/logs`);
+    expect(none.status).toBe(404);
+    expect(none.body.error.message).toBe(
+      `session ${quiet.id} has no transcript yet: its agent's hooks have not said where it is (only Claude Code, or an agent that runs its hooks, writes one)`,
+    );
+
+    // ---- the conversation, through the CLI
+    const env = { MAESTRO_API_URL: w.server.url, MAESTRO_HOME: w.server.home };
+    const cli = await runCli(['session', 'logs', s.id], env);
+    expect(cli.stderr).toBe('');
+    expect(cli.code).toBe(0);
+    const shown = cli.stdout.split('\n').map((l) => l.replace(/^\d\d:\d\d:\d\d /, ''));
+    expect(shown[0]).toBe(`${s.id} · ${file} · ${entries.length} entries`);
+    expect(shown.some((l) => l.startsWith(`› you: You are Maestro session ${s.id}`))).toBe(true);
+    expect(shown).toContain('⚙ mcp__maestro__whoami: {}');
+    expect(shown).toContain(`⚙ mcp__maestro__report_progress: {"taskId":"${t.id}","message":"started paint the fence"}`);
+    expect(shown).toContain('● claude: Which colour for the fence?');
+    expect(shown).toContain('› you: green');
+    expect(shown).toContain(`⚙ Write: ${join(w.workdir, 'work', `${t.id}.md`)}`);
+    expect(shown).toContain(`  ⎿ File created successfully at: ${join(w.workdir, 'work', `${t.id}.md`)}`);
+    expect(shown.slice(-3)).toEqual(['● claude: Done: paint the fence', `${' '.repeat(19)}All done.`, '']); // continuation lines indented under the text
+    const json = await runCli(['session', 'logs', s.id, '--limit', '3', '--json'], env);
+    expect(json.json<SessionLogs>()).toEqual({ ...logs.body, truncated: true, entries: entries.slice(-3) });
+    const badCli = await runCli(['session', 'logs', s.id, '--limit', '0'], env);
+    expect([badCli.code, badCli.stderr.trim()]).toEqual([2, 'error: limit must be a whole number from 1 to 5000 (--limit)']);
+    const missing = await runCli(['session', 'logs', quiet.id], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`session ${quiet.id} has no transcript yet`);
+
+    // ---- tokens: what the agent wrote, counted once per message however many lines it streamed
+    const written = sumOf(file);
+    expect(written.messages).toBe(8); // 6 tool calls, the question, the last word
+    expect(written.lines).toBeGreaterThan(written.messages); // some responses were streamed over several lines
+    const expected = {
+      inputTokens: FIRST_USAGE.input_tokens + 7 * STEP_USAGE.input_tokens,
+      outputTokens: FIRST_USAGE.output_tokens + 7 * STEP_USAGE.output_tokens,
+      cacheCreationTokens: FIRST_USAGE.cache_creation_input_tokens + 7 * STEP_USAGE.cache_creation_input_tokens,
+      cacheReadTokens: FIRST_USAGE.cache_read_input_tokens + 7 * STEP_USAGE.cache_read_input_tokens,
+    };
+    expect(written).toMatchObject(expected);
+    const info = await runCli(['session', 'info', s.id, '--json'], env);
+    expect(info.code).toBe(0);
+    const usage = info.json<SessionInfo>().usage!;
+    expect(usage).toMatchObject({ ...expected, messages: 8, taskId: t.id, transcriptPath: file, warnings: [] });
+    expect(Object.keys(usage.byModel)).toEqual([SCRIPTED_MODEL]);
+    expect(usage.byModel[SCRIPTED_MODEL]).toMatchObject({ ...expected, messages: 8, price: 'claude-sonnet-4-5' });
+    // Sonnet 4.5: $3 in, $15 out, $3.75 cache write, $0.30 cache read per million
+    const cost = (u: typeof FIRST_USAGE) => (u.input_tokens * 3 + u.output_tokens * 15 + u.cache_creation_input_tokens * 3.75 + u.cache_read_input_tokens * 0.3) / 1e6;
+    expect(usage.costUsd).toBeCloseTo(cost(FIRST_USAGE) + 7 * cost(STEP_USAGE), 9);
+    const human = await runCli(['session', 'info', s.id], env);
+    expect(human.stdout).toContain(`tokens:\n  in 88 · out 340 · cache write 4,250 · cache read 22,400 · $0.0280  (8 messages)\n  model: ${SCRIPTED_MODEL}\n  all for task ${t.id}`);
+
+    // ---- and per project in `status`
+    const status = await runCli(['status', '--json'], env);
+    const totals = status.json<StatusResult>().usage;
+    expect(totals.total).toMatchObject({ ...expected, sessions: 1 });
+    expect(totals.total.costUsd).toBeCloseTo(usage.costUsd, 9);
+    expect(totals.byProject).toEqual([{ projectId: w.projectId, name: 'e2e', sessions: 1, ...expected, costUsd: usage.costUsd }]);
+    expect((await runCli(['status'], env)).stdout).toContain('tokens:   in 88 · out 340 · cache write 4,250 · cache read 22,400 · $0.0280 (1 session(s) with a transcript)');
+  });
+});
+
+describe('agent CLIs as data: codex and gemini get the MCP server their own way', { timeout: 90_000 }, () => {
+  /** A PATH on which `codex` and `gemini` are the stand-in CLI (test/fixtures/agents/fake-agent-cli.mjs). */
+  function fakeClis(w: World): string {
+    const bin = join(w.server.home, 'fake-clis');
+    mkdirSync(bin, { recursive: true });
+    for (const name of ['codex', 'gemini']) symlinkSync(join(ROOT, 'test', 'fixtures', 'agents', 'fake-agent-cli.mjs'), join(bin, name));
+    return `${bin}:${process.env.PATH}`;
+  }
+
+  for (const kind of ['codex', 'gemini'] as const) {
+    it(`${kind}: started as ${kind} with the prompt, it reaches Maestro over MCP as its session, no token on a command line`, async () => {
+      const w = await startWorld();
+      const PATH = fakeClis(w);
+      const t = newTask(w, `try ${kind}`);
+      const res = await api<{ session: Session }>(w, 'POST', '/api/sessions', { taskIds: [t.id], agent: kind, env: { PATH } });
+      expect(res.status).toBe(201);
+      const s = res.body.session;
+      expect(s.agentKind).toBe(kind);
+      const done = await settle(w, s.id);
+      const output = recordingOutput(readRecording(svc(w).paths.recording(s.id)));
+      expect(output, output).toContain(`${kind}-mcp whoami: ${s.id}`);
+      expect(output).toContain(`${kind}-prompt: You are Maestro session ${s.id}`);
+      expect(done).toMatchObject({ status: 'completed', exitCode: 0 });
+      expect(timeline(w, s.id).find((e) => e.data?.state === 'started')?.message).toBe(`agent started: ${kind}`);
+      const script = readFileSync(join(svc(w).paths.session(s.id), 'agent.sh'), 'utf8');
+      const launchLine = script.split('\n').find((l) => l.startsWith(kind))!;
+      expect(launchLine).not.toContain(svc(w).sessions.token(s.id));
+    });
+  }
+
+  it('only the owner chooses the agent CLI; a template carries it to an orchestrator’s workers', async () => {
+    const w = await startWorld();
+    const t = newTask(w, 'x');
+    const orch = (await api<{ session: Session }>(w, 'POST', '/api/sessions', { taskIds: [t.id], role: 'orchestrator', env: { AGENT_ASK: '0' } })).body.session;
+    const asOrchestrator = await fetch(`${w.server.url}/api/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${svc(w).sessions.token(orch.id)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ taskIds: [], agent: 'codex' }),
+    });
+    expect(asOrchestrator.status).toBe(403);
+    expect(((await asOrchestrator.json()) as { error: { field: string } }).error.field).toBe('agent');
+    const tpl = await api(w, 'POST', '/api/templates', { name: 'codex-worker', agent: 'codex' });
+    expect(tpl.status).toBe(201);
+    expect(tpl.body).toMatchObject({ agentKind: 'codex', agentCommand: null });
+    const launcher = svc(w).launcher;
+    svc(w).launcher = null; // a record is enough: what kind would it run?
+    const viaTemplate = (await svc(w).spawn({ projectId: w.projectId, taskIds: [], template: 'codex-worker' })).session;
+    svc(w).launcher = launcher;
+    expect(viaTemplate.agentKind).toBe('codex');
   });
 });

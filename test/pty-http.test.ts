@@ -124,6 +124,34 @@ describe('terminal HTTP routes', () => {
 });
 
 describe('terminal WebSocket', () => {
+  it("takes a session's own hooks only, checks each event, and says which field is wrong", async () => {
+    const [a, b] = [await spawnShell('sleep 30'), await spawnShell('sleep 30')];
+    const bearer = (id: string) => ({ authorization: `Bearer ${world.svc.sessions.token(id)}` });
+    const event = { event: 'PreToolUse', payload: { tool_name: 'Bash', tool_input: { command: 'make' } }, firedAt: new Date().toISOString() };
+    const own = await http('POST', `/api/sessions/${a.id}/hooks`, { events: [event] }, bearer(a.id));
+    expect(own.status).toBe(200);
+    expect(own.json).toMatchObject({ sessionId: a.id, accepted: 1, fromSpool: 0 });
+    expect(world.svc.sessions.timeline(a.id).some((e) => e.kind === 'tool_use' && e.message === 'Bash: make')).toBe(true);
+    // another session's hooks: refused, and nothing lands on its timeline
+    const other = await http('POST', `/api/sessions/${b.id}/hooks`, { events: [event] }, bearer(a.id));
+    expect(other.status).toBe(403);
+    expect(world.svc.sessions.timeline(b.id).some((e) => e.kind === 'tool_use')).toBe(false);
+    for (const [body, field] of [
+      [{}, 'events'],
+      [{ events: [] }, 'events'],
+      [{ events: [{ ...event, event: 'rm -rf /' }] }, 'events.0.event'],
+      [{ events: [event, { ...event, payload: [1] }] }, 'events.1.payload'],
+      [{ events: [{ ...event, firedAt: 'yesterday' }] }, 'events.0.firedAt'],
+      [{ events: Array.from({ length: 201 }, () => event) }, 'events'],
+    ] as const) {
+      const bad = await http('POST', `/api/sessions/${a.id}/hooks`, body);
+      expect(bad.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(bad.json.error.field).toBe(field);
+    }
+    // a bad batch is taken whole or not at all
+    expect(world.svc.sessions.timeline(a.id).filter((e) => e.kind === 'tool_use')).toHaveLength(1);
+  });
+
   it("closes a socket opened with a session's token when that session ends, though the terminal goes on", async () => {
     const lead = (await world.svc.spawn({ projectId: world.project.id, taskIds: [], role: 'orchestrator', agentCommand: 'sleep 600' })).session;
     const task = world.svc.tasks.create({ projectId: world.project.id, title: 'child work' });

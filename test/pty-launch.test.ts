@@ -48,9 +48,23 @@ describe('resolveAgentCommand', () => {
     });
   });
 
-  it('treats any claude command line as Claude Code (extra flags kept) and anything else as custom', () => {
+  it('knows an agent CLI by its program (extra flags kept), and anything else as generic', () => {
     expect(resolveAgentCommand({ sessionCommand: '/opt/bin/claude --model opus', processEnv: {} }).kind).toBe('claude');
-    expect(resolveAgentCommand({ sessionCommand: 'node agent.js', processEnv: {} })).toMatchObject({ kind: 'custom', program: 'node' });
+    expect(resolveAgentCommand({ sessionCommand: 'codex --model o3', processEnv: {} }).kind).toBe('codex');
+    expect(resolveAgentCommand({ sessionCommand: '/usr/local/bin/gemini', processEnv: {} }).kind).toBe('gemini');
+    expect(resolveAgentCommand({ sessionCommand: 'node agent.js', processEnv: {} })).toMatchObject({ kind: 'generic', program: 'node' });
+  });
+
+  it("a chosen agent kind starts its own program, before the server's default; a command given with it is kept", () => {
+    expect(resolveAgentCommand({ sessionCommand: null, agent: 'gemini', supervisorCommand: 'x', processEnv: {} })).toMatchObject({
+      commandLine: 'gemini',
+      source: 'agent',
+      kind: 'gemini',
+    });
+    expect(resolveAgentCommand({ sessionCommand: '/opt/codex-nightly', agent: 'codex', processEnv: {} })).toMatchObject({
+      commandLine: '/opt/codex-nightly',
+      kind: 'codex',
+    });
   });
 });
 
@@ -95,6 +109,8 @@ describe('mcpConfig', () => {
   });
 });
 
+const AGENT_ID = '6f1c3c0e-8f3a-4d0e-9a57-1d2b3c4d5e6f';
+
 describe('wrapperScript', () => {
   function setup(commandLine: string) {
     const dir = tempDir();
@@ -103,22 +119,25 @@ describe('wrapperScript', () => {
     const files = launchFilePaths(join(dir, 'session'), join(dir, 'session', 'mcp.json'));
     mkdirSync(files.dir);
     writeFileSync(files.promptPath, 'Do the "work" — it\'s $HOME\nsecond line\n');
+    writeFileSync(files.briefPath, 'You are "ses_1"\nreport as you go\n');
     const command = resolveAgentCommand({ sessionCommand: commandLine, processEnv: {} });
     // `true` stands in for tmux: its wait-for returns at once
-    const script = wrapperScript({ sessionId: 'ses_1', cwd: work, env: { MAESTRO_SESSION_ID: 'ses_1', ODD: `it's "quoted" $x` }, command, files, tmuxArgs: ['true'] });
+    const script = wrapperScript({ sessionId: 'ses_1', cwd: work, env: { MAESTRO_SESSION_ID: 'ses_1', ODD: `it's "quoted" $x` }, command, files, tmuxArgs: ['true'], agentSessionId: AGENT_ID });
     writeFileSync(files.scriptPath, script);
     return { dir, work, files };
   }
 
   it('runs a custom command with the session env, MCP config and prompt paths, in the working dir, and keeps its exit code', () => {
-    const { work, files } = setup(`printf '%s|%s|%s|%s|%s' "$MAESTRO_SESSION_ID" "$ODD" "$MAESTRO_MCP_CONFIG" "$MAESTRO_PROMPT_FILE" "$(pwd)"; exit 4`);
+    const { work, files } = setup(
+      `printf '%s|%s|%s|%s|%s|%s|%s' "$MAESTRO_SESSION_ID" "$ODD" "$MAESTRO_MCP_CONFIG" "$MAESTRO_PROMPT_FILE" "$MAESTRO_HOOK_SETTINGS" "$MAESTRO_AGENT_SESSION_ID" "$(pwd)"; exit 4`,
+    );
     const run = spawnSync('/bin/sh', [files.scriptPath], { encoding: 'utf8', env: { PATH: process.env.PATH, TMUX: 'x' } });
     expect(run.status).toBe(4);
-    expect(run.stdout).toBe(`ses_1|it's "quoted" $x|${files.mcpConfigPath}|${files.promptPath}|${work}`);
+    expect(run.stdout).toBe(`ses_1|it's "quoted" $x|${files.mcpConfigPath}|${files.promptPath}|${files.settingsPath}|${AGENT_ID}|${work}`);
     expect(readExitCode(files.exitCodePath)).toBe(4);
   });
 
-  it('starts Claude Code with --mcp-config and the prompt as one argument', () => {
+  it('starts Claude Code with its hook settings, its session id, the brief, --mcp-config and the prompt as one argument', () => {
     const { dir, files } = setup('claude --model opus');
     const bin = join(dir, 'bin');
     mkdirSync(bin);
@@ -126,7 +145,10 @@ describe('wrapperScript', () => {
     chmodSync(join(bin, 'claude'), 0o755);
     const run = spawnSync('/bin/sh', [files.scriptPath], { encoding: 'utf8', env: { PATH: `${bin}:${process.env.PATH}` } });
     expect(run.status).toBe(0);
-    expect(run.stdout).toBe(`[--model][opus][--mcp-config][${files.mcpConfigPath}][--][Do the "work" — it's $HOME\nsecond line]`);
+    expect(run.stdout).toBe(
+      `[--model][opus][--settings][${files.settingsPath}][--session-id][${AGENT_ID}][--append-system-prompt][You are "ses_1"\nreport as you go]` +
+        `[--mcp-config][${files.mcpConfigPath}][--][Do the "work" — it's $HOME\nsecond line]`,
+    );
     expect(readExitCode(files.exitCodePath)).toBe(0);
   });
 
@@ -139,7 +161,7 @@ describe('wrapperScript', () => {
     writeFileSync(
       join(bin, 'claude'),
       `#!${process.execPath}\nconst { program } = require(${JSON.stringify(commander)});\n` +
-        `program.option('--mcp-config <configs...>').argument('[prompt]').action((prompt, o) => process.stdout.write(JSON.stringify({ prompt, configs: o.mcpConfig }))).parse();\n`,
+        `program.option('--settings <file>').option('--session-id <id>').option('--append-system-prompt <text>').option('--mcp-config <configs...>').argument('[prompt]').action((prompt, o) => process.stdout.write(JSON.stringify({ prompt, configs: o.mcpConfig }))).parse();\n`,
     );
     chmodSync(join(bin, 'claude'), 0o755);
     const run = spawnSync('/bin/sh', [files.scriptPath], { encoding: 'utf8', env: { PATH: `${bin}:${process.env.PATH}` } });

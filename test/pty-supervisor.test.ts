@@ -2,11 +2,13 @@
  * The supervisor with real tmux and node-pty, driving small shell "agents" (no HTTP server, no MCP):
  * launch, environment, input, recording, state detection, exit codes, stop, restart and reattach.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MaestroError } from '../src/core/errors.js';
 import { readRecording, recordingOutput } from '../src/pty/asciicast.js';
-import { ptyWorld, until, type PtyWorld } from './pty-support.js';
+import { ROOT } from './helpers.js';
+import { FAST_TIMING, ptyWorld, until, type PtyWorld } from './pty-support.js';
 
 let world: PtyWorld;
 
@@ -132,6 +134,45 @@ describe('supervisor', () => {
     await until(() => seen.join('').includes('x3'));
     expect(seen.join('')).not.toMatch(/\x1b\[\d+S/);
     expect(seen.join('')).toMatch(/x1[^]*\n[^]*x2[^]*\n[^]*x3/);
+  });
+
+  /** A stand-in `claude` on PATH that draws one of the real Claude Code screens, then exits or waits. */
+  function fakeClaude(screen: string, then: 'exit 1' | 'wait'): Record<string, string> {
+    const bin = join(world.home, 'fake-bin');
+    mkdirSync(bin, { recursive: true });
+    const fixture = join(ROOT, 'test', 'fixtures', 'claude-screens', screen);
+    writeFileSync(join(bin, 'claude'), `#!/bin/sh\ncat ${JSON.stringify(fixture)}\n${then === 'wait' ? 'read x' : 'exit 1'}\n`);
+    chmodSync(join(bin, 'claude'), 0o755);
+    return { PATH: `${bin}:${process.env.PATH}` };
+  }
+
+  it('says why Claude Code exited when its screen told: a first start with no network', async () => {
+    const { session } = await spawn('claude', fakeClaude('01-fresh-home-unable-to-connect.txt', 'exit 1'));
+    await until(() => status(session.id) === 'failed', 15_000);
+    const failed = world.svc.sessions.get(session.id);
+    expect(failed.stateReason).toBe('offline');
+    const exit = timeline(session.id).find((e) => e.data?.state === 'exited')!;
+    expect(exit.message).toBe('agent exited with code 1: offline: Unable to connect to Anthropic services (ENOTFOUND)');
+  });
+
+  it('calls a running agent with hooks that goes silent stalled, and a hook brings it back', async () => {
+    await world.restartSupervisor({ timing: { ...FAST_TIMING, stallMs: 1500 } });
+    const { session } = await spawn('sleep 60');
+    const hook = (event: string, payload: Record<string, unknown>) =>
+      world.supervisor.ingestHooks(session.id, [{ event, payload, firedAt: new Date().toISOString() }]);
+    await hook('UserPromptSubmit', { prompt: 'go on' });
+    expect(status(session.id)).toBe('running');
+    await until(() => world.svc.sessions.get(session.id).stateReason === 'stalled', 10_000);
+    expect(status(session.id)).toBe('idle');
+    expect(timeline(session.id).at(-1)!.message).toMatch(/^detected idle \(stalled\): no hook and no output for [\d.]+ min while running$/);
+    await hook('PreToolUse', { tool_name: 'Bash', tool_input: { command: 'make' } });
+    expect(world.svc.sessions.get(session.id)).toMatchObject({ status: 'running', stateReason: null });
+  });
+
+  it("reads Claude Code's login menu as needing a person, with the reason", async () => {
+    const { session } = await spawn('claude', fakeClaude('06-login-method.txt', 'wait'));
+    await until(() => world.svc.sessions.get(session.id).stateReason === 'login_required', 15_000);
+    expect(status(session.id)).toBe('needs_input');
   });
 
   it('resizes the terminal and records the resize', async () => {

@@ -113,6 +113,8 @@ describe('a server without the supervisor', () => {
       ['worker spawns a session', 'worker', 'POST', '/api/sessions', { taskIds: [] }],
       ['worker creates a project', 'worker', 'POST', '/api/projects', { name: 'evil', workingDir: w.workdir }],
       ['orchestrator renames the project', 'orchestrator', 'PATCH', `/api/projects/${w.project.id}`, { name: 'evil' }],
+      ['orchestrator deletes its project', 'orchestrator', 'DELETE', `/api/projects/${w.project.id}`],
+      ['worker deletes another project', 'worker', 'DELETE', `/api/projects/${w.otherProject.id}`],
       ['orchestrator creates a template', 'orchestrator', 'POST', '/api/templates', { name: 'evil', agentCommand: 'sh -c id' }],
       ['worker reads a task of another project', 'worker', 'GET', `/api/tasks/${t.foreign.id}`],
       ['orchestrator reads a session of another project', 'orchestrator', 'GET', `/api/sessions/${s.foreign.id}`],

@@ -256,6 +256,8 @@ export function opInput(op: OperationName, w: SecurityWorld): Record<string, unk
     'project.create': { name: 'made-by-matrix', workingDir: w.workdir },
     'project.get': { project },
     'project.update': { project, workingDir: w.workdir },
+    // the project project.create made just before (ROUTES and OPERATIONS both list create first)
+    'project.delete': { project: 'made-by-matrix' },
     'task.list': { project },
     'task.create': { project, title: 'made by the matrix' },
     'task.tree': { project },
@@ -278,6 +280,7 @@ export function opInput(op: OperationName, w: SecurityWorld): Record<string, unk
     'session.info': { sessionId },
     'session.timeline': { sessionId },
     'session.stop': { sessionId },
+    'session.send': { sessionId, text: 'matrix message', waitMs: 0 },
     'template.list': {},
     'template.create': { name: 'matrix-tpl' },
     'template.get': { template: 'matrix-tpl' },
@@ -328,6 +331,12 @@ export function endpoints(w: SecurityWorld): Endpoint[] {
     { label: 'GET /api/sessions/:id/recording', method: 'GET', path: `/api/sessions/${sid}/recording` },
     { label: 'POST /api/sessions/:id/input', method: 'POST', path: `/api/sessions/${sid}/input`, body: { data: 'matrix-input\r' } },
     { label: 'GET /api/sessions/:id/screen', method: 'GET', path: `/api/sessions/${sid}/screen` },
+    {
+      label: 'POST /api/sessions/:id/hooks',
+      method: 'POST',
+      path: `/api/sessions/${sid}/hooks`,
+      body: { events: [{ event: 'PreToolUse', payload: { tool_name: 'Bash', tool_input: { command: 'matrix' } }, firedAt: new Date().toISOString() }] },
+    },
     { label: 'POST /mcp tools/list', method: 'POST', path: '/mcp', body: mcpRequest('tools/list'), headers: MCP_HEADERS },
     {
       label: 'POST /mcp tools/call task_create',

@@ -47,6 +47,9 @@ describe('live terminal', { timeout: 90_000 }, () => {
     await waitFor(async () => (await text()).includes(`Maestro scripted agent: session ${sessionId}`), 20_000);
     await waitFor(async () => (await text()).includes('? Which colour should "Paint the fence" use?'), 20_000);
     await page.locator(`[data-testid=session-status][data-status=needs_input]`).waitFor({ timeout: 5000 });
+    // and says why, live: a person is awaited
+    expect(await page.getByTestId('session-reason').getAttribute('data-reason')).toBe('needs_input');
+    expect(await page.getByTestId('session-reason').textContent()).toBe('waiting for you');
 
     // the agent's terminal has the size of the page's xterm
     const size = async () => (await page.getByLabel('Terminal size').textContent())!.split('×').map(Number);

@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { HookRunner } from './hooks.js';
+import type { TranscriptWriter } from './transcript.js';
 
 interface McpServerConfig {
   command: string;
@@ -14,9 +17,14 @@ export class McpLink {
     private readonly client: Client,
     private readonly retryMs: number,
     private readonly say: (line: string) => void,
+    private readonly hooks: HookRunner | null,
+    private readonly transcript: TranscriptWriter | null,
   ) {}
 
-  static async open(configPath: string, opts: { retryMs: number; say: (line: string) => void }): Promise<McpLink> {
+  static async open(
+    configPath: string,
+    opts: { retryMs: number; say: (line: string) => void; hooks: HookRunner | null; transcript?: TranscriptWriter | null },
+  ): Promise<McpLink> {
     const config = JSON.parse(readFileSync(configPath, 'utf8')) as { mcpServers: Record<string, McpServerConfig> };
     const server = config.mcpServers.maestro ?? Object.values(config.mcpServers)[0];
     if (!server) throw new Error(`no MCP server in ${configPath}`);
@@ -28,11 +36,31 @@ export class McpLink {
     });
     const client = new Client({ name: 'maestro-scripted-agent', version: '0.0.0' });
     await client.connect(transport);
-    return new McpLink(client, opts.retryMs, opts.say);
+    return new McpLink(client, opts.retryMs, opts.say, opts.hooks, opts.transcript ?? null);
+  }
+
+  /**
+   * Calls a tool and returns its parsed JSON, between the PreToolUse and PostToolUse hooks Claude Code
+   * would fire for it (tool `mcp__maestro__<name>`); the call and its result go into the transcript.
+   */
+  async call<T = any>(tool: string, args: Record<string, unknown> = {}): Promise<T> {
+    const use = { tool_name: `mcp__maestro__${tool}`, tool_input: args, tool_use_id: `toolu_${randomUUID().replace(/-/g, '').slice(0, 24)}` };
+    this.transcript?.toolUse(use.tool_name, args, use.tool_use_id);
+    await this.hooks?.fire('PreToolUse', use, use.tool_name);
+    let result: T;
+    try {
+      result = await this.callOnce<T>(tool, args);
+    } catch (err) {
+      this.transcript?.toolResult(use.tool_use_id, err instanceof Error ? err.message : String(err), true);
+      throw err;
+    }
+    this.transcript?.toolResult(use.tool_use_id, JSON.stringify(result));
+    await this.hooks?.fire('PostToolUse', { ...use, tool_response: result }, use.tool_name);
+    return result;
   }
 
   /** Calls a tool and returns its parsed JSON; retries while the server is unreachable (e.g. restarting). */
-  async call<T = any>(tool: string, args: Record<string, unknown> = {}): Promise<T> {
+  private async callOnce<T>(tool: string, args: Record<string, unknown>): Promise<T> {
     const deadline = Date.now() + this.retryMs;
     for (;;) {
       let text: string;

@@ -1,4 +1,4 @@
-import type { QueueItem, Session, Task, TaskNode, TimelineEvent } from '../core/types.js';
+import type { QueueItem, Session, Task, TaskNode, TimelineEvent, TokenCounts, TranscriptEntry } from '../core/types.js';
 
 /* Plain-text formatting for human output: no colours, stable column layout, one idea per line. */
 
@@ -139,3 +139,33 @@ export const indent = (text: string, pad: string) =>
     .split('\n')
     .map((l) => (l ? pad + l : l))
     .join('\n');
+
+// ---- tokens and transcripts --------------------------------------------------------------------------
+
+const thousands = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** `$0.0412` below a dollar, `$12.30` above. */
+export const usd = (n: number) => `$${n < 1 ? n.toFixed(4) : n.toFixed(2)}`;
+
+/** `in 1,204 · out 388 · cache write 6,000 · cache read 24,000 · $0.0412` */
+export const tokenLine = (c: TokenCounts) =>
+  `in ${thousands(c.inputTokens)} · out ${thousands(c.outputTokens)} · cache write ${thousands(c.cacheCreationTokens)} · cache read ${thousands(c.cacheReadTokens)} · ${usd(c.costUsd)}`;
+
+const ENTRY_LABEL: Record<TranscriptEntry['kind'], (e: TranscriptEntry) => string> = {
+  prompt: () => '› you: ',
+  text: () => '● claude: ',
+  thinking: () => '✻ thinking: ',
+  tool_use: (e) => `⚙ ${e.tool ?? 'tool'}: `,
+  tool_result: (e) => `  ⎿ ${e.isError ? 'error: ' : ''}`,
+};
+
+/** One transcript entry as a readable line: `14:03:07 ● claude: …`, continuation lines indented under the text. */
+export function transcriptLine(e: TranscriptEntry): string {
+  const time = e.at ? when(e.at).slice(11) : '--:--:--';
+  const head = `${time} ${ENTRY_LABEL[e.kind](e)}`;
+  const pad = ' '.repeat(head.length);
+  return head + e.text
+    .split('\n')
+    .map((line, i) => (i === 0 || line === '' ? line : pad + line))
+    .join('\n');
+}

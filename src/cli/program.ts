@@ -3,12 +3,14 @@ import { readFileSync } from 'node:fs';
 import { registerAgentCommands } from './commands/agent.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerDemoCommands } from './commands/demo.js';
+import { registerHookCommands } from './commands/hook.js';
 import { registerMcpCommands } from './commands/mcp.js';
 import { registerOverviewCommands } from './commands/overview.js';
 import { registerProjectCommands } from './commands/project.js';
 import { registerQueueCommands } from './commands/queue.js';
 import { registerReportCommands } from './commands/report.js';
 import { registerServerCommands } from './commands/serve.js';
+import { registerLogsCommand } from './commands/session-logs.js';
 import { registerPtyCommands } from './commands/session-pty.js';
 import { registerSessionCommands } from './commands/session.js';
 import { registerSkillCommands } from './commands/skill.js';
@@ -52,7 +54,9 @@ export function buildProgram(): Command {
 
   registerProjectCommands(program);
   registerTaskCommands(program);
-  registerPtyCommands(registerSessionCommands(program)); // list|info|spawn here; attach|replay|stop from the PTY side
+  const session = registerSessionCommands(program); // list|info|spawn here
+  registerPtyCommands(session); // attach|replay|send|stop: the PTY side
+  registerLogsCommand(session); // logs: the agent's transcript
   registerReportCommands(program);
   registerQueueCommands(program);
   registerTemplateCommands(program);
@@ -63,5 +67,6 @@ export function buildProgram(): Command {
   registerAuthCommands(program);
   registerDemoCommands(program);
   registerAgentCommands(program);
+  registerHookCommands(program);
   return program;
 }

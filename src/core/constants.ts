@@ -19,6 +19,24 @@ export const SESSION_STATUSES = [
 ] as const;
 /** A session in one of these is over: its agent ended or was stopped. */
 export const FINISHED_SESSION_STATUSES: readonly (typeof SESSION_STATUSES)[number][] = ['completed', 'failed', 'stopped'];
+/**
+ * Why an agent is where it is, beside its status (from its hooks, or its screen): a waiting or idle
+ * agent says whether a person must act, whether it finished, or what stops it.
+ */
+export const STATE_REASONS = [
+  'needs_input',
+  'finished',
+  'finished_unreported',
+  'waiting',
+  'stalled',
+  'login_required',
+  'trust_prompt',
+  'offline',
+] as const;
+/** The agent CLIs Maestro knows how to launch (src/pty/agents.ts); `generic` is any other command. */
+export const AGENT_KINDS = ['claude', 'codex', 'gemini', 'generic'] as const;
+export type AgentKind = (typeof AGENT_KINDS)[number];
+
 export const REPORT_KINDS = ['progress', 'complete', 'blocked', 'error', 'needs_input'] as const;
 
 /** Names allowed for the extra environment variables of a session (`env` of session_spawn). */

@@ -8,6 +8,7 @@ import type { Project, QueueStatus, Session, Task, Template, TimelineEvent } fro
 /** Every change in the core is announced as one of these, on one in-process bus. */
 export type MaestroEventBody =
   | { type: 'project.created' | 'project.updated'; project: Project }
+  | { type: 'project.deleted'; projectId: string }
   | { type: 'task.created' | 'task.updated'; task: Task }
   | { type: 'session.created' | 'session.updated'; session: Session }
   | { type: 'session.event'; sessionId: string; event: TimelineEvent }

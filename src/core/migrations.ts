@@ -115,4 +115,30 @@ CREATE INDEX session_tasks_order ON session_tasks(session_id, position);
 CREATE INDEX queue_items_order ON queue_items(session_id, state, position);
 `,
   },
+  {
+    version: 3,
+    name: 'agent facts: state reason, agent session id, transcript',
+    sql: `
+ALTER TABLE sessions ADD COLUMN state_reason TEXT;
+ALTER TABLE sessions ADD COLUMN agent_session_id TEXT;
+ALTER TABLE sessions ADD COLUMN transcript_path TEXT;
+`,
+  },
+  {
+    version: 4,
+    name: 'timeline task index',
+    // Deleting a task (with its project) sets timeline.task_id to NULL: without this index SQLite scans
+    // the whole timeline once per deleted task.
+    sql: `
+CREATE INDEX timeline_task ON timeline(task_id);
+`,
+  },
+  {
+    version: 5,
+    name: 'agent kinds',
+    sql: `
+ALTER TABLE sessions ADD COLUMN agent_kind TEXT;
+ALTER TABLE templates ADD COLUMN agent_kind TEXT;
+`,
+  },
 ];

@@ -93,6 +93,17 @@ export const OPERATIONS = [
     readOnly: false,
     run: ({ svc }, input) => svc.projects.update(input.project, { name: input.name, workingDir: input.workingDir }),
   }),
+  op({
+    name: 'project.delete',
+    tool: 'project_delete',
+    title: 'Delete a project',
+    description:
+      'Deletes a project with all its tasks, sessions, timelines and queues (and the session recordings); refused while any of its sessions is live, so stop those first. Cannot be undone.',
+    input: S.ProjectDeleteInput,
+    access: 'user',
+    readOnly: false,
+    run: ({ svc }, input) => svc.deleteProject(input.project),
+  }),
 
   // ---- tasks ----------------------------------------------------------------------------------------
   op({
@@ -280,6 +291,7 @@ export const OPERATIONS = [
       if (actor.kind === 'session') {
         if (input.agentCommand !== undefined)
           throw forbidden('only the owner may set an agent command; spawn with a template instead', 'agentCommand');
+        if (input.agent !== undefined) throw forbidden('only the owner may choose the agent CLI; spawn with a template instead', 'agent');
         const chooser = Object.keys(input.env ?? {}).find((name) => CHOOSES_PROGRAM.test(name));
         if (chooser) throw forbidden(`only the owner may set ${chooser}: it changes which program runs`, `env.${chooser}`);
       }
@@ -309,7 +321,8 @@ export const OPERATIONS = [
     name: 'session.info',
     tool: 'session_info',
     title: 'Session details',
-    description: 'Returns a session (yours by default) with its tasks, recent timeline, children and queue.',
+    description:
+      "Returns a session (yours by default) with its tasks, recent timeline, children and queue, and its agent's token usage and cost (from its transcript, when it has one).",
     input: S.SessionInfoInput,
     access: 'any',
     readOnly: true,
@@ -325,6 +338,18 @@ export const OPERATIONS = [
     readOnly: true,
     run: ({ svc, actor }, input) =>
       svc.sessions.timeline(readableSession(svc, actor, input.sessionId).id, { afterId: input.afterId, limit: input.limit }),
+  }),
+  op({
+    name: 'session.send',
+    tool: 'session_send',
+    title: 'Send a message to a session',
+    description:
+      "Steers a running agent you spawned: the text becomes its next prompt. It is typed between the agent's turns (never mid-turn) and the result says whether the agent's own hook confirmed it arrived (delivery: confirmed), is still queued while it works (queued), or was typed but not confirmed in time (unconfirmed).",
+    input: S.SessionSendInput,
+    access: 'orchestrator',
+    readOnly: false,
+    run: ({ svc, actor }, input) =>
+      svc.sendToSession(targetSession(svc, actor, input.sessionId).id, input.text, input.waitMs ?? 15_000, actor.kind === 'session' ? actor.session.id : 'the owner'),
   }),
   op({
     name: 'session.stop',
@@ -346,7 +371,10 @@ export const OPERATIONS = [
     input: S.TemplateCreateInput,
     access: 'user',
     readOnly: false,
-    run: ({ svc }, input) => svc.templates.create(input),
+    run: ({ svc }, input) => {
+      const { agent, ...rest } = input;
+      return svc.templates.create({ ...rest, agentKind: agent });
+    },
   }),
   op({
     name: 'template.list',
@@ -445,7 +473,8 @@ export const OPERATIONS = [
     name: 'status',
     tool: 'status',
     title: 'Overview',
-    description: 'Counts of tasks and sessions by status for your project: a quick overview of where the work stands.',
+    description:
+      'Counts of tasks and sessions by status for your project, and the tokens and cost its agents used: a quick overview of where the work stands.',
     input: S.StatusInput,
     access: 'any',
     readOnly: true,

@@ -15,6 +15,8 @@ export const homePaths = (home: string) => ({
   manifest: (id: string) => join(home, 'sessions', id, 'manifest.json'),
   mcpConfig: (id: string) => join(home, 'sessions', id, 'mcp.json'),
   recording: (id: string) => join(home, 'sessions', id, 'terminal.cast'),
+  /** Overrides of the token price table (see prices.ts). */
+  prices: join(home, 'prices.json'),
   tmuxSocket: join(home, 'tmux.sock'),
 });
 

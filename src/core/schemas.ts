@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  AGENT_KINDS,
   ENV_NAME,
   ENV_NAME_RULE,
   REPORT_KINDS,
@@ -22,6 +23,7 @@ export const TaskPriority = z.enum(TASK_PRIORITIES);
 export const SessionRole = z.enum(SESSION_ROLES);
 export const SessionStrategy = z.enum(SESSION_STRATEGIES);
 export const SessionStatus = z.enum(SESSION_STATUSES);
+export const AgentKindSchema = z.enum(AGENT_KINDS);
 export const ReportKind = z.enum(REPORT_KINDS);
 
 export type TaskStatus = z.infer<typeof TaskStatus>;
@@ -77,6 +79,7 @@ export const ProjectUpdateInput = z.strictObject({
   name: ProjectCreateInput.shape.name.optional(),
   workingDir: ProjectCreateInput.shape.workingDir.optional(),
 });
+export const ProjectDeleteInput = z.strictObject({ project: ProjectRef });
 
 // ---- tasks ----------------------------------------------------------------------------------------
 export const TaskCreateInput = z.strictObject({
@@ -146,6 +149,7 @@ export const SessionSpawnInput = z.strictObject({
   template: z.string().trim().min(1).max(100).optional().describe('Template name or id to start from'),
   skills: z.array(skillName).max(50).optional().describe('Skill names to load'),
   agentCommand: z.string().trim().min(1).max(4000).optional().describe('Command that starts the agent'),
+  agent: AgentKindSchema.optional().describe('Which agent CLI: claude (default), codex, gemini, or generic (any command)'),
   env: envRecord.optional(),
 });
 export const SessionListInput = z.strictObject({
@@ -158,6 +162,17 @@ export const SessionInfoInput = z.strictObject({
   timelineLimit: z.number().int().min(1).max(10_000).optional().describe('How many recent timeline events'),
 });
 export const SessionStopInput = z.strictObject({ sessionId: SessionId });
+export const SessionSendInput = z.strictObject({
+  sessionId: SessionId,
+  text: z.string().trim().min(1, 'text must not be empty').max(64 * 1024).describe('The message: typed into the agent as its next prompt'),
+  waitMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(120_000)
+    .optional()
+    .describe('How long to wait for the agent to confirm it received the message (default 15000)'),
+});
 export const SessionTimelineInput = z.strictObject({
   sessionId: SessionId,
   afterId: z.number().int().min(0).optional().describe('Only events newer than this event id'),
@@ -171,6 +186,7 @@ export const TemplateCreateInput = z.strictObject({
   strategy: SessionStrategy.optional(),
   skills: z.array(skillName).max(50).optional(),
   agentCommand: z.string().trim().min(1).max(4000).optional(),
+  agent: AgentKindSchema.optional(),
   description: z.string().max(2000).optional(),
 });
 export const TemplateListInput = z.strictObject({});

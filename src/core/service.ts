@@ -1,10 +1,13 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { ensurePrivateDir, writePrivateFile } from '../security/permissions.js';
+import type { AgentKind } from './constants.js';
 import { openDatabase, type Db } from './db.js';
 import { MaestroError, invalid } from './errors.js';
 import { EventBus } from './events.js';
 import { buildManifest } from './manifest.js';
 import { homePaths, type HomePaths } from './paths.js';
+import { PriceBook } from './prices.js';
 import { ProjectRepo } from './projects.js';
 import { QueueRepo } from './queue.js';
 import type { ReportKind, SessionRole, SessionStatus, SessionStrategy, TaskStatus } from './schemas.js';
@@ -13,7 +16,23 @@ import { SkillLibrary } from './skills.js';
 import { Store } from './store.js';
 import { TaskRepo } from './tasks.js';
 import { TemplateRepo } from './templates.js';
-import type { Manifest, Project, Session, SessionInfo, SessionSummary, SpawnResult, Task, TimelineEvent } from './types.js';
+import { addCounts, emptyCounts, readTranscript, transcriptUsage, type ReadTranscriptOptions } from './transcript.js';
+import type {
+  Manifest,
+  MessageDelivery,
+  Project,
+  ProjectDeleteResult,
+  Session,
+  ProjectUsage,
+  SessionInfo,
+  SessionLogs,
+  SessionSummary,
+  SessionUsage,
+  StatusResult,
+  SpawnResult,
+  Task,
+  TimelineEvent,
+} from './types.js';
 
 export interface ServiceConfig {
   /** `$MAESTRO_HOME` */
@@ -27,9 +46,18 @@ export interface ServiceConfig {
 }
 
 /** What it takes to start an agent for a session; implemented by the PTY supervisor. */
+const DELIVERY_WORDS: Record<MessageDelivery['delivery'], string> = {
+  confirmed: 'delivered (confirmed by its hook)',
+  typed: 'typed in (no hooks to confirm it)',
+  queued: 'queued until its turn ends',
+  unconfirmed: 'typed in, not confirmed',
+};
+
 export interface SessionLauncher {
   launch(session: Session, ctx: { manifestPath: string; env: Record<string, string> }): Promise<void>;
   stop(sessionId: string): Promise<void>;
+  /** Delivers a message to the agent as its next prompt; resolves once delivery is known (or after waitMs). */
+  send?(sessionId: string, text: string, waitMs: number): Promise<MessageDelivery>;
 }
 
 export interface SpawnRequest {
@@ -41,6 +69,8 @@ export interface SpawnRequest {
   template?: string;
   skills?: string[];
   agentCommand?: string;
+  /** The agent CLI (its program by default, its launch arguments and screen reading). */
+  agent?: AgentKind;
   env?: Record<string, string>;
   parentSessionId?: string | null;
 }
@@ -70,6 +100,8 @@ export class MaestroService {
   readonly queue: QueueRepo;
   readonly templates: TemplateRepo;
   readonly skills: SkillLibrary;
+  /** Token prices: the built-in table with `$MAESTRO_HOME/prices.json` over it. */
+  readonly prices: PriceBook;
   launcher: SessionLauncher | null = null;
   apiUrl: string;
 
@@ -86,6 +118,7 @@ export class MaestroService {
     this.queue = new QueueRepo(this.store, this.tasks, this.sessions);
     this.templates = new TemplateRepo(this.store);
     this.skills = new SkillLibrary(this.paths.skills);
+    this.prices = new PriceBook(this.paths.prices);
   }
 
   static open(config: ServiceConfig): MaestroService {
@@ -100,6 +133,59 @@ export class MaestroService {
     if (this.db.open) this.db.close();
   }
 
+  // ---- projects ---------------------------------------------------------------------------------------
+
+  /**
+   * Deletes a project (by id or name) with everything in it. Refused while any of its sessions is live:
+   * that agent would go on working for a project that no longer exists. Deleting the project row takes
+   * its tasks (with their dependencies) and its sessions (with their task links, timelines and queues)
+   * along, by the schema's ON DELETE CASCADE. After the commit each session's folder goes too (manifest,
+   * MCP config, terminal recording), once any agent still lingering in its terminal is stopped (a session
+   * that reported itself complete may still sit at its prompt).
+   */
+  async deleteProject(ref: string): Promise<ProjectDeleteResult> {
+    const { result, sessionIds } = this.store.tx(() => {
+      const project = this.projects.resolve(ref);
+      const sessions = this.store
+        .prepare('SELECT id, status FROM sessions WHERE project_id = ? ORDER BY created_at, id')
+        .all(project.id) as Array<{ id: string; status: SessionStatus }>;
+      const live = sessions.filter((x) => !FINISHED_STATUSES.includes(x.status));
+      if (live.length > 0)
+        throw new MaestroError(
+          'conflict',
+          `project '${project.name}' (${project.id}) still has ${live.length} live session(s): ${live
+            .map((x) => `${x.id} (${x.status})`)
+            .join(', ')}; stop them first (maestro session stop <id>, or session_stop), then delete the project`,
+          'project',
+        );
+      const { n: deletedTasks } = this.store.prepare('SELECT COUNT(*) AS n FROM tasks WHERE project_id = ?').get(project.id) as {
+        n: number;
+      };
+      this.store.prepare('DELETE FROM projects WHERE id = ?').run(project.id);
+      this.store.emit({ type: 'project.deleted', projectId: project.id });
+      return {
+        result: { projectId: project.id, name: project.name, deletedTasks, deletedSessions: sessions.length },
+        sessionIds: sessions.map((x) => x.id),
+      };
+    });
+    const leftOver: string[] = [];
+    for (const id of sessionIds) {
+      if (this.launcher) await this.launcher.stop(id).catch(() => undefined);
+      const dir = this.paths.session(id);
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch (err) {
+        leftOver.push(`${dir} (${err instanceof Error ? err.message : String(err)})`);
+      }
+    }
+    if (leftOver.length > 0)
+      throw new MaestroError(
+        'internal',
+        `project '${result.name}' (${result.projectId}) was deleted, but these session folders could not be removed: ${leftOver.join(', ')}; remove them by hand`,
+      );
+    return result;
+  }
+
   // ---- sessions ---------------------------------------------------------------------------------------
 
   /** Records the session, hands it its tasks, writes its manifest, then asks the launcher (if any) to start it. */
@@ -109,6 +195,8 @@ export class MaestroService {
     const strategy = req.strategy ?? template?.strategy ?? 'simple';
     const skills = req.skills ?? template?.skills ?? [];
     const agentCommand = req.agentCommand ?? template?.agentCommand ?? null;
+    // A command given here says which program runs; the template's kind goes with the template's command.
+    const agentKind = req.agent ?? (req.agentCommand === undefined ? template?.agentKind : null) ?? null;
     const project = this.projects.get(req.projectId);
     for (const name of skills) this.skills.get(name, project.workingDir);
 
@@ -127,6 +215,7 @@ export class MaestroService {
         parentSessionId: req.parentSessionId ?? null,
         templateId: template?.id ?? null,
         agentCommand,
+        agentKind,
         skills,
       });
       const sid = created.session.id;
@@ -163,6 +252,21 @@ export class MaestroService {
       }
     }
     return { session: this.sessions.get(session.id), manifestPath };
+  }
+
+  /** A message for a running agent (steering): typed between its turns and confirmed by its hook. */
+  async sendToSession(sessionId: string, text: string, waitMs: number, from: string): Promise<MessageDelivery> {
+    // Not by status: an agent that reported completion may still sit at its prompt, and take more work.
+    this.sessions.assertExists(sessionId);
+    if (!this.launcher?.send) throw new MaestroError('conflict', 'this server runs no agents (no supervisor): nothing to send to', 'sessionId');
+    const result = await this.launcher.send(sessionId, text, waitMs);
+    const shown = text.length > 200 ? `${text.slice(0, 199)}…` : text;
+    this.sessions.appendTimeline(sessionId, 'agent_state', `message from ${from} ${DELIVERY_WORDS[result.delivery]}: ${shown}`, null, {
+      message: true,
+      from,
+      delivery: result.delivery,
+    });
+    return result;
   }
 
   async stopSession(sessionId: string): Promise<Session> {
@@ -229,9 +333,9 @@ export class MaestroService {
     }));
   }
 
-  sessionInfo(sessionId: string, timelineLimit = 200): SessionInfo {
+  async sessionInfo(sessionId: string, timelineLimit = 200): Promise<SessionInfo> {
     const session = this.sessions.get(sessionId);
-    return {
+    const info = {
       session,
       project: this.projects.get(session.projectId),
       tasks: this.tasks.list({ assignee: sessionId }),
@@ -240,6 +344,56 @@ export class MaestroService {
       queue: session.strategy === 'queue' ? this.queue.list(sessionId) : null,
       lastReport: this.sessions.lastReport(sessionId) ?? null,
     };
+    return { ...info, usage: await this.sessionUsage(session) };
+  }
+
+  // ---- transcripts ------------------------------------------------------------------------------------
+
+  /**
+   * The agent's transcript, as its hooks announced it: an absolute path to a `.jsonl` file (anything else
+   * is not a Claude Code transcript and is not read). Null when there is none (yet).
+   */
+  transcriptOf(session: Session): string | null {
+    const path = session.transcriptPath;
+    return path && isAbsolute(path) && path.endsWith('.jsonl') ? path : null;
+  }
+
+  /**
+   * Tokens and cost of a session's agent, from its transcript (cached by file size and mtime); null while
+   * it has none. Every token is attributed to the session's task only when it has exactly one: with more
+   * (worked at once) or a queue, the transcript does not say which task a message was for.
+   */
+  async sessionUsage(session: Session): Promise<SessionUsage | null> {
+    const path = this.transcriptOf(session);
+    if (!path) return null;
+    try {
+      const usage = await transcriptUsage(path, { prices: this.prices.get() });
+      return { ...usage, transcriptPath: path, taskId: session.taskIds.length === 1 ? session.taskIds[0]! : null };
+    } catch {
+      return null; // not written yet, or gone
+    }
+  }
+
+  /** The conversation of a session's agent (GET /api/sessions/:sessionId/logs). */
+  async sessionLogs(sessionId: string, opts: ReadTranscriptOptions = {}): Promise<SessionLogs> {
+    const session = this.sessions.get(sessionId);
+    const path = this.transcriptOf(session);
+    const none = (why: string) =>
+      new MaestroError('not_found', `session ${session.id} has no transcript yet: ${why}`, 'sessionId');
+    if (!path)
+      throw none(
+        session.transcriptPath
+          ? `its agent reported ${JSON.stringify(session.transcriptPath)}, which is not a .jsonl file path`
+          : "its agent's hooks have not said where it is (only Claude Code, or an agent that runs its hooks, writes one)",
+      );
+    let read: { entries: SessionLogs['entries']; total: number };
+    try {
+      read = await readTranscript(path, opts);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw none(`${path} does not exist (yet)`);
+      throw new MaestroError('internal', `cannot read the transcript ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return { sessionId: session.id, transcriptPath: path, total: read.total, truncated: read.entries.length < read.total, entries: read.entries };
   }
 
   // ---- reports ----------------------------------------------------------------------------------------
@@ -293,7 +447,8 @@ export class MaestroService {
     });
   }
 
-  private hasOpenWork(sessionId: string): boolean {
+  /** Whether the session still has work: a task of its own not finished, or queued items. */
+  hasOpenWork(sessionId: string): boolean {
     if (this.tasks.currentFor(sessionId)) return true;
     const session = this.sessions.get(sessionId);
     return session.strategy === 'queue' && this.queue.status(sessionId).counts.queued > 0;
@@ -301,7 +456,7 @@ export class MaestroService {
 
   // ---- overview -----------------------------------------------------------------------------------------
 
-  status(projectId?: string) {
+  async status(projectId?: string): Promise<StatusResult> {
     const tasks = this.tasks.list(projectId ? { projectId } : {});
     const sessions = this.sessions.list(projectId ? { projectId } : {});
     const count = <T extends string>(values: T[]) =>
@@ -314,7 +469,29 @@ export class MaestroService {
         active: sessions.filter((s) => !FINISHED_STATUSES.includes(s.status)).length,
         byStatus: count(sessions.map((s) => s.status)),
       },
+      usage: await this.usageByProject(sessions),
     };
+  }
+
+  /** Tokens and cost per project, summed over its sessions' transcripts (each cached: cheap when nothing changed). */
+  private async usageByProject(sessions: Session[]): Promise<StatusResult['usage']> {
+    const byProject = new Map<string, ProjectUsage>();
+    const total = { ...emptyCounts(), sessions: 0 };
+    for (const session of sessions) {
+      const usage = await this.sessionUsage(session);
+      if (!usage) continue;
+      let row = byProject.get(session.projectId);
+      if (!row) {
+        const project = this.projects.get(session.projectId);
+        row = { projectId: project.id, name: project.name, ...emptyCounts(), sessions: 0 };
+        byProject.set(project.id, row);
+      }
+      addCounts(row, usage);
+      addCounts(total, usage);
+      row.sessions++;
+      total.sessions++;
+    }
+    return { total, byProject: [...byProject.values()] };
   }
 
   resolveProject(ref: string | undefined, fallback: string | undefined, field = 'project'): Project {

@@ -1,10 +1,16 @@
-import { FINISHED_SESSION_STATUSES } from './constants.js';
+import { FINISHED_SESSION_STATUSES, type AgentKind } from './constants.js';
 import { notFound } from './errors.js';
 import { newId, newToken, nowIso } from './ids.js';
 import type { SessionRole, SessionStatus, SessionStrategy } from './schemas.js';
 import { parseJson, type Store } from './store.js';
 import type { SessionIdentity } from './access.js';
-import type { Session, TimelineEvent, TimelineKind } from './types.js';
+import type { Session, StateReason, TimelineEvent, TimelineKind } from './types.js';
+
+/**
+ * The reason a status has when nobody gave one: a completed session finished its work (whatever its
+ * agent does after), and a session waiting for input waits for a person.
+ */
+const DEFAULT_REASON: Partial<Record<SessionStatus, StateReason>> = { completed: 'finished', needs_input: 'needs_input' };
 
 interface SessionRow {
   id: string;
@@ -16,10 +22,14 @@ interface SessionRow {
   parent_session_id: string | null;
   template_id: string | null;
   agent_command: string | null;
+  agent_kind: AgentKind | null;
   skills_json: string;
   env_json: string;
   token: string;
   exit_code: number | null;
+  state_reason: StateReason | null;
+  agent_session_id: string | null;
+  transcript_path: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -37,7 +47,7 @@ interface TimelineRow {
 export type NewSession = Pick<
   Session,
   'projectId' | 'role' | 'strategy' | 'taskIds' | 'env' | 'parentSessionId' | 'templateId' | 'agentCommand' | 'skills'
-> & { name?: string };
+> & { name?: string; agentKind?: AgentKind | null };
 
 export interface SessionFilter {
   projectId?: string;
@@ -62,8 +72,8 @@ export class SessionRepo {
       this.store
         .prepare(
           `INSERT INTO sessions (id, project_id, name, role, strategy, status, parent_session_id, template_id,
-             agent_command, skills_json, env_json, token, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, 'spawning', ?, ?, ?, ?, ?, ?, ?, ?)`,
+             agent_command, agent_kind, skills_json, env_json, token, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 'spawning', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -74,6 +84,7 @@ export class SessionRepo {
           input.parentSessionId,
           input.templateId,
           input.agentCommand,
+          input.agentKind ?? null,
           JSON.stringify(input.skills),
           JSON.stringify(input.env),
           token,
@@ -135,21 +146,43 @@ export class SessionRepo {
   }
 
   /** Changes status (recording the change on the timeline) and/or exit code; a no-op change records nothing. */
-  setStatus(id: string, status: SessionStatus, opts: { message?: string; exitCode?: number | null } = {}): Session {
+  /**
+   * Changes status (recording the change on the timeline), exit code and/or state reason; a no-op change
+   * records nothing. A status change without a reason clears the previous one (it explained the old status).
+   */
+  setStatus(id: string, status: SessionStatus, opts: { message?: string; exitCode?: number | null; reason?: StateReason | null } = {}): Session {
     return this.store.tx(() => {
       const current = this.get(id);
       const exitCode = opts.exitCode !== undefined ? opts.exitCode : current.exitCode;
-      if (current.status === status && exitCode === current.exitCode) return current;
+      const reason = opts.reason !== undefined ? opts.reason : current.status === status ? current.stateReason : (DEFAULT_REASON[status] ?? null);
+      if (current.status === status && exitCode === current.exitCode && reason === current.stateReason) return current;
       this.store
-        .prepare('UPDATE sessions SET status = ?, exit_code = ?, updated_at = ? WHERE id = ?')
-        .run(status, exitCode, nowIso(), id);
+        .prepare('UPDATE sessions SET status = ?, exit_code = ?, state_reason = ?, updated_at = ? WHERE id = ?')
+        .run(status, exitCode, reason, nowIso(), id);
       if (current.status !== status) {
         this.appendTimeline(id, 'status', opts.message ?? `status ${current.status} -> ${status}`, null, {
           from: current.status,
           to: status,
+          ...(reason !== null ? { reason } : {}),
           ...(exitCode !== null ? { exitCode } : {}),
         });
       }
+      const session = this.get(id);
+      this.store.emit({ type: 'session.updated', session });
+      return session;
+    });
+  }
+
+  /** What the supervisor learns about the agent itself: its own session id, where its transcript is. */
+  setAgentFacts(id: string, facts: { agentSessionId?: string; transcriptPath?: string }): Session {
+    return this.store.tx(() => {
+      const current = this.get(id);
+      const agentSessionId = facts.agentSessionId ?? current.agentSessionId;
+      const transcriptPath = facts.transcriptPath ?? current.transcriptPath;
+      if (agentSessionId === current.agentSessionId && transcriptPath === current.transcriptPath) return current;
+      this.store
+        .prepare('UPDATE sessions SET agent_session_id = ?, transcript_path = ?, updated_at = ? WHERE id = ?')
+        .run(agentSessionId, transcriptPath, nowIso(), id);
       const session = this.get(id);
       this.store.emit({ type: 'session.updated', session });
       return session;
@@ -239,8 +272,12 @@ export class SessionRepo {
       parentSessionId: r.parent_session_id,
       templateId: r.template_id,
       agentCommand: r.agent_command,
+      agentKind: r.agent_kind ?? null,
       skills: parseJson<string[]>(r.skills_json, []),
       exitCode: r.exit_code,
+      stateReason: r.state_reason ?? null,
+      agentSessionId: r.agent_session_id ?? null,
+      transcriptPath: r.transcript_path ?? null,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     };

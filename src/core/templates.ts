@@ -1,5 +1,6 @@
 import { MaestroError, notFound } from './errors.js';
 import { newId, nowIso } from './ids.js';
+import type { AgentKind } from './constants.js';
 import type { SessionRole, SessionStrategy } from './schemas.js';
 import { parseJson, type Store } from './store.js';
 import type { Template } from './types.js';
@@ -11,6 +12,7 @@ interface TemplateRow {
   strategy: SessionStrategy;
   skills_json: string;
   agent_command: string | null;
+  agent_kind: AgentKind | null;
   description: string;
   created_at: string;
   updated_at: string;
@@ -23,6 +25,7 @@ const toTemplate = (r: TemplateRow): Template => ({
   strategy: r.strategy,
   skills: parseJson<string[]>(r.skills_json, []),
   agentCommand: r.agent_command,
+  agentKind: r.agent_kind ?? null,
   description: r.description,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -37,6 +40,7 @@ export class TemplateRepo {
     strategy?: SessionStrategy;
     skills?: string[];
     agentCommand?: string;
+    agentKind?: AgentKind;
     description?: string;
   }): Template {
     return this.store.tx(() => {
@@ -46,8 +50,8 @@ export class TemplateRepo {
       const now = nowIso();
       this.store
         .prepare(
-          `INSERT INTO templates (id, name, role, strategy, skills_json, agent_command, description, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO templates (id, name, role, strategy, skills_json, agent_command, agent_kind, description, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -56,6 +60,7 @@ export class TemplateRepo {
           input.strategy ?? 'simple',
           JSON.stringify(input.skills ?? []),
           input.agentCommand ?? null,
+          input.agentKind ?? null,
           input.description ?? '',
           now,
           now,

@@ -18,6 +18,7 @@ export const ROUTES: readonly Route[] = [
   { op: 'project.create', method: 'POST', path: '/api/projects' },
   { op: 'project.get', method: 'GET', path: '/api/projects/:project' },
   { op: 'project.update', method: 'PATCH', path: '/api/projects/:project' },
+  { op: 'project.delete', method: 'DELETE', path: '/api/projects/:project' },
 
   { op: 'task.list', method: 'GET', path: '/api/tasks' },
   { op: 'task.create', method: 'POST', path: '/api/tasks' },
@@ -44,6 +45,7 @@ export const ROUTES: readonly Route[] = [
   { op: 'session.info', method: 'GET', path: '/api/sessions/:sessionId' },
   { op: 'session.timeline', method: 'GET', path: '/api/sessions/:sessionId/timeline' },
   { op: 'session.stop', method: 'POST', path: '/api/sessions/:sessionId/stop' },
+  { op: 'session.send', method: 'POST', path: '/api/sessions/:sessionId/send' },
 
   { op: 'template.list', method: 'GET', path: '/api/templates' },
   { op: 'template.create', method: 'POST', path: '/api/templates' },

@@ -2,11 +2,13 @@ import type { Application, Request, Response } from 'express';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { WebSocket } from 'ws';
 import { readableSession, targetSession } from '../core/access.js';
-import { MaestroError, invalid, toMaestroError } from '../core/errors.js';
+import { MaestroError, forbidden, invalid, toMaestroError } from '../core/errors.js';
 import type { MaestroService } from '../core/service.js';
+import { MAX_LOG_ENTRIES } from '../core/transcript.js';
 import { actorOf } from '../http/auth.js';
 import { sendError, type HttpExtension } from '../http/server.js';
 import { sendBounded } from '../http/ws-router.js';
+import { HOOK_EVENT_NAME, MAX_HOOK_EVENTS, type HookDelivery } from './hooks/contract.js';
 import type { Supervisor } from './supervisor.js';
 
 /*
@@ -14,6 +16,10 @@ import type { Supervisor } from './supervisor.js';
  *   GET  /api/sessions/:sessionId/recording   the asciicast v2 file (application/x-asciicast)
  *   POST /api/sessions/:sessionId/input       {"data": "text\r"} typed into the agent's terminal
  *   GET  /api/sessions/:sessionId/screen      {"sessionId","text","cols","rows"}; ?ansi=1 keeps escape codes
+ *   GET  /api/sessions/:sessionId/logs        {"sessionId","transcriptPath","total","truncated","entries":[…]}: the agent's
+ *                                             conversation from its transcript; ?limit=N (default 200), &head=1
+ *   POST /api/sessions/:sessionId/hooks       {"events":[{"event","payload","firedAt"}]} from `maestro hook`
+ *                                             (the session itself, or the owner)
  *   WS   /ws/terminal/:sessionId[?cols=N&rows=N]  live terminal at the viewer's size (protocol below)
  *
  * Every caller has been authenticated by the server's door (owner secret, dashboard cookie or a live
@@ -25,6 +31,20 @@ import type { Supervisor } from './supervisor.js';
 const MAX_INPUT = 64 * 1024;
 /** Snapshots taken in a row while output keeps arriving, before streaming resumes regardless. */
 const MAX_SNAPSHOTS = 3;
+
+/** The events of a hooks POST, checked field by field (a bad one is named, and nothing is taken). */
+function hookDeliveries(body: unknown): HookDelivery[] {
+  const events = (body as { events?: unknown } | undefined)?.events;
+  if (!Array.isArray(events) || events.length === 0 || events.length > MAX_HOOK_EVENTS)
+    throw invalid(`events must be an array of 1 to ${MAX_HOOK_EVENTS} hook events`, 'events');
+  return events.map((e: unknown, i) => {
+    const { event, payload, firedAt } = (e ?? {}) as Record<string, unknown>;
+    if (typeof event !== 'string' || !HOOK_EVENT_NAME.test(event)) throw invalid(`events[${i}].event must be a hook event name like PreToolUse`, `events.${i}.event`);
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw invalid(`events[${i}].payload must be an object`, `events.${i}.payload`);
+    if (typeof firedAt !== 'string' || Number.isNaN(Date.parse(firedAt))) throw invalid(`events[${i}].firedAt must be an ISO 8601 time`, `events.${i}.firedAt`);
+    return { event, payload: payload as Record<string, unknown>, firedAt: new Date(firedAt).toISOString() };
+  });
+}
 
 export function installPtyRoutes(app: Application, supervisor: Supervisor, svc: MaestroService): void {
   app.get('/api/sessions/:sessionId/recording', (req: Request, res: Response) => {
@@ -51,6 +71,32 @@ export function installPtyRoutes(app: Application, supervisor: Supervisor, svc: 
       if (data.length > MAX_INPUT) throw invalid(`data is longer than ${MAX_INPUT} characters`, 'data');
       supervisor.write(session.id, data);
       res.json({ sessionId: session.id, written: data.length });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  app.post('/api/sessions/:sessionId/hooks', async (req: Request, res: Response) => {
+    try {
+      const actor = actorOf(res);
+      const session = readableSession(svc, actor, String(req.params.sessionId));
+      if (actor.kind === 'session' && actor.session.id !== session.id)
+        throw forbidden(`a session posts only its own hooks (you are ${actor.session.id})`, 'sessionId');
+      res.json({ sessionId: session.id, ...(await supervisor.ingestHooks(session.id, hookDeliveries(req.body))) });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  // The agent's conversation from its transcript (src/core/transcript.ts): ?limit=N (last N entries, default 200), &head=1 (first N).
+  app.get('/api/sessions/:sessionId/logs', async (req: Request, res: Response) => {
+    try {
+      const session = readableSession(svc, actorOf(res), String(req.params.sessionId));
+      const { limit, head } = req.query as Record<string, unknown>;
+      if (limit !== undefined && (typeof limit !== 'string' || !/^\d{1,5}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LOG_ENTRIES))
+        throw invalid(`limit must be a whole number from 1 to ${MAX_LOG_ENTRIES}`, 'limit');
+      if (head !== undefined && !['0', '1', 'true', 'false'].includes(String(head))) throw invalid('head must be 1 or 0', 'head');
+      res.json(await svc.sessionLogs(session.id, { limit: limit === undefined ? undefined : Number(limit), head: head === '1' || head === 'true' }));
     } catch (err) {
       sendError(res, err);
     }

@@ -3,6 +3,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Manifest } from '../core/types.js';
 import { writePrivateFile } from '../security/permissions.js';
+import type { AgentKind } from '../core/constants.js';
+import { AGENTS, adapterForProgram, type LaunchContext } from './agents.js';
+import { HOOK_EVENTS } from './hooks/contract.js';
 import { ENV_NAME, programOf, shellQuote } from './shell.js';
 
 /**
@@ -12,14 +15,12 @@ import { ENV_NAME, programOf, shellQuote } from './shell.js';
 
 export const DEFAULT_AGENT_COMMAND = 'claude';
 
-export type AgentKind = 'claude' | 'custom';
-
 export interface ResolvedCommand {
   /** The command line as configured (what the timeline shows). */
   commandLine: string;
-  /** Where it came from: spawn input or template, the supervisor's option, MAESTRO_AGENT_CMD, or the default. */
-  source: 'session' | 'supervisor' | 'env' | 'default';
-  /** `claude`: given the MCP config and the prompt as arguments; `custom`: run by sh with them in the environment. */
+  /** Where it came from: spawn input or template, the agent kind's program, the supervisor's option, MAESTRO_AGENT_CMD, or the default. */
+  source: 'session' | 'agent' | 'supervisor' | 'env' | 'default';
+  /** Which agent CLI it is (chosen, or known by its program), hence how it is launched and read. */
   kind: AgentKind;
   /** The program the line starts with, checked on PATH before launching; null when it cannot be read. */
   program: string | null;
@@ -27,19 +28,23 @@ export interface ResolvedCommand {
 
 /**
  * Which command starts the agent: the session's own (spawn input, else its template; the core has
- * already merged those two) > the supervisor's configured default > `MAESTRO_AGENT_CMD` (session env
- * first, then the server's) > `claude`.
+ * already merged those two) > the chosen agent kind's program > the supervisor's configured default >
+ * `MAESTRO_AGENT_CMD` (session env first, then the server's) > `claude`. The kind is the chosen one, or
+ * the one its program is (`/opt/bin/codex --model o3` is Codex), or generic.
  */
 export function resolveAgentCommand(input: {
   sessionCommand: string | null | undefined;
+  agent?: AgentKind | null;
   supervisorCommand?: string;
   env?: Record<string, string | undefined>;
   processEnv?: Record<string, string | undefined>;
 }): ResolvedCommand {
+  const chosen = input.agent ? AGENTS[input.agent] : null;
   const pick = (): [string, ResolvedCommand['source']] => {
     const trimmed = (v: string | null | undefined) => (v && v.trim() ? v.trim() : undefined);
     const own = trimmed(input.sessionCommand);
     if (own) return [own, 'session'];
+    if (chosen?.program) return [chosen.program, 'agent'];
     const sup = trimmed(input.supervisorCommand);
     if (sup) return [sup, 'supervisor'];
     const env = trimmed(input.env?.MAESTRO_AGENT_CMD) ?? trimmed((input.processEnv ?? process.env).MAESTRO_AGENT_CMD);
@@ -48,8 +53,7 @@ export function resolveAgentCommand(input: {
   };
   const [commandLine, source] = pick();
   const program = programOf(commandLine);
-  const kind: AgentKind = program !== null && /^claude$/.test(basename(program)) ? 'claude' : 'custom';
-  return { commandLine, source, kind, program };
+  return { commandLine, source, kind: (chosen ?? adapterForProgram(program)).kind, program };
 }
 
 /** The initial prompt: who the agent is, what to do, which tools and skills it has. */
@@ -113,9 +117,50 @@ export function mcpConfig(env: Record<string, string>, opts: { node?: string; bi
   };
 }
 
+/**
+ * Claude Code settings that register `maestro hook <event>` for every event Maestro reads. Given with
+ * `--settings`, they add to the user's own settings and hooks (Claude Code merges hooks from every
+ * source), so those keep working.
+ */
+export function hookSettings(opts: { node?: string; bin?: string } = {}) {
+  const run = `${shellQuote(opts.node ?? process.execPath)} ${shellQuote(opts.bin ?? maestroBin())} hook`;
+  return {
+    hooks: Object.fromEntries(HOOK_EVENTS.map((event) => [event, [{ hooks: [{ type: 'command', command: `${run} ${event}`, timeout: 10 }] }]])),
+  };
+}
+
+/** Who the agent is and how it works with Maestro: appended to Claude Code's system prompt. */
+export function buildBrief(manifest: Manifest): string {
+  const { session, project } = manifest;
+  return [
+    `You are Maestro session ${session.id}, a ${session.role} (${session.strategy} strategy) in project "${project.name}".`,
+    manifest.instructions,
+    'Report through the maestro MCP tools as you go (report_progress), ask with report_needs_input when you need a person, and finish every task with task_complete or report_complete: a turn that ends without a report leaves your orchestrator guessing.',
+  ].join('\n');
+}
+
+/**
+ * What an adapter launches with. Agents other than Claude Code start `maestro mcp` themselves from their
+ * own config; it reads the session's identity from the 0600 MCP config file (`--env-from`), so the token
+ * is on no command line.
+ */
+export function launchContext(files: LaunchFiles, agentSessionId: string, opts: { node?: string; bin?: string } = {}): LaunchContext {
+  return {
+    files,
+    agentSessionId,
+    mcp: { command: opts.node ?? process.execPath, args: [opts.bin ?? maestroBin(), 'mcp', '--env-from', files.mcpConfigPath] },
+  };
+}
+
 export interface LaunchFiles {
   dir: string;
   mcpConfigPath: string;
+  /** Claude Code settings of Maestro's own (`--settings`): the hooks that report to it. */
+  settingsPath: string;
+  /** The role brief appended to Claude Code's system prompt. */
+  briefPath: string;
+  /** Gemini CLI's MCP settings (its system-defaults layer). */
+  geminiSettingsPath: string;
   promptPath: string;
   scriptPath: string;
   exitCodePath: string;
@@ -124,6 +169,9 @@ export interface LaunchFiles {
 export const launchFilePaths = (sessionDir: string, mcpConfigPath: string): LaunchFiles => ({
   dir: sessionDir,
   mcpConfigPath,
+  settingsPath: join(sessionDir, 'claude-settings.json'),
+  geminiSettingsPath: join(sessionDir, 'gemini-settings.json'),
+  briefPath: join(sessionDir, 'brief.txt'),
   promptPath: join(sessionDir, 'prompt.txt'),
   scriptPath: join(sessionDir, 'agent.sh'),
   exitCodePath: join(sessionDir, 'exit-code'),
@@ -145,16 +193,18 @@ export function wrapperScript(opts: {
   command: ResolvedCommand;
   files: LaunchFiles;
   tmuxArgs: string[];
+  /** The agent's own session id (Claude Code's --session-id), so its transcript can be found. */
+  agentSessionId: string;
 }): string {
   const { files } = opts;
   const exports = Object.entries(opts.env)
     .filter(([k]) => ENV_NAME.test(k))
     .map(([k, v]) => `export ${k}=${shellQuote(v)}`);
-  const agent =
-    opts.command.kind === 'claude'
-      ? // `--mcp-config` takes several values: `--` ends them, or the prompt would be read as a second config
-        `${opts.command.commandLine} --mcp-config ${shellQuote(files.mcpConfigPath)} -- "$(cat ${shellQuote(files.promptPath)})"`
-      : `/bin/sh -c ${shellQuote(opts.command.commandLine)}`;
+  const launch = launchContext(files, opts.agentSessionId);
+  const adapter = AGENTS[opts.command.kind];
+  const args = adapter.args(launch);
+  const agent = args === null ? `/bin/sh -c ${shellQuote(opts.command.commandLine)}` : `${opts.command.commandLine} ${args}`;
+  const agentEnv = Object.entries(adapter.env(launch)).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
   return [
     '#!/bin/sh',
     `# Written by Maestro for session ${opts.sessionId}; tmux runs it. Do not edit: it is rewritten at each launch.`,
@@ -162,6 +212,10 @@ export function wrapperScript(opts: {
     ...exports,
     `export MAESTRO_MCP_CONFIG=${shellQuote(files.mcpConfigPath)}`,
     `export MAESTRO_PROMPT_FILE=${shellQuote(files.promptPath)}`,
+    // Agents other than Claude Code may run these hooks themselves (the scripted agent does).
+    `export MAESTRO_HOOK_SETTINGS=${shellQuote(files.settingsPath)}`,
+    `export MAESTRO_AGENT_SESSION_ID=${shellQuote(opts.agentSessionId)}`,
+    ...agentEnv,
     // The agent must not reach Maestro's tmux server by accident (a stray `tmux kill-server` would end every agent).
     'unset TMUX TMUX_PANE',
     `cd ${shellQuote(opts.cwd)} || exit 126`,

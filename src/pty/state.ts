@@ -1,6 +1,6 @@
 import type { SessionStatus } from '../core/schemas.js';
 import { FINISHED_STATUSES } from '../core/sessions.js';
-import { classifyScreen, type AgentDetector, type ScreenVerdict } from './detectors/index.js';
+import { classifyScreen, exitReason, screenReason, type AgentDetector, type ReasonMatch, type ScreenVerdict } from './detectors/index.js';
 
 /** What the supervisor can tell about an agent from its terminal and processes. */
 export type AgentState = 'running' | 'idle' | 'needs_input';
@@ -11,6 +11,8 @@ export interface Observation {
   reason: string;
   /** The screen pattern that decided, if one did. */
   pattern: string | null;
+  /** What the screen says stops the agent (login, trust prompt, no network), with its telling line. */
+  screen?: ReasonMatch | null;
 }
 
 export interface DetectionTiming {
@@ -22,9 +24,11 @@ export interface DetectionTiming {
   pollMs: number;
   /** How often the tracker wakes up to decide whether to look. */
   tickMs: number;
+  /** A running agent with hooks that says nothing (no hook, no output) this long is stalled. */
+  stallMs: number;
 }
 
-export const DEFAULT_TIMING: DetectionTiming = { settleMs: 400, idleMs: 8000, pollMs: 2000, tickMs: 250 };
+export const DEFAULT_TIMING: DetectionTiming = { settleMs: 400, idleMs: 8000, pollMs: 2000, tickMs: 250, stallMs: 10 * 60_000 };
 
 /**
  * The judgement, as a pure function. A prompt on screen wins; a busy marker or fresh output means
@@ -56,7 +60,7 @@ export function judge(input: {
 }
 
 /** The session status an observation maps to. */
-const STATUS_FOR_STATE: Record<AgentState, SessionStatus> = { running: 'running', idle: 'idle', needs_input: 'needs_input' };
+export const STATUS_FOR_STATE: Record<AgentState, SessionStatus> = { running: 'running', idle: 'idle', needs_input: 'needs_input' };
 
 /**
  * Whether an observation may change the session's status (the new status) or not (null).
@@ -121,7 +125,8 @@ export function exitOutcome(input: { current: SessionStatus; exitCode: number | 
  * settled, output flowing for a while, silence crossing the idle threshold) and reports changes.
  */
 export class StateTracker {
-  private lastOutputAt = Date.now();
+  /** When the terminal last drew something visible. */
+  lastOutputAt = Date.now();
   private lastCheckAt = 0;
   private dirty = true;
   private checking = false;
@@ -129,6 +134,9 @@ export class StateTracker {
   private watchingTree = false;
   private timer: NodeJS.Timeout | null = null;
   state: AgentState | null = null;
+  private reason: string | null = null;
+  /** The last screen read, for what an agent that exits left on it. */
+  lastScreen: string | null = null;
 
   constructor(
     private readonly opts: {
@@ -140,6 +148,19 @@ export class StateTracker {
     },
   ) {}
 
+  /**
+   * Why an agent that exited stopped, from its last screen (or, when none was read, `fallback`: the
+   * end of its output): the typed reason and one line for a person, or nulls.
+   */
+  explainExit(fallback: () => string | null): { reason: ReasonMatch['reason'] | null; text: string | null } {
+    for (const screen of [this.lastScreen, fallback()]) {
+      if (!screen) continue;
+      const text = exitReason(this.opts.detector, screen);
+      if (text) return { reason: screenReason(this.opts.detector, screen)?.reason ?? null, text };
+    }
+    return { reason: null, text: null };
+  }
+
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => void this.tick(), this.opts.timing.tickMs);
@@ -149,6 +170,13 @@ export class StateTracker {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  /** Someone else (a hook) set the status: the next look reports whatever it sees, even if unchanged. */
+  forget(): void {
+    this.state = null;
+    this.reason = null;
+    this.dirty = true;
   }
 
   noteOutput(): void {
@@ -175,13 +203,21 @@ export class StateTracker {
     try {
       const screen = await this.opts.capture();
       if (screen === null || this.timer === null) return;
+      this.lastScreen = screen;
       const { verdict, pattern } = classifyScreen(this.opts.detector, screen);
+      const stopper = screenReason(this.opts.detector, screen);
       const quietMs = Date.now() - this.lastOutputAt;
       const treeBusy = verdict === null && quietMs >= this.opts.timing.idleMs ? await this.opts.treeBusy() : null;
-      const obs = judge({ verdict, pattern, quietMs, freshOutput, treeBusy, timing: this.opts.timing });
+      const judged = judge({ verdict, pattern, quietMs, freshOutput, treeBusy, timing: this.opts.timing });
+      // A login or trust prompt needs a person whatever the prompt line looks like.
+      const obs: Observation | null =
+        stopper && (stopper.reason === 'login_required' || stopper.reason === 'trust_prompt')
+          ? { state: 'needs_input', reason: stopper.detail, pattern: stopper.pattern, screen: stopper }
+          : judged && { ...judged, screen: stopper };
       this.watchingTree = treeBusy === true;
-      if (obs && obs.state !== this.state) {
+      if (obs && (obs.state !== this.state || (obs.screen?.reason ?? null) !== this.reason)) {
         this.state = obs.state;
+        this.reason = obs.screen?.reason ?? null;
         this.opts.onChange(obs);
       }
     } catch {

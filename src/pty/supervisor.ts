@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -5,13 +6,18 @@ import { MaestroError } from '../core/errors.js';
 import type { SessionStatus } from '../core/schemas.js';
 import type { MaestroService, SessionLauncher } from '../core/service.js';
 import { FINISHED_STATUSES } from '../core/sessions.js';
-import type { Manifest, Session } from '../core/types.js';
-import { hasVisibleText } from './ansi.js';
-import { CastWriter } from './asciicast.js';
+import type { Manifest, MessageDelivery, Session } from '../core/types.js';
+import { hasVisibleText, visibleText } from './ansi.js';
+import { CastWriter, readRecording, recordingOutput } from './asciicast.js';
 import { Attachment } from './attachment.js';
-import { detectorFor } from './detectors/index.js';
+import { AGENT_KINDS, type AgentKind } from '../core/constants.js';
+import { AGENTS } from './agents.js';
+import type { ScreenReason } from './detectors/index.js';
 import {
+  buildBrief,
   buildPrompt,
+  hookSettings,
+  launchContext,
   launchFilePaths,
   mcpConfig,
   readExitCode,
@@ -23,9 +29,20 @@ import {
   type LaunchFiles,
   type ResolvedCommand,
 } from './launch-files.js';
+import type { HookDelivery } from './hooks/contract.js';
+import { HookIngest } from './hooks/ingest.js';
+import { Steering } from './hooks/steering.js';
 import { treeIsBusy } from './process-tree.js';
 import { commandExists, shellQuote } from './shell.js';
-import { DEFAULT_TIMING, StateTracker, exitOutcome, statusForObservation, type DetectionTiming, type Observation } from './state.js';
+import {
+  DEFAULT_TIMING,
+  STATUS_FOR_STATE,
+  StateTracker,
+  exitOutcome,
+  statusForObservation,
+  type DetectionTiming,
+  type Observation,
+} from './state.js';
 import { Tmux } from './tmux.js';
 
 export interface SupervisorOptions {
@@ -64,6 +81,8 @@ interface LiveSession {
   exitListeners: Set<ExitListener>;
   /** The status the detector last set; anything else came from the agent's reports. */
   lastSetByDetector: SessionStatus | null;
+  /** When its hooks last spoke (0: never): an agent with hooks is judged by them, not by its screen. */
+  lastHookAt: number;
   lastInputAt: number;
   stopping: boolean;
   reattachAttempts: number;
@@ -93,7 +112,10 @@ export class Supervisor implements SessionLauncher {
   private readonly rows: number;
   private readonly live = new Map<string, LiveSession>();
   private readonly pendingSnapshots = new Map<string, Promise<string>>();
+  private readonly hooks: HookIngest;
+  private readonly steering = new Steering((id, text) => this.typePrompt(id, text));
   private closing = false;
+  private stallTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: SupervisorOptions) {
     this.svc = opts.svc;
@@ -102,6 +124,7 @@ export class Supervisor implements SessionLauncher {
     this.cols = opts.cols ?? 120;
     this.rows = opts.rows ?? 32;
     this.tmux = new Tmux(this.svc.paths.tmuxSocket, join(this.svc.paths.home, 'tmux.conf'));
+    this.hooks = new HookIngest(this.svc, this.log, (id) => this.live.get(id) ?? null, (id, d) => this.steering.observe(id, d));
   }
 
   // ---- SessionLauncher ------------------------------------------------------------------------------
@@ -115,7 +138,12 @@ export class Supervisor implements SessionLauncher {
     if (!existsSync(cwd) || !statSync(cwd).isDirectory())
       throw new Error(`the project's working directory ${cwd} does not exist`);
 
-    const command = resolveAgentCommand({ sessionCommand: session.agentCommand, supervisorCommand: this.opts.agentCommand, env: ctx.env });
+    const command = resolveAgentCommand({
+      sessionCommand: session.agentCommand,
+      agent: session.agentKind,
+      supervisorCommand: this.opts.agentCommand,
+      env: ctx.env,
+    });
     if (command.program !== null && !commandExists(command.program, { path: ctx.env.PATH, cwd }))
       throw new Error(
         `agent command not found: '${command.program}' (command "${command.commandLine}", from ${describeSource(command.source)}); install it or choose another agent command (spawn agentCommand, a template, or MAESTRO_AGENT_CMD)`,
@@ -125,9 +153,24 @@ export class Supervisor implements SessionLauncher {
     const manifest = readManifest(ctx.manifestPath) ?? this.svc.manifest(session.id);
     writePrivateFile(files.mcpConfigPath, `${JSON.stringify(mcpConfig(ctx.env), null, 2)}\n`);
     writePrivateFile(files.promptPath, `${buildPrompt(manifest, ctx.manifestPath)}\n`);
+    writePrivateFile(files.briefPath, `${buildBrief(manifest)}\n`);
+    writePrivateFile(files.settingsPath, `${JSON.stringify(hookSettings(), null, 2)}\n`);
+    const agentSessionId = randomUUID();
+    this.svc.sessions.setAgentFacts(session.id, { agentSessionId });
+    // What this agent CLI reads at start besides its arguments (Gemini's MCP settings).
+    for (const [path, content] of Object.entries(AGENTS[command.kind].files(launchContext(files, agentSessionId))))
+      writePrivateFile(path, `${JSON.stringify(content, null, 2)}\n`);
     writePrivateFile(
       files.scriptPath,
-      wrapperScript({ sessionId: session.id, cwd, env: ctx.env, command, files, tmuxArgs: [this.tmux.bin, ...this.tmux.baseArgs()] }),
+      wrapperScript({
+        sessionId: session.id,
+        cwd,
+        env: ctx.env,
+        command,
+        files,
+        tmuxArgs: [this.tmux.bin, ...this.tmux.baseArgs()],
+        agentSessionId,
+      }),
       0o700,
     );
     const record: LaunchRecord = {
@@ -192,6 +235,8 @@ export class Supervisor implements SessionLauncher {
    */
   async start(): Promise<{ reattached: string[]; settled: string[] }> {
     this.closing = false;
+    this.stallTimer ??= setInterval(() => this.findStalled(), Math.min(5000, Math.max(100, this.timing.stallMs / 4)));
+    this.stallTimer.unref();
     if (!Tmux.available(this.tmux.bin))
       this.log.warn({ tmux: this.tmux.bin }, 'tmux is not installed: agents cannot be started until it is (apt-get install -y tmux)');
     const running = new Set(await this.tmux.listSessions());
@@ -210,8 +255,10 @@ export class Supervisor implements SessionLauncher {
         this.svc.sessions.appendTimeline(session.id, 'agent_state', 'supervisor reattached to the agent terminal', null, {
           state: 'reattached',
         });
+        await this.takeSpooledHooks(session.id);
         reattached.push(session.id);
       } else if (!FINISHED_STATUSES.includes(session.status)) {
+        await this.takeSpooledHooks(session.id); // what its hooks said while nobody listened, before its end
         const exitCode = readExitCode(files.exitCodePath);
         const outcome = exitOutcome({ current: session.status, exitCode, stoppedByMaestro: false });
         this.svc.sessions.appendTimeline(session.id, 'agent_state', `agent terminal gone at supervisor start; ${outcome.message}`, null, {
@@ -229,6 +276,8 @@ export class Supervisor implements SessionLauncher {
   /** Detaches from every session, leaving the agents running in tmux for the next start(). */
   async close(): Promise<void> {
     this.closing = true;
+    if (this.stallTimer) clearInterval(this.stallTimer);
+    this.stallTimer = null;
     const all = [...this.live.values()];
     this.live.clear();
     await Promise.all(
@@ -258,6 +307,24 @@ export class Supervisor implements SessionLauncher {
   }
 
   /** Types into the agent's terminal (keys as the terminal would send them: "\r" for Enter). */
+  /**
+   * A message as the agent's next prompt. An agent with hooks gets it between turns, confirmed by its
+   * UserPromptSubmit hook; any other agent has it typed at once (nothing could confirm it).
+   */
+  async send(sessionId: string, text: string, waitMs: number): Promise<MessageDelivery> {
+    const live = this.requireLive(sessionId);
+    if (live.lastHookAt > 0) return this.steering.send(sessionId, text, waitMs);
+    this.typePrompt(sessionId, text);
+    return { sessionId, delivery: 'typed', typedAt: new Date().toISOString(), confirmedAt: null };
+  }
+
+  /** Types a prompt, then Enter apart: a prompt UI reads one chunk with a return in it as a paste. */
+  private typePrompt(sessionId: string, text: string): void {
+    if (!this.isLive(sessionId)) return;
+    this.write(sessionId, text);
+    setTimeout(() => this.isLive(sessionId) && this.write(sessionId, '\r'), 60).unref();
+  }
+
   write(sessionId: string, data: string): void {
     const live = this.requireLive(sessionId);
     live.lastInputAt = Date.now();
@@ -350,13 +417,14 @@ export class Supervisor implements SessionLauncher {
       outputListeners: new Set(),
       exitListeners: new Set(),
       lastSetByDetector: null,
+      lastHookAt: 0,
       lastInputAt: 0,
       stopping: false,
       reattachAttempts: 0,
       done,
     };
     live.tracker = new StateTracker({
-      detector: detectorFor(record.commandLine),
+      detector: AGENTS[agentKindOf(record)].detector,
       timing: this.timing,
       capture: () => this.tmux.capturePane(sessionId).catch(() => null),
       treeBusy: async () => {
@@ -408,9 +476,11 @@ export class Supervisor implements SessionLauncher {
       return;
     }
     live.tracker.stop();
+    this.steering.forget(live.id);
     const exitCode = readExitCode(live.files.exitCodePath);
     try {
-      this.settleExit(live.id, exitCode, live.stopping);
+      const why = exitCode ? live.tracker.explainExit(() => this.outputTail(live.id)) : { reason: null, text: null };
+      this.settleExit(live.id, exitCode, live.stopping, why);
     } catch (err) {
       this.log.error({ err, sessionId: live.id }, 'could not record the agent exit');
     }
@@ -426,18 +496,50 @@ export class Supervisor implements SessionLauncher {
     finish();
   }
 
-  private settleExit(sessionId: string, exitCode: number | null, stoppedByMaestro: boolean): void {
+  /**
+   * The end of what the agent printed, as lines of plain text: for an agent that exited before its
+   * screen was read (a first start with no network ends within a second).
+   */
+  private outputTail(sessionId: string): string | null {
+    try {
+      const output = recordingOutput(readRecording(this.svc.paths.recording(sessionId))).slice(-16_384);
+      return output
+        .replace(/\x1b\[(\d*)C/g, (_, n: string) => ' '.repeat(Math.min(Number(n || 1), 500))) // cursor forward: Claude's spaces
+        .replace(/\x1b\[\d*(?:;\d*)?[HfABE]|\r\n?/g, '\n')
+        .split('\n')
+        .map(visibleText)
+        .join('\n');
+    } catch {
+      return null;
+    }
+  }
+
+  private settleExit(
+    sessionId: string,
+    exitCode: number | null,
+    stoppedByMaestro: boolean,
+    why: { reason: ScreenReason | null; text: string | null } = { reason: null, text: null },
+  ): void {
     if (!this.svc.db.open) return;
     const session = this.svc.sessions.get(sessionId);
     const outcome = exitOutcome({ current: session.status, exitCode, stoppedByMaestro });
-    this.svc.sessions.appendTimeline(sessionId, 'agent_state', outcome.message, null, { state: 'exited', exitCode });
-    this.svc.sessions.setStatus(sessionId, outcome.status, { exitCode: outcome.exitCode, message: outcome.message });
+    // Say why a failed agent stopped when its screen told (no network, a login it could not do).
+    const message = why.text && outcome.status === 'failed' ? `${outcome.message}: ${why.text}` : outcome.message;
+    this.svc.sessions.appendTimeline(sessionId, 'agent_state', message, null, { state: 'exited', exitCode, ...(why.reason ? { stateReason: why.reason } : {}) });
+    this.svc.sessions.setStatus(sessionId, outcome.status, {
+      exitCode: outcome.exitCode,
+      message,
+      ...(why.reason && outcome.status === 'failed' ? { reason: why.reason } : {}),
+    });
     this.log.info({ sessionId, exitCode, status: outcome.status }, 'agent exited');
   }
 
   /** Puts a detected state on the timeline, and on the session status where the policy allows. */
   private observe(live: LiveSession, obs: Observation): void {
     if (!this.svc.db.open || this.live.get(live.id) !== live) return;
+    // Hooks tell the state from inside the agent; the screen only adds what no hook reports: a login
+    // or trust prompt, no network.
+    if (live.lastHookAt > 0 && !obs.screen) return;
     try {
       const session = this.svc.sessions.get(live.id);
       const next = statusForObservation({
@@ -446,19 +548,59 @@ export class Supervisor implements SessionLauncher {
         lastSetByDetector: live.lastSetByDetector,
         inputSinceStatus: live.lastInputAt > Date.parse(session.updatedAt),
       });
-      this.svc.sessions.appendTimeline(live.id, 'agent_state', `agent ${obs.state.replace('_', ' ')}: ${obs.reason}`, null, {
+      const reason = obs.screen?.reason ?? null;
+      const reasonChanged = reason !== session.stateReason && (next ?? session.status) === STATUS_FOR_STATE[obs.state];
+      this.svc.sessions.appendTimeline(live.id, 'agent_state', `agent ${obs.state.replace('_', ' ')}${reason ? ` (${reason})` : ''}: ${obs.reason}`, null, {
         state: obs.state,
         reason: obs.reason,
         pattern: obs.pattern,
+        ...(reason ? { stateReason: reason } : {}),
         statusChanged: next !== null,
       });
-      if (next) {
-        this.svc.sessions.setStatus(live.id, next, { message: `detected ${obs.state}: ${obs.reason}` });
-        live.lastSetByDetector = next;
+      if (next || reasonChanged) {
+        this.svc.sessions.setStatus(live.id, next ?? session.status, {
+          message: `detected ${obs.state}${reason ? ` (${reason})` : ''}: ${obs.reason}`,
+          reason: reason ?? (next === 'needs_input' ? 'needs_input' : null),
+        });
+        if (next) live.lastSetByDetector = next;
       }
     } catch (err) {
       this.log.warn({ err, sessionId: live.id }, 'could not record the agent state');
     }
+  }
+
+  /**
+   * A running agent whose hooks and terminal have both been silent for `stallMs` is stalled: idle, with
+   * that reason (a hook or output brings it back to running). Agents without hooks are the screen's.
+   */
+  private findStalled(): void {
+    if (!this.svc.db.open) return;
+    const now = Date.now();
+    for (const live of this.live.values()) {
+      if (live.lastHookAt === 0) continue;
+      const quietMs = now - Math.max(live.lastHookAt, live.tracker.lastOutputAt);
+      if (quietMs < this.timing.stallMs) continue;
+      try {
+        if (this.svc.sessions.get(live.id).status !== 'running') continue;
+        const minutes = Math.round(quietMs / 6000) / 10;
+        this.svc.sessions.setStatus(live.id, 'idle', { reason: 'stalled', message: `detected idle (stalled): no hook and no output for ${minutes} min while running` });
+        live.lastSetByDetector = 'idle';
+      } catch (err) {
+        this.log.warn({ err, sessionId: live.id }, 'could not record a stalled agent');
+      }
+    }
+  }
+
+  /**
+   * Claude Code's hooks for a session (POST /api/sessions/:id/hooks, from `maestro hook`): its timeline,
+   * status and typed reason, ahead of what the screen suggests.
+   */
+  ingestHooks(sessionId: string, deliveries: HookDelivery[]): Promise<{ accepted: number; fromSpool: number }> {
+    return this.hooks.ingest(sessionId, deliveries);
+  }
+
+  private async takeSpooledHooks(sessionId: string): Promise<void> {
+    await this.hooks.ingest(sessionId, []).catch((err: unknown) => this.log.warn({ err, sessionId }, 'could not take the hook spool'));
   }
 
   /** Whether the latest status change came from the detector (its messages start with "detected"). */
@@ -471,7 +613,12 @@ export class Supervisor implements SessionLauncher {
   }
 
   private guessLaunchRecord(session: Session): LaunchRecord {
-    const command = resolveAgentCommand({ sessionCommand: session.agentCommand, supervisorCommand: this.opts.agentCommand, env: session.env });
+    const command = resolveAgentCommand({
+      sessionCommand: session.agentCommand,
+      agent: session.agentKind,
+      supervisorCommand: this.opts.agentCommand,
+      env: session.env,
+    });
     let cwd = this.svc.paths.home;
     try {
       cwd = this.svc.projects.get(session.projectId).workingDir;
@@ -500,8 +647,17 @@ function readManifest(path: string): Manifest | null {
   }
 }
 
+/** The agent kind a launch record names (records written before kinds were data said `custom`). */
+const agentKindOf = (record: LaunchRecord): AgentKind => (AGENT_KINDS as readonly string[]).includes(record.kind) ? record.kind : 'generic';
+
 const describeSource = (source: ResolvedCommand['source']) =>
-  ({ session: 'the spawn request or its template', supervisor: "the server's default", env: 'MAESTRO_AGENT_CMD', default: 'the default' })[source];
+  ({
+    session: 'the spawn request or its template',
+    agent: 'the chosen agent kind',
+    supervisor: "the server's default",
+    env: 'MAESTRO_AGENT_CMD',
+    default: 'the default',
+  })[source];
 
 const clamp = (n: number, min: number, max: number) => Math.min(max, Math.max(min, Number.isFinite(n) ? n : min));
 

@@ -182,6 +182,11 @@ function TopBar({ route }: { route: Route }) {
           }}
         >
           {s.projects.length === 0 && <option value="">No project</option>}
+          {s.projects.length > 0 && !pid && (
+            <option value="" disabled>
+              Choose a project
+            </option>
+          )}
           {s.projects.map((p) => (
             <option value={p.id}>{p.name}</option>
           ))}

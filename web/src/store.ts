@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorMessage } from './api';
+import { navigate, parseRoute, paths } from './router';
 import {
   REPORT_KINDS,
   type MaestroEvent,
@@ -302,6 +303,47 @@ export const putTemplate = (t: Template) =>
   setState((s) => (s.templates ? { templates: [...s.templates.filter((x) => x.id !== t.id), t].sort(byName) } : {}));
 export const dropTemplate = (id: string) => setState((s) => (s.templates ? { templates: s.templates.filter((x) => x.id !== id) } : {}));
 
+const without = <T>(record: Record<string, T>, gone: (key: string) => boolean): Record<string, T> =>
+  Object.fromEntries(Object.entries(record).filter(([key]) => !gone(key)));
+
+/**
+ * A project deleted (here or elsewhere): it leaves the page with its tasks and sessions. If it was the
+ * selected project, nothing is selected any more; if the page shows it (its tasks, its sessions or one of
+ * its sessions), the page goes to the project list.
+ */
+export function dropProject(projectId: string): void {
+  const before = state;
+  const route = parseRoute(location.pathname, location.search);
+  const shown =
+    ((route.name === 'tasks' || route.name === 'sessions') && route.projectId === projectId) ||
+    (route.name === 'session' && before.sessions[route.sessionId]?.projectId === projectId);
+  const selected = before.projectId === projectId;
+  const name = before.projects.find((p) => p.id === projectId)?.name;
+  setState((s) => {
+    const goneSessions = new Set(Object.values(s.sessions).filter((x) => x.projectId === projectId).map((x) => x.id));
+    const goneSession = (id: string) => goneSessions.has(id);
+    const isProject = (id: string) => id === projectId;
+    const dialogOfProject = s.dialog?.kind === 'newTask' || s.dialog?.kind === 'spawn';
+    return {
+      projects: s.projects.filter((p) => p.id !== projectId),
+      projectId: s.projectId === projectId ? null : s.projectId,
+      tasks: Object.fromEntries(Object.entries(s.tasks).filter(([, t]) => t.projectId !== projectId)),
+      tasksLoaded: without(s.tasksLoaded, isProject),
+      sessions: without(s.sessions, goneSession),
+      sessionsLoaded: without(s.sessionsLoaded, isProject),
+      lastReports: without(s.lastReports, goneSession),
+      currentTaskIds: without(s.currentTaskIds, goneSession),
+      queueCounts: without(s.queueCounts, goneSession),
+      queues: without(s.queues, goneSession),
+      timelines: without(s.timelines, goneSession),
+      dialog: s.projectId === projectId && dialogOfProject ? null : s.dialog,
+    };
+  });
+  if (selected && safeStorage()?.getItem(PROJECT_KEY) === projectId) safeStorage()?.removeItem(PROJECT_KEY);
+  if (shown) navigate(paths.projects(), { replace: true });
+  if (selected || shown) toast('info', `Project ${name ?? projectId} was deleted`);
+}
+
 /** Everything the page shows, again: after a reconnect the socket may have missed events. */
 export async function refreshAll(): Promise<void> {
   await loadProjects();
@@ -373,6 +415,9 @@ export function applyEvent(ev: MaestroEvent): void {
       });
       return;
     }
+    case 'project.deleted':
+      dropProject(ev.projectId);
+      return;
     case 'task.created':
     case 'task.updated': {
       const t = ev.task;

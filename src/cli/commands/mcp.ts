@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, fail, print, printJson, usageError } from '../run.js';
 
@@ -15,6 +16,7 @@ export function registerMcpCommands(program: Command): void {
     .command('mcp')
     .description("run an MCP server on stdio for an agent (what `maestro mcp install --claude` sets up); starts the Maestro server if none runs")
     .option('--no-start', 'do not start a server when none runs on $MAESTRO_HOME: fail (exit 3) instead')
+    .option('--env-from <mcp.json>', "take the MAESTRO_* variables of the maestro entry of this MCP config (a session's identity, kept off command lines)")
     .addHelpText(
       'after',
       '\nActs as $MAESTRO_SESSION_ID (proved by $MAESTRO_SESSION_TOKEN when set), or as you when unset.\n' +
@@ -23,8 +25,18 @@ export function registerMcpCommands(program: Command): void {
         'after the agent leaves; its log is $MAESTRO_HOME/logs/server.log. Nothing but protocol on stdout.\n' +
         'Set-up: `maestro mcp install --claude` (Claude Code), or `maestro mcp config` for any MCP client.',
     )
-    .action(async (opts: { start: boolean }) => {
-      await serveMcp(opts.start);
+    .action(async (opts: { start: boolean; envFrom?: string }) => {
+      let env = process.env;
+      if (opts.envFrom) {
+        try {
+          env = { ...env, ...sessionEnvFrom(opts.envFrom) };
+        } catch (err) {
+          process.stderr.write(`maestro mcp: ${(err as Error).message}\n`);
+          process.exitCode = EXIT.usage;
+          return;
+        }
+      }
+      await serveMcp(opts.start, env);
     });
 
   mcp
@@ -100,13 +112,29 @@ async function install(scope: Scope, dirOption: string, json: boolean): Promise<
  * `maestro mcp`: starts the home's server first when none runs, unless the user named a server
  * (MAESTRO_API_URL) or said --no-start. Only stderr is written here: stdout is the MCP channel.
  */
-async function serveMcp(start: boolean): Promise<void> {
+/**
+ * The MAESTRO_* variables of an MCP config's `maestro` entry: agents other than Claude Code start
+ * `maestro mcp --env-from <the session's mcp.json>` from their own config, so the session token is on
+ * no command line and in no config file of theirs.
+ */
+function sessionEnvFrom(file: string): Record<string, string> {
+  let config: { mcpServers?: { maestro?: { env?: Record<string, unknown> } } };
+  try {
+    config = JSON.parse(readFileSync(file, 'utf8')) as typeof config;
+  } catch (err) {
+    throw new Error(`--env-from ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not a JSON MCP config'}`);
+  }
+  const env = config.mcpServers?.maestro?.env ?? {};
+  return Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('MAESTRO_') && typeof v === 'string')) as Record<string, string>;
+}
+
+async function serveMcp(start: boolean, processEnv: NodeJS.ProcessEnv): Promise<void> {
   const [{ runStdioMcp }, { ensureServer, runningServer }, { maestroHome }] = await Promise.all([
     import('../../mcp/stdio.js'),
     import('../background-server.js'),
     import('../../core/paths.js'),
   ]);
-  let env = process.env;
+  let env = processEnv;
   if (start && !env.MAESTRO_API_URL?.trim() && !runningServer(maestroHome(env))) {
     let server: Awaited<ReturnType<typeof ensureServer>>;
     try {

@@ -1,18 +1,13 @@
 import type { Command } from 'commander';
-import type { Manifest, Project, Session, Task } from '../../core/types.js';
+import type { Manifest, Project, Session, StatusResult, Task } from '../../core/types.js';
 import { PROJECT_OPTION, SESSION_OPTION, projectOf } from '../options.js';
-import { counts, fields, sessionLine } from '../output.js';
+import { counts, fields, sessionLine, tokenLine } from '../output.js';
 import { opCommand } from '../run.js';
 
 type Whoami =
   | { kind: 'user'; apiUrl: string }
   | { kind: 'session'; session: Session; project: Project; tasks: Task[]; currentTask: Task | null; apiUrl: string };
 
-interface Status {
-  projects: number;
-  tasks: { total: number; ready: number; byStatus: Record<string, number> };
-  sessions: { total: number; active: number; byStatus: Record<string, number> };
-}
 
 /** `manifest generate`, `whoami`, `status`. */
 export function registerOverviewCommands(program: Command): void {
@@ -59,15 +54,19 @@ export function registerOverviewCommands(program: Command): void {
 
   opCommand(program, {
     usage: 'status',
-    description: 'counts of tasks and sessions by status',
+    description: 'counts of tasks and sessions by status, and the tokens and cost of their agents per project',
     op: 'status',
     options: (c) => c.option(...PROJECT_OPTION),
     input: (_a, o, env) => ({ project: projectOf(o, env) }),
-    human: (s: Status) =>
-      fields([
+    human: (s: StatusResult) => {
+      const out = fields([
         ['projects', s.projects],
         ['tasks', `${s.tasks.total} total, ${s.tasks.ready} ready (${counts(s.tasks.byStatus)})`],
         ['sessions', `${s.sessions.total} total, ${s.sessions.active} active (${counts(s.sessions.byStatus)})`],
-      ]),
+        ['tokens', s.usage.total.sessions > 0 ? `${tokenLine(s.usage.total)} (${s.usage.total.sessions} session(s) with a transcript)` : 'no transcript yet'],
+      ]);
+      if (s.usage.byProject.length < 2) return out;
+      return [out, ...s.usage.byProject.map((p) => `  ${p.name}: ${tokenLine(p)} (${p.sessions} session(s))`)].join('\n');
+    },
   });
 }

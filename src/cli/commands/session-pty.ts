@@ -4,12 +4,24 @@ import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { MaestroError } from '../../core/errors.js';
 import { homePaths, maestroHome } from '../../core/paths.js';
-import type { Session } from '../../core/types.js';
+import type { MessageDelivery, Session } from '../../core/types.js';
 import { parseRecording, replayDelays, type Recording } from '../../pty/asciicast.js';
 import { Tmux } from '../../pty/tmux.js';
 import { EXIT, fail, makeClient, print, printJson, usageError } from '../run.js';
 
-/** Adds `session attach|replay|stop` (the terminal side of sessions) to the `session` command. */
+const SENT: Record<MessageDelivery['delivery'], (id: string) => string> = {
+  confirmed: (id) => `delivered to ${id}: its hook confirmed the prompt`,
+  typed: (id) => `typed into ${id} (this agent has no hooks to confirm it)`,
+  queued: (id) => `queued for ${id}: it is mid-turn; the message goes in when the turn ends`,
+  unconfirmed: (id) => `typed into ${id}, but its hook did not confirm it in time`,
+};
+
+const seconds = (value: string): number => {
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || Number(value) > 120) throw new InvalidArgumentError('expected seconds (0-120).');
+  return Number(value);
+};
+
+/** Adds `session attach|replay|send|stop` (the terminal side of sessions) to the `session` command. */
 export function registerPtyCommands(session: Command): void {
   session
     .command('attach <id>')
@@ -40,20 +52,36 @@ export function registerPtyCommands(session: Command): void {
 
   const type = session
     .command('send <id> <text...>')
-    .description("type text into the agent's terminal, then Enter (answer a question without attaching)")
-    .option('--no-enter', 'do not press Enter after the text')
+    .description("send the agent a message as its next prompt (answer a question, steer it) without attaching")
+    .option('--wait <seconds>', "how long to wait for the agent's hook to confirm it (default 15)", seconds)
+    .option('--no-enter', 'only type the text, raw, without Enter and without waiting for a turn or a confirmation')
     .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nAn agent with hooks (Claude Code) gets the message between its turns, never mid-turn, and its\n' +
+        'UserPromptSubmit hook confirms it arrived. Exit 0: confirmed, typed (an agent without hooks), or queued\n' +
+        'until its turn ends (it is still delivered then); exit 1: typed but not confirmed in time.',
+    )
     .action(async (id: string, words: string[]) => {
-      const opts = type.opts<{ enter: boolean; json?: boolean }>();
+      const opts = type.opts<{ enter: boolean; wait?: number; json?: boolean }>();
       try {
-        const data = words.join(' ') + (opts.enter ? '\r' : '');
-        const result = await makeClient().request<{ sessionId: string; written: number }>(
-          'POST',
-          `/api/sessions/${encodeURIComponent(id)}/input`,
-          { data },
-        );
-        if (opts.json) printJson(result);
-        else print(`sent ${result.written} characters to ${result.sessionId}`);
+        const text = words.join(' ');
+        if (!opts.enter) {
+          const raw = await makeClient().request<{ sessionId: string; written: number }>('POST', `/api/sessions/${encodeURIComponent(id)}/input`, {
+            data: text,
+          });
+          if (opts.json) printJson(raw);
+          else print(`typed ${raw.written} characters into ${raw.sessionId}`);
+          return;
+        }
+        const sent = await makeClient().call<MessageDelivery>('session.send', {
+          sessionId: id,
+          text,
+          ...(opts.wait !== undefined ? { waitMs: opts.wait * 1000 } : {}),
+        });
+        if (opts.json) printJson(sent);
+        else print(SENT[sent.delivery](sent.sessionId));
+        if (sent.delivery === 'unconfirmed') process.exitCode = EXIT.failed;
       } catch (err) {
         fail(err, { json: Boolean(opts.json), cmd: type });
       }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { SessionInfo, SpawnResult } from '../../core/service.js';
 import type { Session } from '../../core/types.js';
 import { PROJECT_OPTION, int, keyValue, list, projectOf } from '../options.js';
-import { fields, joinOr, queueTable, sessionLine, sessionTable, timelineLines, when } from '../output.js';
+import { fields, joinOr, queueTable, sessionLine, sessionTable, timelineLines, tokenLine, when } from '../output.js';
 import { makeClient, opCommand, type Env } from '../run.js';
 
 /**
@@ -59,6 +59,7 @@ export function registerSessionCommands(program: Command): Command {
         .option('--name <name>', 'human-friendly name')
         .option('--skill <names>', 'skill(s) to load, comma-separated or repeated', list)
         .option('--agent-command <command>', 'command that starts the agent')
+        .option('--agent <kind>', 'which agent CLI: claude (default), codex, gemini or generic (see `maestro agent list`)')
         .option('--env <KEY=VALUE>', 'extra environment variable for the agent (repeatable)', keyValue)
         .option(...PROJECT_OPTION),
     input: (_a, o, env) => ({
@@ -69,6 +70,7 @@ export function registerSessionCommands(program: Command): Command {
       name: o.name,
       skills: o.skill,
       agentCommand: o.agentCommand,
+      agent: o.agent,
       env: o.env,
       project: projectOf(o, env),
     }),
@@ -99,6 +101,23 @@ function sessionInfo(info: SessionInfo): string {
     info.tasks.length ? info.tasks.map((t) => `  ${t.id}  ${t.title}  [${t.status}]`).join('\n') : `  ${joinOr(s.taskIds, '(none)')}`,
   ];
   if (info.queue) parts.push('', 'queue:', queueTable(info.queue).replace(/^/gm, '  '));
+  parts.push('', 'tokens:', usageLines(info));
   parts.push('', 'timeline:', timelineLines(info.timeline));
   return parts.join('\n');
+}
+
+/** Tokens and cost: in all, per model when more than one, and whose task they went to. */
+function usageLines(info: SessionInfo): string {
+  const u = info.usage;
+  if (!u) return `  (no transcript${info.session.transcriptPath ? ` at ${info.session.transcriptPath} yet` : ': the agent has not said where one is'})`;
+  const lines = [`  ${tokenLine(u)}  (${u.messages} messages)`];
+  const models = Object.entries(u.byModel);
+  if (models.length > 1) for (const [model, m] of models) lines.push(`    ${model}: ${tokenLine(m)}`);
+  else if (models.length === 1) lines.push(`  model: ${models[0]![0]}${models[0]![1].price ? '' : ' (no price: cost not counted)'}`);
+  lines.push(
+    u.taskId ? `  all for task ${u.taskId} (the session's only task)` : '  per session only: with several tasks the transcript does not say which task a token went to',
+    `  transcript: ${u.transcriptPath}`,
+  );
+  for (const w of u.warnings) lines.push(`  warning: ${w}`);
+  return lines.join('\n');
 }

@@ -10,7 +10,7 @@ const templateDetail = (t: Template) =>
       ['role', t.role],
       ['strategy', t.strategy],
       ['skills', t.skills.length ? t.skills.join(', ') : null],
-      ['agent', t.agentCommand],
+      ['agent', [t.agentKind, t.agentCommand].filter(Boolean).join(': ') || null],
       ['description', t.description],
       ['created', when(t.createdAt)],
     ],
@@ -44,6 +44,7 @@ export function registerTemplateCommands(program: Command): Command {
         .option('--strategy <strategy>', 'simple or queue')
         .option('--skill <names>', 'skill(s) to load, comma-separated or repeated', list)
         .option('--agent-command <command>', 'command that starts the agent')
+        .option('--agent <kind>', 'which agent CLI: claude, codex, gemini or generic (see `maestro agent list`)')
         .option('-d, --description <text>', 'what the preset is for'),
     input: ([name], o) => ({
       name,
@@ -51,6 +52,7 @@ export function registerTemplateCommands(program: Command): Command {
       strategy: o.strategy,
       skills: o.skill,
       agentCommand: o.agentCommand,
+      agent: o.agent,
       description: o.description,
     }),
     fields: { name: '<name>' },

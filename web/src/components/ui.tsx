@@ -2,7 +2,7 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { formErrors } from '../api';
 import { onLinkClick } from '../router';
-import { PRIORITY_LABEL, STATUS_LABEL, type SessionStatus, type TaskPriority, type TaskStatus } from '../types';
+import { PRIORITY_LABEL, STATUS_LABEL, type SessionStatus, type StateReason, type TaskPriority, type TaskStatus } from '../types';
 import { PlusIcon } from './icons';
 
 export function Link(props: JSX.HTMLAttributes<HTMLAnchorElement> & { href: string }) {
@@ -24,6 +24,27 @@ export function StatusBadge({ status, testid }: { status: TaskStatus | SessionSt
     <span class={`badge status-${status}`} data-testid={testid} data-status={status}>
       <span class="dot" aria-hidden="true" />
       {STATUS_LABEL[status] ?? status}
+    </span>
+  );
+}
+
+const REASON_LABEL: Record<StateReason, string> = {
+  needs_input: 'waiting for you',
+  finished: 'finished',
+  finished_unreported: 'stopped without reporting',
+  waiting: 'waiting on a background job',
+  stalled: 'stalled',
+  login_required: 'login required',
+  trust_prompt: 'asks to trust the folder',
+  offline: 'offline',
+};
+
+/** Why a session is in its status (from its hooks or its screen), beside the status badge. */
+export function ReasonTag({ reason, testid }: { reason: StateReason | null; testid?: string }) {
+  if (!reason) return null;
+  return (
+    <span class={`reason reason-${reason}`} data-testid={testid} data-reason={reason}>
+      {REASON_LABEL[reason] ?? reason}
     </span>
   );
 }

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, errorMessage } from '../api';
-import { Empty, Link, RelTime, Spinner, StatusBadge, shortId } from '../components/ui';
+import { Empty, Link, ReasonTag, RelTime, Spinner, StatusBadge, shortId } from '../components/ui';
 import { paths } from '../router';
 import { applySessionInfo, currentTaskOf, getState, loadTimeline, selectProject, setState, toast, useAppState } from '../store';
-import { FINISHED_SESSION_STATUSES, type TimelineEvent, type TimelineKind } from '../types';
+import { FINISHED_SESSION_STATUSES, type SessionUsage, type TimelineEvent, type TimelineKind } from '../types';
 import { lazyView } from './lazy';
 
 const TerminalView = lazyView<{ sessionId: string; live: boolean }>(() => import('./Terminal').then((m) => m.TerminalView), 'Loading terminal');
@@ -19,6 +19,9 @@ const KIND_ICON: Record<TimelineKind, string> = {
   spawned: '★',
   queue: '≡',
   agent_state: '◐',
+  prompt: '›',
+  tool_use: '⚙',
+  compaction: '⇣',
 };
 
 export function SessionPage(props: { sessionId: string; tab: 'timeline' | 'terminal' | 'replay' }) {
@@ -26,6 +29,8 @@ export function SessionPage(props: { sessionId: string; tab: 'timeline' | 'termi
   const { sessionId } = props;
   const session = s.sessions[sessionId];
   const [missing, setMissing] = useState<string | null>(null);
+  const [usage, setUsage] = useState<SessionUsage | null>(null);
+  const running = session ? !FINISHED_SESSION_STATUSES.includes(session.status) : false;
 
   useEffect(() => {
     let cancelled = false;
@@ -34,6 +39,7 @@ export function SessionPage(props: { sessionId: string; tab: 'timeline' | 'termi
       .sessionInfo(sessionId, 1)
       .then((info) => {
         if (cancelled) return;
+        setUsage(info.usage);
         applySessionInfo(info);
         if (getState().projectId !== info.session.projectId) selectProject(info.session.projectId);
       })
@@ -45,6 +51,18 @@ export function SessionPage(props: { sessionId: string; tab: 'timeline' | 'termi
       cancelled = true;
     };
   }, [sessionId, s.epoch]);
+
+  // The transcript grows without an event: while the agent runs, its token count is asked for now and then.
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => {
+      api
+        .sessionInfo(sessionId, 1)
+        .then((info) => setUsage(info.usage))
+        .catch(() => undefined);
+    }, 15_000);
+    return () => clearInterval(timer);
+  }, [sessionId, running]);
 
   if (!session) {
     if (missing)
@@ -89,7 +107,8 @@ export function SessionPage(props: { sessionId: string; tab: 'timeline' | 'termi
       <header class="page-head">
         <div>
           <h1 id="session-heading">
-            {session.name} <StatusBadge status={session.status} testid="session-status" />
+            {session.name} <StatusBadge status={session.status} testid="session-status" />{' '}
+            <ReasonTag reason={session.stateReason} testid="session-reason" />
           </h1>
           <p class="subtle">
             <span class={`role role-${session.role}`}>{session.role}</span> · {session.strategy}
@@ -101,6 +120,7 @@ export function SessionPage(props: { sessionId: string; tab: 'timeline' | 'termi
             )}{' '}
             · started <RelTime iso={session.createdAt} />
           </p>
+          {usage && <UsageLine usage={usage} />}
         </div>
         <div class="head-actions">
           {live && (
@@ -250,5 +270,23 @@ function Timeline(props: { events: TimelineEvent[] | undefined; tasks: Record<st
         })}
       </ol>
     </div>
+  );
+}
+
+const tokens = (n: number) => n.toLocaleString('en-US');
+const dollars = (n: number) => `$${n < 1 ? n.toFixed(4) : n.toFixed(2)}`;
+
+/** "Tokens 1,204 in / 388 out / 30,200 cache · $0.0412", from the agent's transcript. */
+function UsageLine(props: { usage: SessionUsage }) {
+  const u = props.usage;
+  const models = Object.keys(u.byModel).join(', ') || 'no model yet';
+  const detail = `${u.messages} responses (${models}); cache: ${tokens(u.cacheCreationTokens)} written, ${tokens(u.cacheReadTokens)} read${
+    u.taskId ? '; all for its one task' : ''
+  }${u.warnings.length ? `\n${u.warnings.join('\n')}` : ''}`;
+  return (
+    <p class="subtle small usage-line" data-testid="session-usage" title={detail}>
+      Tokens {tokens(u.inputTokens)} in / {tokens(u.outputTokens)} out / {tokens(u.cacheCreationTokens + u.cacheReadTokens)} cache · {dollars(u.costUsd)}
+      {u.warnings.length > 0 && <span aria-label="price warnings"> ⚠</span>}
+    </p>
   );
 }

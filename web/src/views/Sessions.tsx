@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { Empty, Link, RelTime, Spinner, StatusBadge } from '../components/ui';
+import { Empty, Link, ReasonTag, RelTime, Spinner, StatusBadge } from '../components/ui';
 import { PlusIcon } from '../components/icons';
 import { paths } from '../router';
 import { currentTaskOf, openDialog, projectSessions, useAppState } from '../store';
@@ -89,7 +89,7 @@ function SessionRow({ session: x }: { session: Session }) {
         </div>
       </td>
       <td data-label="Status">
-        <StatusBadge status={x.status} testid="session-status" />
+        <StatusBadge status={x.status} testid="session-status" /> <ReasonTag reason={x.stateReason} />
       </td>
       <td data-label="Role">
         <span class={`role role-${x.role}`}>{x.role}</span> · {x.strategy}
