@@ -4,7 +4,7 @@
  * locked by another connection, a /health that says nothing, and binding beyond loopback only on request.
  */
 import Database from 'better-sqlite3';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -52,6 +52,34 @@ describe('one server per home', () => {
       expect((await rawRequest(first.url, { path: '/api/whoami', headers: bearer(secretOf(first.home)) })).status).toBe(200);
     } finally {
       await first.dispose();
+    }
+  });
+
+  it('of many processes taking the lock at once (each recording its URL), never two hold it together', async () => {
+    // Each contender takes the lock, records a URL at once (rewriting the file), holds it a moment, and
+    // says when it held it. A lock file ever seen empty or half-written would be taken for stale and
+    // taken over: two holders at once. (Later contenders may take it after a release: that is fine.)
+    const lockModule = join(ROOT, 'dist', 'src', 'security', 'home-lock.js');
+    const script = `import(${JSON.stringify(lockModule)}).then(async (m) => {
+      try { const lock = m.acquireHomeLock(process.argv[1]); const from = Date.now(); lock.setUrl('http://127.0.0.1:1'); await new Promise((r) => setTimeout(r, 300)); const to = Date.now(); lock.release(); console.log('won ' + from + ' ' + to); }
+      catch (err) { console.log(err.code === 'conflict' ? 'lost' : 'error ' + err.message); }
+    });`;
+    for (let round = 0; round < 8; round++) {
+      const home = tempHome();
+      const runs = Array.from({ length: 8 }, () =>
+        new Promise<string>((resolve) => {
+          const child = spawn(process.execPath, ['-e', script, home], { stdio: ['ignore', 'pipe', 'inherit'] });
+          let out = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.on('close', () => resolve(out.trim()));
+        }),
+      );
+      const outcomes = await Promise.all(runs);
+      expect(outcomes.filter((o) => !/^(won \d+ \d+|lost)$/.test(o))).toEqual([]);
+      const held = outcomes.filter((o) => o.startsWith('won')).map((o) => o.split(' ').slice(1).map(Number) as [number, number]);
+      expect(held.length).toBeGreaterThan(0);
+      held.sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < held.length; i++) expect(held[i]![0], `round ${round}: ${outcomes.join(', ')}`).toBeGreaterThanOrEqual(held[i - 1]![1]);
     }
   });
 

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MaestroError } from '../core/errors.js';
 
@@ -48,17 +48,32 @@ export interface HomeLock {
 }
 
 /**
+ * Writes the lock's content whole before it is seen: into a private temp file, then linked (exclusive:
+ * fails when a lock exists) or renamed (replacing ours) into place. A lock file is never seen empty or
+ * half-written, which a second server would take for a stale lock and take over.
+ */
+function placeLock(path: string, info: LockInfo, replace: boolean): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(info), { mode: 0o600 });
+  try {
+    if (replace) renameSync(tmp, path);
+    else linkSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/**
  * Takes the home's lock, or throws a `conflict` naming the server that holds it. A lock left by a process
- * that died is taken over. Creation is exclusive (O_EXCL), so two servers starting together cannot both win.
+ * that died is taken over. Creation is exclusive (a hard link fails on an existing lock), so two servers
+ * starting together cannot both win.
  */
 export function acquireHomeLock(home: string): HomeLock {
   const path = lockPath(home);
   const info: LockInfo = { pid: process.pid, url: null, startedAt: new Date().toISOString() };
   for (let attempt = 0; ; attempt++) {
     try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, JSON.stringify(info));
-      closeSync(fd);
+      placeLock(path, info, false);
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -78,7 +93,7 @@ export function acquireHomeLock(home: string): HomeLock {
   return {
     setUrl(url) {
       info.url = url;
-      if (!released) writeFileSync(path, JSON.stringify(info), { mode: 0o600 });
+      if (!released) placeLock(path, info, true);
     },
     release() {
       if (released) return;
