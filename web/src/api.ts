@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ProjectCreateInput, SessionSpawnInput, TaskCreateInput, TaskUpdateInput, TemplateCreateInput } from '../../src/core/schemas.js';
 import { toQuery } from '../../src/http/query.js';
-import type { Project, QueueItem, Session, SessionInfo, SessionSummary, Skill, SkillSummary, SpawnResult, Task, Template, TimelineEvent } from './types';
+import type { Project, QueueItem, Session, SessionInfo, SessionLogs, SessionSummary, Skill, SkillSummary, SpawnResult, Task, Template, TimelineEvent } from './types';
 
 /** The request bodies, as the server's own schemas (type-only: zod stays out of the bundle). */
 type Input<Schema extends z.ZodType> = z.input<Schema>;
@@ -84,6 +84,8 @@ export const api = {
     api.get<SessionInfo>(`/api/sessions/${enc(sessionId)}`, { timelineLimit }),
   timeline: (sessionId: string, afterId?: number) =>
     api.get<TimelineEvent[]>(`/api/sessions/${enc(sessionId)}/timeline`, { afterId, limit: 10000 }),
+  /** The agent's conversation from its transcript (last `limit` entries); 404 until it has one. */
+  sessionLogs: (sessionId: string, limit?: number) => api.get<SessionLogs>(`/api/sessions/${enc(sessionId)}/logs`, { limit }),
   spawn: (input: Input<typeof SessionSpawnInput>) => api.post<SpawnResult>('/api/sessions', input),
   stopSession: (sessionId: string) => api.post<Session>(`/api/sessions/${enc(sessionId)}/stop`, {}),
   queue: (sessionId: string) => api.get<QueueItem[]>('/api/queue', { sessionId }),

@@ -5,17 +5,18 @@ import { useEffect, useState } from 'preact/hooks';
  *   /projects                              project picker and "new project"
  *   /projects/:projectId/tasks[/:taskId]   task tree or board (+ task panel); ?status=todo,done filters, ?view=board
  *   /projects/:projectId/sessions          sessions of the project
- *   /sessions/:sessionId[/terminal|/replay] one session: timeline, live terminal, replay
+ *   /sessions/:sessionId[/terminal|/replay|/conversation] one session: timeline, live terminal, replay, transcript
  *   /library[/skills/:name]                session templates and the current project's skills (one read)
  */
 export type TaskView = 'tree' | 'board';
+export type SessionTab = 'timeline' | 'terminal' | 'replay' | 'conversation';
 
 export type Route =
   | { name: 'home' }
   | { name: 'projects' }
   | { name: 'tasks'; projectId: string; taskId: string | null; status: string[]; view: TaskView | null }
   | { name: 'sessions'; projectId: string }
-  | { name: 'session'; sessionId: string; tab: 'timeline' | 'terminal' | 'replay' }
+  | { name: 'session'; sessionId: string; tab: SessionTab }
   | { name: 'library'; skill: string | null }
   | { name: 'notFound'; path: string };
 
@@ -36,7 +37,7 @@ export function parseRoute(pathname: string, search: string): Route {
   }
   if (parts[0] === 'sessions' && parts[1]) {
     const tab = parts[2] ?? 'timeline';
-    if (parts.length <= 3 && (tab === 'timeline' || tab === 'terminal' || tab === 'replay'))
+    if (parts.length <= 3 && (tab === 'timeline' || tab === 'terminal' || tab === 'replay' || tab === 'conversation'))
       return { name: 'session', sessionId: parts[1], tab };
   }
   if (parts[0] === 'library') {
@@ -61,7 +62,7 @@ export const paths = {
   task: (projectId: string, taskId: string, status: string[] = [], view?: TaskView | null) =>
     `/projects/${enc(projectId)}/tasks/${enc(taskId)}${taskQuery(status, view)}`,
   sessions: (projectId: string) => `/projects/${enc(projectId)}/sessions`,
-  session: (sessionId: string, tab: 'timeline' | 'terminal' | 'replay' = 'timeline') =>
+  session: (sessionId: string, tab: SessionTab = 'timeline') =>
     `/sessions/${enc(sessionId)}${tab === 'timeline' ? '' : `/${tab}`}`,
   library: () => '/library',
   skill: (name: string) => `/library/skills/${enc(name)}`,

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, errorMessage } from '../api';
 import { Empty, Link, ReasonTag, RelTime, Spinner, StatusBadge, shortId } from '../components/ui';
-import { paths } from '../router';
+import { paths, type SessionTab } from '../router';
 import { applySessionInfo, currentTaskOf, getState, loadTimeline, selectProject, setState, toast, useAppState } from '../store';
 import { FINISHED_SESSION_STATUSES, type SessionUsage, type TimelineEvent, type TimelineKind } from '../types';
+import { ConversationView } from './Conversation';
 import { lazyView } from './lazy';
 
 const TerminalView = lazyView<{ sessionId: string; live: boolean }>(() => import('./Terminal').then((m) => m.TerminalView), 'Loading terminal');
@@ -24,7 +25,7 @@ const KIND_ICON: Record<TimelineKind, string> = {
   compaction: '⇣',
 };
 
-export function SessionPage(props: { sessionId: string; tab: 'timeline' | 'terminal' | 'replay' }) {
+export function SessionPage(props: { sessionId: string; tab: SessionTab }) {
   const s = useAppState();
   const { sessionId } = props;
   const session = s.sessions[sessionId];
@@ -96,6 +97,7 @@ export function SessionPage(props: { sessionId: string; tab: 'timeline' | 'termi
     { id: 'timeline' as const, label: 'Timeline' },
     { id: 'terminal' as const, label: 'Terminal' },
     { id: 'replay' as const, label: 'Replay' },
+    { id: 'conversation' as const, label: 'Conversation' },
   ];
 
   return (
@@ -146,6 +148,7 @@ export function SessionPage(props: { sessionId: string; tab: 'timeline' | 'termi
 
       {props.tab === 'terminal' && <TerminalView key={sessionId} sessionId={sessionId} live={live} />}
       {props.tab === 'replay' && <ReplayView key={sessionId} sessionId={sessionId} />}
+      {props.tab === 'conversation' && <ConversationView key={sessionId} sessionId={sessionId} live={live} />}
       {props.tab === 'timeline' && (
         <div class="session-grid">
           <Timeline events={s.timelines[sessionId]} tasks={s.tasks} />
