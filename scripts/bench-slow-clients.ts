@@ -10,17 +10,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { get } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { maestroBin } from '../src/install.js';
 
-/** The package root, whether this runs from scripts/ (vitest) or dist/scripts/ (compiled). */
-function packageRoot(): string {
-  let dir = import.meta.dirname;
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
-export const MAESTRO_BIN = join(packageRoot(), 'bin', 'maestro.js');
+export const MAESTRO_BIN = maestroBin();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ServeProcess {

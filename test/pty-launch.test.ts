@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Manifest } from '../src/core/types.js';
+import { maestroBin } from '../src/install.js';
 import {
   buildPrompt,
   launchFilePaths,
-  maestroBin,
   mcpConfig,
   readExitCode,
   resolveAgentCommand,

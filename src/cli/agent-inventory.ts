@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { AGENTS, type AgentKind } from '../pty/agents.js';
 import { DEFAULT_AGENT_COMMAND } from '../pty/launch-files.js';
+import { commandPath } from '../pty/shell.js';
 
 export interface AgentRow {
   kind: AgentKind;
@@ -18,14 +18,9 @@ export function agentInventory(env: NodeJS.ProcessEnv = process.env): AgentRow[]
     kind: a.kind,
     title: a.title,
     program: a.program,
-    path: a.program ? whereIs(a.program, env) : null,
+    path: a.program ? commandPath(a.program, { path: env.PATH }) : null,
     hooks: a.hooks,
     default: a.program === DEFAULT_AGENT_COMMAND,
   }));
 }
 
-function whereIs(program: string, env: NodeJS.ProcessEnv): string | null {
-  const r = spawnSync('/bin/sh', ['-c', 'command -v -- "$1"', 'sh', program], { env, encoding: 'utf8', timeout: 5000 });
-  const path = r.status === 0 ? r.stdout.trim() : '';
-  return path.startsWith('/') ? path : null;
-}

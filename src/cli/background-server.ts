@@ -1,14 +1,12 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MaestroError } from '../core/errors.js';
 import { maestroHome } from '../core/paths.js';
+import { maestroBin } from '../install.js';
 import { readLock } from '../security/home-lock.js';
 import { ensurePrivateDir } from '../security/permissions.js';
 
-/** The `maestro` entry point of this install (absolute), as `node <it> …` runs it. */
-export const MAESTRO_BIN = fileURLToPath(new URL('../../../bin/maestro.js', import.meta.url));
 
 export interface RunningServer {
   url: string;
@@ -69,7 +67,7 @@ function notStarted(logFile: string, code: number | null): MaestroError {
 function start(env: NodeJS.ProcessEnv, home: string, logFile: string, port: string) {
   const fd = openSync(logFile, 'a', 0o600);
   const state = { port, pid: undefined as number | undefined, exited: false, code: null as number | null };
-  const child = spawn(process.execPath, [MAESTRO_BIN, 'serve', '--port', port], {
+  const child = spawn(process.execPath, [maestroBin(), 'serve', '--port', port], {
     detached: true,
     stdio: ['ignore', fd, fd],
     // It outlives the caller: it must not hold the caller's directory (a project that may be deleted or

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { maestroHome } from '../core/paths.js';
-import { MAESTRO_BIN } from './background-server.js';
+import { maestroBin } from '../install.js';
 
 /** One server of an MCP client's `mcpServers` (Claude Code's `.mcp.json`, Claude Desktop's config, …). */
 export interface McpEntry {
@@ -15,7 +15,7 @@ export interface McpEntry {
  * (which could fetch and run another package of the same name).
  */
 export function maestroMcpEntry(env: NodeJS.ProcessEnv = process.env): McpEntry {
-  const entry: McpEntry = { command: process.execPath, args: [MAESTRO_BIN, 'mcp'] };
+  const entry: McpEntry = { command: process.execPath, args: [maestroBin(), 'mcp'] };
   // Only a home the user chose: the default (~/.maestro) needs no variable. Absolute, since the client
   // starts it from another directory.
   if (env.MAESTRO_HOME?.trim()) entry.env = { MAESTRO_HOME: maestroHome(env) };

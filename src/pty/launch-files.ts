@@ -1,10 +1,10 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Manifest } from '../core/types.js';
 import { writePrivateFile } from '../security/permissions.js';
 import type { AgentKind } from '../core/constants.js';
 import { AGENTS, adapterForProgram, type LaunchContext } from './agents.js';
+import { maestroBin } from '../install.js';
 import { HOOK_EVENTS } from './hooks/contract.js';
 import { ENV_NAME, programOf, shellQuote } from './shell.js';
 
@@ -87,18 +87,6 @@ export function buildPrompt(manifest: Manifest, manifestPath: string): string {
 const indent = (text: string) => text.split('\n').map((l) => `    ${l}`);
 const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}… (see the manifest for the rest)` : text);
 
-/** The repository root (where bin/maestro.js lives), from this module's place in src/ or dist/src/. */
-export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (;;) {
-    if (existsSync(join(dir, 'bin', 'maestro.js')) && existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return resolve(from, '..', '..');
-    dir = parent;
-  }
-}
-
-export const maestroBin = () => join(packageRoot(), 'bin', 'maestro.js');
 
 /**
  * Claude Code's `--mcp-config` file: one stdio server, `maestro mcp`, with the session's identity in

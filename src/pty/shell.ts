@@ -61,16 +61,28 @@ export function splitWords(commandLine: string): string[] {
 }
 
 /**
- * Whether `program` resolves to something sh can run (an executable on PATH, a path, a builtin),
- * looked up with the PATH the agent will have and from its working directory.
+ * What sh makes of `program` (`command -v`), looked up with the PATH the agent will have and from its
+ * working directory: null when it cannot run it, else its path (or its bare name for a builtin).
  */
-export function commandExists(program: string, opts: { path?: string; cwd?: string } = {}): boolean {
+function lookUp(program: string, opts: { path?: string; cwd?: string }): string | null {
   const env = { ...process.env, ...(opts.path !== undefined ? { PATH: opts.path } : {}) };
-  const result = spawnSync('/bin/sh', ['-c', 'command -v -- "$1" >/dev/null 2>&1', 'sh', program], {
+  const result = spawnSync('/bin/sh', ['-c', 'command -v -- "$1" 2>/dev/null', 'sh', program], {
     env,
     cwd: opts.cwd,
-    stdio: 'ignore',
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
     timeout: 5000,
   });
-  return result.status === 0;
+  return result.status === 0 ? result.stdout.trim() : null;
+}
+
+/** Whether `program` resolves to something sh can run (an executable on PATH, a path, a builtin). */
+export function commandExists(program: string, opts: { path?: string; cwd?: string } = {}): boolean {
+  return lookUp(program, opts) !== null;
+}
+
+/** Where `program` is installed: its absolute path, or null when it is not (or is only a builtin). */
+export function commandPath(program: string, opts: { path?: string; cwd?: string } = {}): string | null {
+  const found = lookUp(program, opts);
+  return found?.startsWith('/') ? found : null;
 }

@@ -1,19 +1,20 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { FINISHED_SESSION_STATUSES } from '../../core/constants.js';
 import { MaestroError } from '../../core/errors.js';
 import { maestroHome } from '../../core/paths.js';
 import type { Project, Session, SessionSummary, Task, Template } from '../../core/types.js';
 import { MaestroClient, clientOptionsFromEnv } from '../../http/client.js';
 import { commandExists, shellQuote } from '../../pty/shell.js';
 import { writePrivateFile } from '../../security/permissions.js';
-import { MAESTRO_BIN, ensureServer, runningServer } from '../background-server.js';
+import { maestroBin } from '../../install.js';
+import { ensureServer, runningServer } from '../background-server.js';
 import { loginLink } from '../commands/auth.js';
 import { DEMO_PLAN, DEMO_QUESTION } from './plan.js';
 import { DEMO_MARKER, checkDemoDir, createDemoRepo } from './repo.js';
 
 export const DEMO_PROJECT = 'maestro-demo';
 const WORKER_TEMPLATE = 'demo-worker';
-const FINAL = new Set(['completed', 'failed', 'stopped']);
 
 /** What a demo leaves in `$MAESTRO_HOME/demo.json`, for `maestro demo --stop`. */
 interface DemoState {
@@ -35,7 +36,7 @@ export interface DemoStarted {
 }
 
 const statePath = (home: string) => join(home, 'demo.json');
-const agentCommand = () => `${shellQuote(process.execPath)} ${shellQuote(MAESTRO_BIN)} agent script`;
+const agentCommand = () => `${shellQuote(process.execPath)} ${shellQuote(maestroBin())} agent script`;
 
 function readState(home: string): DemoState | null {
   try {
@@ -47,7 +48,7 @@ function readState(home: string): DemoState | null {
 
 async function liveSessions(client: MaestroClient, projectId: string): Promise<SessionSummary[]> {
   const sessions = await client.call<SessionSummary[]>('session.list', { project: projectId });
-  return sessions.filter((s) => !FINAL.has(s.status));
+  return sessions.filter((s) => !FINISHED_SESSION_STATUSES.includes(s.status));
 }
 
 /**
@@ -187,7 +188,7 @@ export async function stopDemo(env: NodeJS.ProcessEnv): Promise<DemoStopped> {
   let serverStopped = false;
   let serverKept: string | null = null;
   if (state?.serverPid === server.pid) {
-    const others = (await client.call<SessionSummary[]>('session.list', {})).filter((s) => !FINAL.has(s.status));
+    const others = (await client.call<SessionSummary[]>('session.list', {})).filter((s) => !FINISHED_SESSION_STATUSES.includes(s.status));
     if (others.length > 0) serverKept = `${others.length} sessions of other projects still run on it`;
     else serverStopped = await stopServer(home, server.pid);
   }
