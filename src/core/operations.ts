@@ -484,6 +484,11 @@ export const OPERATIONS = [
 ] as const satisfies ReadonlyArray<Operation<any, any>>;
 
 export type OperationName = (typeof OPERATIONS)[number]['name'];
+type OpByName<N extends OperationName> = Extract<(typeof OPERATIONS)[number], { name: N }>;
+/** What a caller passes to operation N (before defaults are applied). */
+export type OpInput<N extends OperationName> = z.input<OpByName<N>['input']>;
+/** What operation N returns. */
+export type OpResult<N extends OperationName> = Awaited<ReturnType<OpByName<N>['run']>>;
 
 const BY_NAME = new Map<string, Operation<any, any>>(OPERATIONS.map((o) => [o.name, o]));
 const BY_TOOL = new Map<string, Operation<any, any>>(OPERATIONS.map((o) => [o.tool, o]));
