@@ -1,28 +1,15 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api';
 import { TaskPicker } from '../components/TaskPicker';
-import { Empty, Field, Link, RelTime, StatusBadge, shortId, useSubmit } from '../components/ui';
+import { Empty, Field, Link, StatusBadge, shortId, useSubmit } from '../components/ui';
 import { paths } from '../router';
 import { openDialog, projectSessions, projectTasks, setState, toast, useAppState } from '../store';
 import { PRIORITY_LABEL, STATUS_LABEL, TASK_PRIORITIES, TASK_STATUSES, type Task, type TaskPriority, type TaskStatus } from '../types';
-import { completeTask } from './Tasks';
+import { completeTask } from './taskActions';
+import { subtreeIds } from './taskGrouping';
+import { TaskFacts, TaskRelated } from './TaskPanelDetails';
 
 type Draft = Partial<Pick<Task, 'title' | 'description' | 'status' | 'priority' | 'parentId' | 'dependencies' | 'assignee'>>;
-
-/** Ids of a task and everything under it: none of them can become its parent. */
-function subtreeIds(tasks: Task[], rootId: string): Set<string> {
-  const out = new Set([rootId]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const t of tasks)
-      if (t.parentId && out.has(t.parentId) && !out.has(t.id)) {
-        out.add(t.id);
-        grew = true;
-      }
-  }
-  return out;
-}
 
 export function TaskPanel(props: { projectId: string; taskId: string; task: Task | undefined; loaded: boolean; closeHref: string }) {
   const s = useAppState();
@@ -188,54 +175,8 @@ export function TaskPanel(props: { projectId: string; taskId: string; task: Task
         </div>
       </form>
 
-      {(subtasks.length > 0 || dependents.length > 0) && (
-        <div class="panel-section">
-          {subtasks.length > 0 && (
-            <>
-              <h3>Subtasks</h3>
-              <ul class="mini-list">
-                {subtasks.map((x) => (
-                  <li>
-                    <StatusBadge status={x.status} /> <Link href={paths.task(props.projectId, x.id)}>{x.title}</Link>
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
-          {dependents.length > 0 && (
-            <>
-              <h3>Needed by</h3>
-              <ul class="mini-list">
-                {dependents.map((x) => (
-                  <li>
-                    <StatusBadge status={x.status} /> <Link href={paths.task(props.projectId, x.id)}>{x.title}</Link>
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
-        </div>
-      )}
-      <dl class="facts">
-        <dt>Created</dt>
-        <dd>
-          <RelTime iso={t.createdAt} />
-        </dd>
-        <dt>Updated</dt>
-        <dd>
-          <RelTime iso={t.updatedAt} />
-        </dd>
-        {t.completedAt && (
-          <>
-            <dt>Completed</dt>
-            <dd>
-              <RelTime iso={t.completedAt} />
-            </dd>
-          </>
-        )}
-        <dt>Id</dt>
-        <dd class="mono">{t.id}</dd>
-      </dl>
+      <TaskRelated projectId={props.projectId} subtasks={subtasks} dependents={dependents} />
+      <TaskFacts task={t} />
     </aside>
   );
 }
