@@ -1,6 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { MaestroError } from '../core/errors.js';
 
 /**
  * Maestro's private tmux server: one socket under `$MAESTRO_HOME` (so prod, staging and every test
@@ -20,14 +21,18 @@ const CONFIG = [
   '',
 ].join('\n');
 
-export class TmuxError extends Error {
+/**
+ * A tmux call that failed, as a MaestroError: `unavailable` when tmux itself is missing, else
+ * `internal` (callers that know better, e.g. a launch, re-type it as `spawn_failed` with this as cause).
+ */
+export class TmuxError extends MaestroError {
   constructor(
     message: string,
     readonly stderr: string,
     /** The tmux binary itself is missing. */
     readonly notInstalled = false,
   ) {
-    super(message);
+    super(notInstalled ? 'unavailable' : 'internal', message);
     this.name = 'TmuxError';
   }
 }
