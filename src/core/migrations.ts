@@ -141,4 +141,25 @@ ALTER TABLE sessions ADD COLUMN agent_kind TEXT;
 ALTER TABLE templates ADD COLUMN agent_kind TEXT;
 `,
   },
+  {
+    version: 6,
+    name: 'entity versions',
+    // Every change to a row moves its version on, whichever statement made it: a trigger rather than
+    // each UPDATE remembering to. Clients send the version they read (ifVersion, If-Match) and a write
+    // over a newer one is refused instead of silently lost.
+    sql: `
+ALTER TABLE projects ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE tasks ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE templates ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+CREATE TRIGGER projects_version AFTER UPDATE ON projects WHEN NEW.version = OLD.version
+  BEGIN UPDATE projects SET version = OLD.version + 1 WHERE id = NEW.id; END;
+CREATE TRIGGER tasks_version AFTER UPDATE ON tasks WHEN NEW.version = OLD.version
+  BEGIN UPDATE tasks SET version = OLD.version + 1 WHERE id = NEW.id; END;
+CREATE TRIGGER sessions_version AFTER UPDATE ON sessions WHEN NEW.version = OLD.version
+  BEGIN UPDATE sessions SET version = OLD.version + 1 WHERE id = NEW.id; END;
+CREATE TRIGGER templates_version AFTER UPDATE ON templates WHEN NEW.version = OLD.version
+  BEGIN UPDATE templates SET version = OLD.version + 1 WHERE id = NEW.id; END;
+`,
+  },
 ];

@@ -1,0 +1,64 @@
+import type { Reports } from './reports.js';
+import type { CoreContext } from './service-context.js';
+import type { SessionTranscripts } from './session-transcripts.js';
+import { FINISHED_STATUSES, type SessionFilter } from './sessions.js';
+import type { SessionInfo, SessionSummary, StatusResult } from './types.js';
+
+/** Read-only views across the stores: session lists and details, and the counts of the status overview. */
+export class Overview {
+  constructor(
+    private readonly core: Pick<CoreContext, 'projects' | 'tasks' | 'sessions' | 'queue'>,
+    private readonly reports: Pick<Reports, 'currentTask'>,
+    private readonly transcripts: Pick<SessionTranscripts, 'sessionUsage' | 'usageByProject'>,
+  ) {}
+
+  /** Sessions with their last report, current task and queue counts. */
+  listSessions(filter: SessionFilter): SessionSummary[] {
+    const { sessions, queue } = this.core;
+    return sessions.list(filter).map((session) => ({
+      ...session,
+      lastReport: sessions.lastReport(session.id) ?? null,
+      currentTaskId: this.reports.currentTask(session.id)?.id ?? null,
+      queue: session.strategy === 'queue' ? queue.status(session.id).counts : null,
+    }));
+  }
+
+  /** One session in full: project, tasks, timeline (the newest `timelineLimit` events), children, queue, usage. */
+  async sessionInfo(sessionId: string, timelineLimit = 200): Promise<SessionInfo> {
+    const { sessions, projects, tasks, queue } = this.core;
+    const session = sessions.get(sessionId);
+    const info = {
+      session,
+      project: projects.get(session.projectId),
+      tasks: tasks.list({ assignee: sessionId }),
+      timeline: sessions.timeline(sessionId, { limit: timelineLimit }),
+      children: sessions.list({ parentSessionId: sessionId }),
+      queue: session.strategy === 'queue' ? queue.list(sessionId) : null,
+      lastReport: sessions.lastReport(sessionId) ?? null,
+    };
+    return { ...info, usage: await this.transcripts.sessionUsage(session) };
+  }
+
+  /** Counts of projects, tasks and sessions (of one project, or all), with tokens and cost per project. */
+  async status(projectId?: string): Promise<StatusResult> {
+    const { projects, tasks: taskRepo, sessions: sessionRepo } = this.core;
+    const tasks = taskRepo.list(projectId ? { projectId } : {});
+    const sessions = sessionRepo.list(projectId ? { projectId } : {});
+    return {
+      projects: projectId ? 1 : projects.list().length,
+      tasks: { total: tasks.length, ready: tasks.filter((t) => t.ready).length, byStatus: countBy(tasks.map((t) => t.status)) },
+      sessions: {
+        total: sessions.length,
+        active: sessions.filter((s) => !FINISHED_STATUSES.includes(s.status)).length,
+        byStatus: countBy(sessions.map((s) => s.status)),
+      },
+      usage: await this.transcripts.usageByProject(sessions),
+    };
+  }
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
+}
