@@ -1,6 +1,6 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type OptionValues } from 'commander';
 import { MaestroError, toMaestroError } from '../core/errors.js';
-import type { OperationName } from '../core/operations.js';
+import type { OpInput, OpResult, OperationName } from '../core/operations.js';
 import { MaestroClient, clientOptionsFromEnv } from '../http/client.js';
 
 /*
@@ -21,21 +21,32 @@ import { MaestroClient, clientOptionsFromEnv } from '../http/client.js';
 export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const;
 
 export type Env = NodeJS.ProcessEnv;
-export type Opts = Record<string, any>;
+/** A command's parsed options, as commander gives them (its values are whatever the option parsers made). */
+export type Opts = OptionValues;
+/** A command's positional arguments, as commander gives them. */
+export type Args = Command['processedArgs'];
 
-export interface OpSpec {
+/**
+ * The input a command builds for operation N: only the operation's own fields (a misspelt one does not
+ * compile), each left undefined when not given (dropped before sending). Their values are the user's words
+ * as the option parsers made them: the server validates them, and names the field when one is wrong.
+ */
+export type CliInput<N extends OperationName> = { [K in keyof OpInput<N>]?: unknown };
+
+/** A command that runs operation N; V is what it prints (the result, unless `output` reshapes it). */
+export interface OpSpec<N extends OperationName, V = OpResult<N>> {
   /** commander signature, e.g. `create <title>` */
   usage: string;
   description: string;
-  op: OperationName;
+  op: N;
   /** Adds the command's own options (`--json` is added for every command). */
   options?: (cmd: Command) => void;
   /** Builds the operation input from positional arguments and options. */
-  input: (args: any[], opts: Opts, env: Env) => Record<string, unknown> | Promise<Record<string, unknown>>;
+  input: (args: Args, opts: Opts, env: Env) => CliInput<N> | Promise<CliInput<N>>;
   /** Reshapes the operation's result before printing (e.g. a filter the operation lacks). */
-  output?: (result: any, opts: Opts) => unknown;
+  output?: (result: OpResult<N>, opts: Opts) => V;
   /** Human rendering of the result (without trailing newline). */
-  human: (result: any, opts: Opts) => string;
+  human: (result: V, opts: Opts) => string;
   /** Input fields whose CLI name differs from `--kebab-case`, e.g. `{ taskId: '<id>' }`. */
   fields?: Record<string, string>;
   /** Extra help text shown after the options. */
@@ -97,13 +108,18 @@ export function makeClient(env: Env = process.env): MaestroClient {
   return new MaestroClient(clientOptionsFromEnv(env));
 }
 
+/** Runs operation N on the server: its input and result typed as the operation declares them. */
+export function callOp<N extends OperationName>(client: MaestroClient, name: N, input: CliInput<N> | Record<string, unknown> = {}): Promise<OpResult<N>> {
+  return client.call<OpResult<N>>(name, input as Record<string, unknown>);
+}
+
 /** Drops undefined values so the input only carries what the user gave. */
-export function compact(input: Record<string, unknown>): Record<string, unknown> {
+export function compact(input: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
 }
 
 /** Adds a subcommand that runs exactly one operation. */
-export function opCommand(parent: Command, spec: OpSpec): Command {
+export function opCommand<N extends OperationName, V = OpResult<N>>(parent: Command, spec: OpSpec<N, V>): Command {
   const cmd = parent.command(spec.usage).description(spec.description);
   spec.options?.(cmd);
   cmd.option('--json', 'print the result as JSON');
@@ -112,8 +128,9 @@ export function opCommand(parent: Command, spec: OpSpec): Command {
     const opts = cmd.opts();
     try {
       const input = compact(await spec.input(cmd.processedArgs, opts, process.env));
-      const raw = await makeClient().call(spec.op, input);
-      const result = spec.output ? spec.output(raw, opts) : raw;
+      const raw = await callOp(makeClient(), spec.op, input);
+      // Without `output`, V is the result itself (its default): nothing to reshape.
+      const result = spec.output ? spec.output(raw, opts) : (raw as unknown as V);
       if (opts.json) printJson(result);
       else print(spec.human(result, opts));
     } catch (err) {

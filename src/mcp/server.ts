@@ -7,15 +7,15 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { mayCall, USER, type Actor } from '../core/access.js';
-import { MaestroError, toMaestroError } from '../core/errors.js';
-import { OPERATIONS, type Operation } from '../core/operations.js';
+import { ErrorJsonSchema, MaestroError, toMaestroError } from '../core/errors.js';
+import { OPERATIONS, type AnyOperation, type RuntimeOpResult } from '../core/operations.js';
 import type { Session } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 
 export type McpRole = 'worker' | 'orchestrator' | 'user';
 
 /** Runs one operation (by its dotted name, e.g. `task.create`) for the caller; throws a MaestroError on failure. */
-export type McpDispatch = (opName: string, input: Record<string, unknown>) => Promise<unknown>;
+export type McpDispatch = (opName: string, input: Record<string, unknown>) => Promise<RuntimeOpResult>;
 
 export interface BuildMcpServerOptions {
   role: McpRole;
@@ -32,33 +32,107 @@ export const TASKS_URI = 'maestro://project/tasks';
 const VERSION = '0.1.0';
 
 /** The operations a caller of this role may call: the tool set it is shown. Users (no session) get all. */
-export function operationsForRole(role: McpRole): Operation<any, any>[] {
+export function operationsForRole(role: McpRole): AnyOperation[] {
   // mayCall only looks at the session's role; a stand-in session carries just that.
   const actor: Actor = role === 'user' ? USER : { kind: 'session', session: { role } as Session };
   return OPERATIONS.filter((o) => mayCall(actor, o.access));
 }
 
 const TOOLS_BY_ROLE = new Map<McpRole, Tool[]>();
+const TOOL_BY_OP = new Map<string, Tool>();
 
 /** The tools/list answer of a role (built once: the schemas do not change at run time). */
 export function toolsForRole(role: McpRole): Tool[] {
   let tools = TOOLS_BY_ROLE.get(role);
-  if (!tools) TOOLS_BY_ROLE.set(role, (tools = operationsForRole(role).map(toolDefinition)));
+  if (!tools) {
+    const definition = (op: AnyOperation) => {
+      let tool = TOOL_BY_OP.get(op.name);
+      if (!tool) TOOL_BY_OP.set(op.name, (tool = toolDefinition(op)));
+      return tool;
+    };
+    TOOLS_BY_ROLE.set(role, (tools = operationsForRole(role).map(definition)));
+  }
   return tools;
 }
 
 /** The JSON Schema advertised in tools/list for an operation's zod input (the one the server validates against). */
-export function toolInputSchema(op: Operation<any, any>): Tool['inputSchema'] {
+export function toolInputSchema(op: AnyOperation): Tool['inputSchema'] {
   const { $schema: _drop, ...schema } = z.toJSONSchema(op.input, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
   return { ...schema, type: 'object' } as Tool['inputSchema'];
 }
 
-export function toolDefinition(op: Operation<any, any>): Tool {
+/*
+ * Structured results. MCP wants a tool's outputSchema (and so its structuredContent) to be an object, and
+ * an operation's result is not always one. The rule, decided per operation from its `output` schema (not
+ * per value, so the advertised schema always holds):
+ * - an object result (an entity, or a union of objects such as whoami's) is sent as it is;
+ * - an array result (every *_list, task_tree, queue_add, session_timeline) is sent as `{ items: [...] }`;
+ * - any other result (null, a string, a nullable entity) is sent as `{ result: ... }`.
+ * The text content keeps the bare result as JSON, as before, for clients that read only text.
+ *
+ * A failed call (isError) carries `{ error: { code, message, field?, current?, cause? } }` (MaestroError's
+ * toJSON, schema ErrorJsonSchema) beside its text. The SDK's Client.callTool validates structuredContent
+ * against the tool's outputSchema whenever it is present, isError or not (client/index.js), so every
+ * advertised outputSchema admits both forms: `{ type: 'object', anyOf: [<the result form>, <the error form>] }`.
+ */
+export type StructuredShape = 'object' | 'items' | 'result';
+
+type ZodDef = { type: string; options?: z.ZodType[]; getter?: () => z.ZodType; out?: z.ZodType };
+const defOf = (schema: z.ZodType) => (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
+
+function isObjectSchema(schema: z.ZodType): boolean {
+  const def = defOf(schema);
+  if (def.type === 'object') return true;
+  if (def.type === 'union') return (def.options ?? []).every(isObjectSchema);
+  if (def.type === 'lazy' && def.getter) return isObjectSchema(def.getter());
+  if (def.type === 'pipe' && def.out) return isObjectSchema(def.out);
+  return false;
+}
+
+const SHAPES = new Map<string, StructuredShape>();
+
+/** How an operation's result travels as structuredContent (see the rule above); worked out once per operation. */
+export function structuredShape(op: AnyOperation): StructuredShape {
+  let shape = SHAPES.get(op.name);
+  if (!shape) {
+    shape = isObjectSchema(op.output) ? 'object' : defOf(op.output).type === 'array' ? 'items' : 'result';
+    SHAPES.set(op.name, shape);
+  }
+  return shape;
+}
+
+/** The error form of structuredContent. */
+export const ToolErrorContent = z.object({ error: ErrorJsonSchema });
+
+/** The zod schema of a successful call's structuredContent. */
+export function structuredResultSchema(op: AnyOperation): z.ZodType {
+  const shape = structuredShape(op);
+  if (shape === 'object') return op.output;
+  return shape === 'items' ? z.object({ items: op.output }) : z.object({ result: op.output });
+}
+
+const OUTPUT_ZOD = new Map<string, z.ZodType>();
+
+/** The zod schema of every structuredContent the tool answers with: its result form or the error form. */
+export function toolOutputZod(op: AnyOperation): z.ZodType {
+  let schema = OUTPUT_ZOD.get(op.name);
+  if (!schema) OUTPUT_ZOD.set(op.name, (schema = z.union([structuredResultSchema(op), ToolErrorContent])));
+  return schema;
+}
+
+/** The outputSchema advertised in tools/list: JSON Schema of toolOutputZod (draft 2020-12, no $schema), an object. */
+export function toolOutputSchema(op: AnyOperation): NonNullable<Tool['outputSchema']> {
+  const { $schema: _drop, ...schema } = z.toJSONSchema(toolOutputZod(op), { target: 'draft-2020-12', io: 'output' }) as Record<string, unknown>;
+  return { type: 'object', ...schema } as NonNullable<Tool['outputSchema']>;
+}
+
+export function toolDefinition(op: AnyOperation): Tool {
   return {
     name: op.tool,
     title: op.title,
     description: op.description,
     inputSchema: toolInputSchema(op),
+    outputSchema: toolOutputSchema(op),
     annotations: {
       title: op.title,
       readOnlyHint: op.readOnly,
@@ -73,15 +147,19 @@ export function errorText(err: unknown): string {
   return e.field ? `${e.code}: ${e.message} (field: ${e.field})` : `${e.code}: ${e.message}`;
 }
 
+/** A failed call: the error in words (text) and as data (structuredContent.error). */
 export function errorResult(err: unknown): CallToolResult {
-  return { isError: true, content: [{ type: 'text', text: errorText(err) }] };
+  const error = toMaestroError(err);
+  return { isError: true, content: [{ type: 'text', text: errorText(error) }], structuredContent: { error: error.toJSON() } };
 }
 
-export function successResult(value: unknown): CallToolResult {
-  const result: CallToolResult = { content: [{ type: 'text', text: JSON.stringify(value ?? null, null, 2) }] };
-  if (value !== null && typeof value === 'object' && !Array.isArray(value))
-    result.structuredContent = value as Record<string, unknown>;
-  return result;
+/** A successful call: the result as JSON text, and as structuredContent in the tool's shape (see above). */
+export function successResult(op: AnyOperation, value: RuntimeOpResult): CallToolResult {
+  const text = JSON.stringify(value ?? null, null, 2);
+  const shape = structuredShape(op);
+  const structuredContent =
+    shape === 'object' ? (value as unknown as Record<string, unknown>) : shape === 'items' ? { items: value } : { result: value ?? null };
+  return { content: [{ type: 'text', text }], structuredContent };
 }
 
 const INSTRUCTIONS: Record<McpRole, string> = {
@@ -103,12 +181,12 @@ const INSTRUCTIONS: Record<McpRole, string> = {
  *   the same words the REST API and the CLI use;
  * - a tool hidden from this role is not listed, yet calling it anyway is answered by the server's access
  *   check (which says why) instead of a bare "tool not found".
- * The advertised input schemas are the operations' zod schemas converted to JSON Schema.
+ * The advertised input and output schemas are the operations' zod schemas converted to JSON Schema.
  */
 export function buildMcpServer(opts: BuildMcpServerOptions): McpServer {
   const { role, dispatch } = opts;
   const tools = toolsForRole(role);
-  const byTool = new Map(OPERATIONS.map((o) => [o.tool as string, o as Operation<any, any>]));
+  const byTool = new Map<string, AnyOperation>(OPERATIONS.map((o) => [o.tool, o]));
 
   const mcp = new McpServer(
     { name: 'maestro', title: 'Maestro', version: opts.version ?? VERSION },
@@ -123,7 +201,7 @@ export function buildMcpServer(opts: BuildMcpServerOptions): McpServer {
       return errorResult(new MaestroError('not_found', `there is no tool '${name}'; call tools/list to see the tools you may use`, 'name'));
     try {
       // Hidden tools are dispatched too: the server's access check refuses them and says why.
-      return successResult(await dispatch(op.name, args ?? {}));
+      return successResult(op, await dispatch(op.name, args ?? {}));
     } catch (err) {
       const error = toMaestroError(err);
       if (error.code === 'internal') opts.logger?.error({ err, tool: name }, 'MCP tool call failed');
@@ -136,7 +214,7 @@ export function buildMcpServer(opts: BuildMcpServerOptions): McpServer {
     manifest: () => dispatch('manifest.get', {}),
     tasks: () => dispatch('task.tree', {}),
   };
-  const json = (uri: URL, value: unknown) => ({
+  const json = (uri: URL, value: RuntimeOpResult) => ({
     contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }],
   });
 
@@ -167,7 +245,7 @@ export function buildMcpServer(opts: BuildMcpServerOptions): McpServer {
 }
 
 /** Resource reads have no isError form: failures become protocol errors carrying the same text. */
-async function readResource(read: () => Promise<unknown>): Promise<unknown> {
+async function readResource(read: () => Promise<RuntimeOpResult>): Promise<RuntimeOpResult> {
   try {
     return await read();
   } catch (err) {

@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
-import type { Manifest, Project, Session, StatusResult, Task } from '../../core/types.js';
 import { PROJECT_OPTION, SESSION_OPTION, projectOf } from '../options.js';
 import { counts, fields, sessionLine, tokenLine } from '../output.js';
 import { opCommand } from '../run.js';
-
-type Whoami =
-  | { kind: 'user'; apiUrl: string }
-  | { kind: 'session'; session: Session; project: Project; tasks: Task[]; currentTask: Task | null; apiUrl: string };
-
 
 /** `manifest generate`, `whoami`, `status`. */
 export function registerOverviewCommands(program: Command): void {
@@ -18,7 +12,7 @@ export function registerOverviewCommands(program: Command): void {
     op: 'manifest.generate',
     options: (c) => c.option(...SESSION_OPTION),
     input: (_a, o) => ({ sessionId: o.session }),
-    human: (r: { manifestPath: string; manifest: Manifest }) =>
+    human: (r) =>
       `wrote ${r.manifestPath}\n${fields(
         [
           ['session', `${r.manifest.session.id} (${r.manifest.session.role}, ${r.manifest.session.strategy})`],
@@ -35,7 +29,7 @@ export function registerOverviewCommands(program: Command): void {
     description: 'who the CLI acts as ($MAESTRO_SESSION_ID / $MAESTRO_SESSION_TOKEN, else you, with full rights)',
     op: 'whoami',
     input: () => ({}),
-    human: (w: Whoami) =>
+    human: (w) =>
       w.kind === 'user'
         ? `user (no session: full rights)\nserver: ${w.apiUrl}`
         : [
@@ -58,7 +52,7 @@ export function registerOverviewCommands(program: Command): void {
     op: 'status',
     options: (c) => c.option(...PROJECT_OPTION),
     input: (_a, o, env) => ({ project: projectOf(o, env) }),
-    human: (s: StatusResult) => {
+    human: (s) => {
       const out = fields([
         ['projects', s.projects],
         ['tasks', `${s.tasks.total} total, ${s.tasks.ready} ready (${counts(s.tasks.byStatus)})`],

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import type { Project, ProjectDeleteResult } from '../../core/types.js';
+import type { Project } from '../../core/types.js';
 import { shellQuote } from '../../pty/shell.js';
 import { fields, table, when } from '../output.js';
-import { makeClient, opCommand, usageError } from '../run.js';
+import { callOp, makeClient, opCommand, usageError } from '../run.js';
 
 const projectDetail = (p: Project) =>
   `${p.id}  ${p.name}\n${fields(
@@ -23,7 +23,7 @@ export function registerProjectCommands(program: Command): Command {
     description: 'list projects',
     op: 'project.list',
     input: () => ({}),
-    human: (projects: Project[]) =>
+    human: (projects) =>
       projects.length === 0
         ? 'no projects (create one with `maestro project create <name>`)'
         : table(['ID', 'NAME', 'DIRECTORY'], projects.map((p) => [p.id, p.name, p.workingDir])),
@@ -36,7 +36,7 @@ export function registerProjectCommands(program: Command): Command {
     options: (c) => c.option('-d, --dir <path>', 'working directory (default: the current directory)'),
     input: ([name], o) => ({ name, workingDir: resolve(o.dir ?? process.cwd()) }),
     fields: { name: '<name>' },
-    human: (p: Project) => `created project ${p.id}  ${p.name}  (${p.workingDir})\nexport MAESTRO_PROJECT_ID=${p.id}`,
+    human: (p) => `created project ${p.id}  ${p.name}  (${p.workingDir})\nexport MAESTRO_PROJECT_ID=${p.id}`,
   });
 
   opCommand(project, {
@@ -55,7 +55,7 @@ export function registerProjectCommands(program: Command): Command {
     options: (c) => c.option('--name <name>', 'new name').option('--dir <path>', 'new working directory'),
     input: ([ref], o) => ({ project: ref, name: o.name, workingDir: o.dir === undefined ? undefined : resolve(o.dir) }),
     fields: { project: '<project>' },
-    human: (p: Project) => `updated project ${p.id}  ${p.name}  (${p.workingDir})`,
+    human: (p) => `updated project ${p.id}  ${p.name}  (${p.workingDir})`,
   });
 
   opCommand(project, {
@@ -68,7 +68,7 @@ export function registerProjectCommands(program: Command): Command {
       return { project: ref };
     },
     fields: { project: '<project>' },
-    human: (r: ProjectDeleteResult) => `deleted project ${r.projectId} ${r.name}: ${r.deletedTasks} tasks, ${r.deletedSessions} sessions`,
+    human: (r) => `deleted project ${r.projectId} ${r.name}: ${r.deletedTasks} tasks, ${r.deletedSessions} sessions`,
   });
 
   return project;
@@ -80,8 +80,8 @@ export function registerProjectCommands(program: Command): Command {
  */
 async function deletionWarning(ref: string): Promise<string> {
   const client = makeClient();
-  const p = await client.call<Project>('project.get', { project: ref });
-  const st = await client.call<{ tasks: { total: number }; sessions: { total: number; active: number } }>('status', { project: p.id });
+  const p = await callOp(client, 'project.get', { project: ref });
+  const st = await callOp(client, 'status', { project: p.id });
   const live =
     st.sessions.active > 0
       ? ` (${st.sessions.active} of its sessions ${st.sessions.active === 1 ? 'is' : 'are'} still live: stop ${st.sessions.active === 1 ? 'it' : 'them'} first)`

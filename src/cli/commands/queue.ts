@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
-import type { QueueItem, QueueStartResult, QueueStatus } from '../../core/types.js';
 import { SESSION_OPTION, list } from '../options.js';
 import { fields, queueItemLine, queueTable } from '../output.js';
-import { opCommand } from '../run.js';
+import { opCommand, type Args, type Opts } from '../run.js';
 
 /** `queue …`: work through a queue-strategy session's tasks one at a time. */
 export function registerQueueCommands(program: Command): Command {
   const queue = program.command('queue').description("work through a session's task queue one item at a time");
   const session = (c: Command) => c.option(...SESSION_OPTION);
-  const sessionInput = (_a: unknown[], o: Record<string, any>) => ({ sessionId: o.session });
+  const sessionInput = (_a: Args, o: Opts) => ({ sessionId: o.session });
 
   opCommand(queue, {
     usage: 'start',
@@ -16,7 +15,7 @@ export function registerQueueCommands(program: Command): Command {
     op: 'queue.start',
     options: session,
     input: sessionInput,
-    human: (r: QueueStartResult) =>
+    human: (r) =>
       r.item
         ? `${r.alreadyStarted ? 'already working on' : 'started'} ${queueItemLine(r.item)}`
         : r.reason === 'waiting'
@@ -30,7 +29,7 @@ export function registerQueueCommands(program: Command): Command {
     op: 'queue.complete',
     options: (c) => session(c).option('--summary <text>', 'what was done'),
     input: (_a, o) => ({ sessionId: o.session, summary: o.summary }),
-    human: (i: QueueItem) => `completed ${queueItemLine(i)}`,
+    human: (i) => `completed ${queueItemLine(i)}`,
   });
 
   opCommand(queue, {
@@ -39,7 +38,7 @@ export function registerQueueCommands(program: Command): Command {
     op: 'queue.skip',
     options: (c) => session(c).option('--reason <text>', 'why it is skipped for now'),
     input: (_a, o) => ({ sessionId: o.session, reason: o.reason }),
-    human: (i: QueueItem) => `skipped ${queueItemLine(i)}`,
+    human: (i) => `skipped ${queueItemLine(i)}`,
   });
 
   opCommand(queue, {
@@ -48,7 +47,7 @@ export function registerQueueCommands(program: Command): Command {
     op: 'queue.status',
     options: session,
     input: sessionInput,
-    human: (s: QueueStatus) =>
+    human: (s) =>
       fields([
         ['session', s.sessionId],
         ['current', s.current ? queueItemLine(s.current) : '-'],
@@ -66,7 +65,7 @@ export function registerQueueCommands(program: Command): Command {
     op: 'queue.list',
     options: session,
     input: sessionInput,
-    human: (items: QueueItem[]) => queueTable(items),
+    human: (items) => queueTable(items),
   });
 
   opCommand(queue, {
@@ -76,7 +75,7 @@ export function registerQueueCommands(program: Command): Command {
     options: session,
     input: ([ids], o, env) => ({ sessionId: o.session ?? env.MAESTRO_SESSION_ID, taskIds: (ids as string[]).flatMap((id) => list(id)) }),
     fields: { taskIds: '<taskIds...>' },
-    human: (items: QueueItem[]) => queueTable(items),
+    human: (items) => queueTable(items),
   });
 
   return queue;

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { Session, Task, TimelineEvent } from '../../core/types.js';
 import { SESSION_OPTION } from '../options.js';
 import { opCommand } from '../run.js';
 
@@ -10,12 +9,6 @@ const KINDS = [
   ['error', 'error', 'record an error on the timeline (no status change)'],
   ['needs-input', 'needs_input', 'ask a human for input (marks task and session needs_input)'],
 ] as const;
-
-interface ReportResult {
-  event: TimelineEvent;
-  task: Task | null;
-  session: Session;
-}
 
 /** `report <kind> <message...>`: a session's reports, as the agent itself (MAESTRO_SESSION_ID) or for --session. */
 export function registerReportCommands(program: Command): Command {
@@ -30,7 +23,7 @@ export function registerReportCommands(program: Command): Command {
       options: (c) => c.option('--task <id>', 'the task this is about (default: your current task)').option(...SESSION_OPTION),
       input: ([words], o) => ({ message: (words as string[]).join(' '), taskId: o.task, sessionId: o.session }),
       fields: { message: '<message>' },
-      human: (r: ReportResult) =>
+      human: (r) =>
         `reported ${verb} for ${r.session.id}` +
         (r.task ? ` on ${r.task.id} (task ${r.task.status})` : '') +
         `; session ${r.session.status}`,

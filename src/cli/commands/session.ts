@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import type { SessionInfo, SpawnResult } from '../../core/service.js';
-import type { Session } from '../../core/types.js';
+import type { SessionInfo } from '../../core/types.js';
 import { PROJECT_OPTION, int, keyValue, list, projectOf } from '../options.js';
 import { fields, joinOr, queueTable, sessionLine, sessionTable, timelineLines, tokenLine, when } from '../output.js';
-import { makeClient, opCommand, type Env } from '../run.js';
+import { callOp, makeClient, opCommand, type Env } from '../run.js';
 
 /**
  * The session the CLI acts as: $MAESTRO_SESSION_ID, or, with only $MAESTRO_SESSION_TOKEN, the one the
@@ -13,8 +12,8 @@ async function ownSessionId(env: Env): Promise<string | undefined> {
   const id = env.MAESTRO_SESSION_ID?.trim();
   if (id) return id;
   if (!env.MAESTRO_SESSION_TOKEN?.trim()) return undefined;
-  const me = await makeClient(env).call<{ kind: string; session?: { id: string } }>('whoami');
-  return me.session?.id;
+  const me = await callOp(makeClient(env), 'whoami');
+  return me.kind === 'session' ? me.session.id : undefined;
 }
 
 /** Adds `session list|info|spawn` and returns the `session` command, which others extend (attach, replay, stop). */
@@ -32,8 +31,8 @@ export function registerSessionCommands(program: Command): Command {
         .option('--task <id>', 'only sessions working on this task')
         .option(...PROJECT_OPTION),
     input: (_a, o, env) => ({ status: o.status, parentSessionId: o.parent, project: projectOf(o, env) }),
-    output: (sessions: Session[], o) => (o.task ? sessions.filter((s) => s.taskIds.includes(o.task)) : sessions),
-    human: (sessions: Session[]) => sessionTable(sessions),
+    output: (sessions, o) => (o.task ? sessions.filter((s) => s.taskIds.includes(o.task)) : sessions),
+    human: (sessions) => sessionTable(sessions),
   });
 
   opCommand(session, {
@@ -43,7 +42,7 @@ export function registerSessionCommands(program: Command): Command {
     options: (c) => c.option('--limit <n>', 'how many recent timeline events (default 200)', int),
     input: async ([sessionId], o, env) => ({ sessionId: sessionId ?? (await ownSessionId(env)), timelineLimit: o.limit }),
     fields: { sessionId: '[id]' },
-    human: (info: SessionInfo) => sessionInfo(info),
+    human: (info) => sessionInfo(info),
   });
 
   opCommand(session, {
@@ -74,7 +73,7 @@ export function registerSessionCommands(program: Command): Command {
       env: o.env,
       project: projectOf(o, env),
     }),
-    human: (r: SpawnResult) => `spawned ${sessionLine(r.session)}\nmanifest: ${r.manifestPath}`,
+    human: (r) => `spawned ${sessionLine(r.session)}\nmanifest: ${r.manifestPath}`,
   });
 
   return session;

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { Skill, SkillSummary } from '../../core/types.js';
 import { PROJECT_OPTION, projectOf } from '../options.js';
 import { table } from '../output.js';
 import { opCommand } from '../run.js';
@@ -15,7 +14,7 @@ export function registerSkillCommands(program: Command): Command {
     op: 'skill.list',
     options: (c) => c.option(...PROJECT_OPTION),
     input: (_a, o, env) => ({ project: projectOf(o, env) }),
-    human: (skills: SkillSummary[]) =>
+    human: (skills) =>
       skills.length === 0
         ? 'no skills (add markdown files to $MAESTRO_HOME/skills or <project>/.maestro/skills)'
         : table(['NAME', 'SOURCE', 'DESCRIPTION'], skills.map((s) => [s.name, s.source, s.description])),
@@ -28,7 +27,7 @@ export function registerSkillCommands(program: Command): Command {
     options: (c) => c.option(...PROJECT_OPTION),
     input: ([name], o, env) => ({ name, project: projectOf(o, env) }),
     fields: { name: '<name>' },
-    human: (s: Skill) => s.content,
+    human: (s) => s.content,
   });
 
   return skill;

@@ -1,5 +1,4 @@
 import { Option, type Command } from 'commander';
-import type { Task, TaskNode } from '../../core/types.js';
 import { PROJECT_OPTION, list, orNull, projectOf, taskStatus, taskStatusList } from '../options.js';
 import { taskDetail, taskLine, taskTable, taskTree } from '../output.js';
 import { opCommand, type Opts } from '../run.js';
@@ -33,8 +32,8 @@ export function registerTaskCommands(program: Command): Command {
       parentId: orNull(o.parent),
       assignee: o.assignee,
     }),
-    output: (tasks: Task[], o) => (o.priority?.length ? tasks.filter((t) => o.priority.includes(t.priority)) : tasks),
-    human: (tasks: Task[]) => taskTable(tasks),
+    output: (tasks, o) => (o.priority?.length ? tasks.filter((t) => o.priority.includes(t.priority)) : tasks),
+    human: (tasks) => taskTable(tasks),
   });
 
   opCommand(task, {
@@ -67,7 +66,7 @@ export function registerTaskCommands(program: Command): Command {
       project: projectOf(o, env),
     }),
     fields: { title: '<title>' },
-    human: (t: Task) => taskLine('created', t),
+    human: (t) => taskLine('created', t),
   });
 
   opCommand(task, {
@@ -76,7 +75,7 @@ export function registerTaskCommands(program: Command): Command {
     op: 'task.get',
     input: ([taskId]) => ({ taskId }),
     fields: { taskId: '<id>' },
-    human: (t: Task) => taskDetail(t),
+    human: (t) => taskDetail(t),
   });
 
   opCommand(task, {
@@ -104,7 +103,7 @@ export function registerTaskCommands(program: Command): Command {
       assignee: orNull(o.assignee),
     }),
     fields: { taskId: '<id>' },
-    human: (t: Task) => taskLine('updated', t),
+    human: (t) => taskLine('updated', t),
   });
 
   opCommand(task, {
@@ -114,7 +113,7 @@ export function registerTaskCommands(program: Command): Command {
     options: (c) => c.option('--summary <text>', 'what was done (recorded on the session timeline)'),
     input: ([taskId], o) => ({ taskId, summary: o.summary }),
     fields: { taskId: '<id>' },
-    human: (t: Task) => taskLine('completed', t),
+    human: (t) => taskLine('completed', t),
   });
 
   opCommand(task, {
@@ -124,7 +123,7 @@ export function registerTaskCommands(program: Command): Command {
     options: (c) => c.option(...PROJECT_OPTION),
     input: ([rootId], o, env) => ({ rootId, project: projectOf(o, env) }),
     fields: { rootId: '[root]' },
-    human: (roots: TaskNode[]) => taskTree(roots),
+    human: (roots) => taskTree(roots),
   });
 
   return task;

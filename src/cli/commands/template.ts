@@ -25,7 +25,7 @@ export function registerTemplateCommands(program: Command): Command {
     description: 'list templates',
     op: 'template.list',
     input: () => ({}),
-    human: (templates: Template[]) =>
+    human: (templates) =>
       templates.length === 0
         ? 'no templates'
         : table(
@@ -56,7 +56,7 @@ export function registerTemplateCommands(program: Command): Command {
       description: o.description,
     }),
     fields: { name: '<name>' },
-    human: (t: Template) => `created template ${t.name} (${t.id})`,
+    human: (t) => `created template ${t.name} (${t.id})`,
   });
 
   opCommand(template, {
@@ -74,7 +74,7 @@ export function registerTemplateCommands(program: Command): Command {
     op: 'template.delete',
     input: ([ref]) => ({ template: ref }),
     fields: { template: '<name>' },
-    human: (t: Template) => `deleted template ${t.name} (${t.id})`,
+    human: (t) => `deleted template ${t.name} (${t.id})`,
   });
 
   return template;

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { ProjectId, Timestamp } from './common.js';
+
+export const Project = z
+  .object({
+    id: ProjectId,
+    name: z.string().describe('Unique project name'),
+    workingDir: z.string().describe('Absolute path of the project working directory'),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .describe('A project: a unique name and the working directory its agents work in')
+  .meta({ id: 'Project' });
+
+/** What project_delete returns (DELETE /api/projects/:project): what went with the project. */
+export const ProjectDeleteResult = z
+  .object({
+    projectId: ProjectId,
+    name: z.string(),
+    deletedTasks: z.number().int().describe('Tasks deleted with it'),
+    deletedSessions: z.number().int().describe('Sessions deleted with it (with their timelines, queues and recordings)'),
+  })
+  .describe('What was deleted with the project');

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { TaskPriority, TaskStatus } from '../schemas.js';
+import { ProjectId, SessionId, TaskId, Timestamp } from './common.js';
+
+export const Task = z
+  .object({
+    id: TaskId,
+    projectId: ProjectId,
+    parentId: TaskId.nullable().describe('The parent task of a subtask (null: top-level)'),
+    title: z.string(),
+    description: z.string().describe('What done looks like; markdown'),
+    status: TaskStatus,
+    priority: TaskPriority,
+    dependencies: z.array(TaskId).describe('Tasks that must be done before this one can start'),
+    assignee: SessionId.nullable().describe('The session working on it (null: nobody)'),
+    ready: z.boolean().describe('todo, and every dependency done: it can be started now'),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    completedAt: Timestamp.nullable(),
+  })
+  .describe('A task of a project')
+  .meta({ id: 'Task' });
+
+/** A task with its subtasks, at any depth (task_tree). */
+export const TaskNode = Task.extend({
+  get children(): z.ZodArray<typeof TaskNode> {
+    return z.array(TaskNode).describe('Subtasks');
+  },
+})
+  .describe('A task with its subtasks, nested')
+  .meta({ id: 'TaskNode' });
