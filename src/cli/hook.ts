@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync, statSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { homePaths, maestroHome } from '../core/paths.js';
+import { httpRoute, requestFor } from '../http/routes.js';
 import { HOOK_EVENT_NAME, MAX_HOOK_PAYLOAD, hookSpoolPath, type HookDelivery, type HookPost } from '../pty/hooks/contract.js';
 
 /*
@@ -123,7 +124,7 @@ export function hooksUrl(env: NodeJS.ProcessEnv, sessionId: string): URL | null 
   const base = env.MAESTRO_API_URL?.trim() || (port ? `http://127.0.0.1:${port}` : '');
   if (!base) return null;
   try {
-    const url = new URL(`${base.replace(/\/+$/, '')}/api/sessions/${encodeURIComponent(sessionId)}/hooks`);
+    const url = new URL(base.replace(/\/+$/, '') + requestFor(httpRoute('session.hooks'), { sessionId }).path);
     return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
   } catch {
     return null;

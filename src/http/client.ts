@@ -1,11 +1,16 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { MaestroError, type ErrorCode } from '../core/errors.js';
+import { MaestroError } from '../core/error-codec.js';
+import type { OperationName, OpInput, OpResult } from '../core/operations.js';
 import { maestroHome } from '../core/paths.js';
 import { readLock } from '../security/home-lock.js';
 import { readSecret, secretPath } from '../security/secret.js';
 import { SESSION_HEADER } from './headers.js';
-import { buildPath, routeFor, toQuery } from './routes.js';
+import type { HttpInput, HttpResult } from './route-table.js';
+import { buildPath, httpRoute, requestFor, routeFor, type HttpRouteName } from './routes.js';
+
+/** The input argument of an operation: optional when every field of its input is. */
+type InputArg<N extends OperationName> = {} extends OpInput<N> ? [input?: OpInput<N>] : [input: OpInput<N>];
 
 export interface ClientOptions {
   baseUrl: string;
@@ -47,27 +52,67 @@ export class MaestroClient {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
   }
 
-  async call<T = unknown>(op: string, input: Record<string, unknown> = {}): Promise<T> {
+  /** Runs an operation over its REST route (the route table's), typed by the operation's own input and result. */
+  async call<N extends OperationName>(op: N, ...input: InputArg<N>): Promise<OpResult<N>>;
+  /** @deprecated Untyped: pass the operation's name and let its types follow (drop the type argument). */
+  async call<T = unknown>(op: string, input?: Record<string, unknown>): Promise<T>;
+  async call(op: string, input: Record<string, unknown> = {}): Promise<unknown> {
     const route = routeFor(op);
-    if (!route) return this.request<T>('POST', `/api/ops/${encodeURIComponent(op)}`, input);
-    let built: { path: string; rest: Record<string, unknown> };
-    try {
-      built = buildPath(route, input);
-    } catch (err) {
-      const field = /^(\w+) is required/.exec((err as Error).message)?.[1];
-      throw new MaestroError('invalid_input', (err as Error).message, field);
-    }
-    const inQuery = route.method === 'GET' || route.method === 'DELETE';
-    return inQuery
-      ? this.request<T>(route.method, built.path + toQuery(built.rest))
-      : this.request<T>(route.method, built.path, built.rest);
+    if (!route) return this.dispatch(op, input);
+    const req = requestFor(route, input);
+    return this.request(req.method, req.path, req.body);
   }
 
-  async health(): Promise<{ ok: boolean }> {
-    return this.request('GET', '/health');
+  /** Runs an operation by name or MCP tool name through the generic door, the input sent as is for the server to check. */
+  async dispatch(opOrTool: string, input: unknown = {}): Promise<unknown> {
+    const { path } = buildPath(httpRoute('op.call'), { name: opOrTool });
+    return this.request('POST', path, input);
   }
 
-  /** Raw request for routes outside the operation table (screens, input); the JSON answer. */
+  /** Calls an HTTP-only route of the table (terminals, auth) by name, typed by its schemas. */
+  async route<K extends HttpRouteName>(name: K, input: HttpInput<K>): Promise<HttpResult<K>> {
+    const route = httpRoute(name);
+    const req = requestFor(route, input as Record<string, unknown>);
+    const text = await this.requestText(req.method, req.path, req.body);
+    if (route.result !== 'json') return (route.result === 'none' ? undefined : text) as HttpResult<K>;
+    return (text ? JSON.parse(text) : null) as HttpResult<K>;
+  }
+
+  health(): Promise<HttpResult<'health'>> {
+    return this.route('health', {});
+  }
+
+  /** What the agent's terminal shows now (`ansi`: with its escape codes). */
+  screen(sessionId: string, opts: { ansi?: boolean } = {}): Promise<HttpResult<'session.screen'>> {
+    return this.route('session.screen', { sessionId, ...opts });
+  }
+
+  /** Types `data` into the agent's terminal, raw ("\r" is Enter). */
+  input(sessionId: string, data: string): Promise<HttpResult<'session.input'>> {
+    return this.route('session.input', { sessionId, data });
+  }
+
+  /** The agent's conversation from its transcript: the last `limit` entries (the first, with `head`). */
+  logs(sessionId: string, opts: { limit?: number; head?: boolean } = {}): Promise<HttpResult<'session.logs'>> {
+    return this.route('session.logs', { sessionId, ...opts });
+  }
+
+  /** The session's terminal recording (asciicast v2), as text. */
+  recording(sessionId: string): Promise<string> {
+    return this.route('session.recording', { sessionId });
+  }
+
+  /** Delivers hook events of a session (what `maestro hook` posts). */
+  hooks(sessionId: string, events: HttpInput<'session.hooks'>['events']): Promise<HttpResult<'session.hooks'>> {
+    return this.route('session.hooks', { sessionId, events });
+  }
+
+  /** A new owner secret (the owner only). */
+  rotateSecret(): Promise<HttpResult<'auth.rotate'>> {
+    return this.route('auth.rotate', {});
+  }
+
+  /** A raw request by method and path (prefer `call` and `route`, whose paths come from the table); the JSON answer. */
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const text = await this.requestText(method, path, body);
     if (!text) return null as T;
@@ -78,7 +123,7 @@ export class MaestroClient {
     }
   }
 
-  /** Raw request whose answer is not JSON (a recording); errors are decoded as for every other call. */
+  /** A raw request, its answer as text; errors are decoded (MaestroError.fromJSON) as for every other call. */
   async requestText(method: string, path: string, body?: unknown): Promise<string> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -86,26 +131,31 @@ export class MaestroClient {
     const credential = this.opts.token ?? this.opts.secret;
     if (credential) headers.authorization = `Bearer ${credential}`;
     if (this.opts.sessionId && !this.opts.token) headers[SESSION_HEADER] = this.opts.sessionId;
-    let res: { status: number; text: string };
+    let res: Awaited<ReturnType<typeof send>>;
     try {
       res = await send(this.baseUrl + path, method, headers, body === undefined ? undefined : JSON.stringify(body), this.opts.timeoutMs ?? 60_000);
     } catch (err) {
       throw new MaestroError(
         'unavailable',
         `cannot reach the Maestro server at ${this.baseUrl} (${causeOf(err)}); start it with \`maestro serve\` or set MAESTRO_API_URL`,
+        undefined,
+        { cause: err },
       );
     }
     if (res.status < 400) return res.text;
-    let error: { code?: ErrorCode; message?: string; field?: string } | undefined;
+    let answer: unknown;
     try {
-      error = (JSON.parse(res.text) as { error?: typeof error }).error;
+      answer = JSON.parse(res.text);
     } catch {
-      /* not JSON */
+      /* not JSON: the fallback message says what came */
     }
-    let message = error?.message ?? `HTTP ${res.status}: ${res.text.slice(0, 200)}`;
+    const error = MaestroError.fromJSON(answer, `HTTP ${res.status}: ${res.text.slice(0, 200)}`);
+    let hint = '';
     if (res.status === 401 && !credential && this.opts.secretFile)
-      message += ` (no owner secret at ${this.opts.secretFile}: run this as the server's user, with the server's MAESTRO_HOME)`;
-    throw new MaestroError(error?.code ?? 'internal', message, error?.field);
+      hint = ` (no owner secret at ${this.opts.secretFile}: run this as the server's user, with the server's MAESTRO_HOME)`;
+    // The server says no more than "internal error"; its log has the rest under the request's id.
+    if (error.code === 'internal' && res.requestId) hint = ` (request ${res.requestId}; see the server log)`;
+    throw hint ? new MaestroError(error.code, error.message + hint, error.field, { cause: error.cause, current: error.current }) : error;
   }
 }
 
@@ -114,7 +164,7 @@ export class MaestroClient {
  * bridge inside an agent) outlive server restarts, and a pooled socket to the old server would fail.
  */
 export function send(url: string, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number) {
-  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+  return new Promise<{ status: number; text: string; requestId?: string }>((resolve, reject) => {
     const target = new URL(url);
     const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(
       target,
@@ -122,7 +172,10 @@ export function send(url: string, method: string, headers: Record<string, string
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        const requestId = res.headers['x-request-id'];
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), requestId: typeof requestId === 'string' ? requestId : undefined }),
+        );
         res.on('error', reject);
       },
     );

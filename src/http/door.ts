@@ -2,7 +2,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { randomBytes } from 'node:crypto';
 import { MaestroError, toMaestroError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
-import { actorOf, type Authenticator } from './auth.js';
+import type { Authenticator } from './auth.js';
+import type { RouteHandlers } from './route-table.js';
 import { isProtectedPath, type RequestGuard } from './request-guard.js';
 
 /*
@@ -34,15 +35,16 @@ export function serverLimits(overrides: Partial<ServerLimits> = {}, env: NodeJS.
 }
 
 /**
- * Answers an error as JSON. Unknown failures are logged with the request id and answered with that id
- * only: their messages may name files or internals. A busy database says when to retry.
+ * The one way every HTTP error is answered: `{ error: <MaestroError wire form> }` with the code's status
+ * (or `status`, for the few refusals HTTP has its own number for: 413, 415). Unknown failures are logged
+ * with the request id and answered as a bare `internal error`: their messages and causes may name files or
+ * internals (the id is in the X-Request-Id header). A busy database says when to retry.
  */
-export function sendError(res: Response, err: unknown, logger?: Logger): void {
+export function sendError(res: Response, err: unknown, logger?: Logger, status?: number): void {
   let error = toMaestroError(err);
   if (error.code === 'internal') {
-    const requestId = res.locals.requestId as string | undefined;
-    logger?.error({ err, requestId }, 'internal error');
-    error = new MaestroError('internal', `internal error (request ${requestId ?? 'unknown'}); see the server log`);
+    logger?.error({ err, requestId: res.locals.requestId as string | undefined }, 'internal error');
+    error = new MaestroError('internal', 'internal error');
   }
   if (error.code === 'unavailable') res.setHeader('Retry-After', '1');
   if (error.code === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer realm="maestro"');
@@ -50,73 +52,61 @@ export function sendError(res: Response, err: unknown, logger?: Logger): void {
     res.destroy();
     return;
   }
-  res.status(error.httpStatus).json({ error: error.toJSON() });
+  res.status(status ?? error.httpStatus).json({ error: error.toJSON() });
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH']);
 const isJson = (req: Request) => /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 
-/**
- * The door, in order: a request id; browsers from other origins refused; `/health` and the dashboard's
- * login open; everything under /api, /mcp (and /ws, in ws-router) needs a credential; state changes must
- * be JSON, which no HTML form or "simple" cross-site request can send.
- */
-export function guardDoor(app: express.Express, door: { auth: Authenticator; logger: Logger; guard: RequestGuard; limits: ServerLimits }): void {
-  const { auth, logger, guard, limits } = door;
+/** State changes must be JSON, which no HTML form or "simple" cross-site request can send. */
+export function requireJson(req: Request, res: Response, next: NextFunction): void {
+  if (STATE_CHANGING.has(req.method) && !isJson(req))
+    sendError(res, new MaestroError('invalid_input', 'the request body must be JSON (Content-Type: application/json)', 'content-type'), undefined, 415);
+  else next();
+}
+
+/** The door, first: a request id, and browsers from other origins refused. */
+export function openDoor(app: express.Express, door: { logger: Logger; guard: RequestGuard }): void {
   app.use((req, res, next) => {
     const requestId = randomBytes(6).toString('hex');
     res.locals.requestId = requestId;
     res.setHeader('X-Request-Id', requestId);
-    const refusal = guard(req, isProtectedPath(req.path));
-    if (refusal) sendError(res, refusal, logger);
+    const refusal = door.guard(req, isProtectedPath(req.path));
+    if (refusal) sendError(res, refusal, door.logger);
     else next();
   });
+}
 
-  app.get('/health', (_req, res) => {
-    // Open to anyone who can connect, so it says nothing but that the server answers.
-    res.json({ ok: true });
-  });
-
-  const requireJson = (req: Request, res: Response, next: NextFunction) => {
-    if (STATE_CHANGING.has(req.method) && !isJson(req))
-      res.status(415).json({ error: { code: 'invalid_input', message: 'the request body must be JSON (Content-Type: application/json)', field: 'content-type' } });
-    else next();
-  };
-  app.post('/api/auth/login', requireJson, express.json({ limit: '4kb' }), (req, res) => {
-    try {
-      const cookie = auth.login((req.body as { token?: unknown } | undefined)?.token);
-      res.setHeader('Set-Cookie', auth.setCookie(cookie));
-      res.setHeader('Cache-Control', 'no-store');
-      res.status(204).end();
-    } catch (err) {
-      sendError(res, err, logger);
-    }
-  });
-  app.post('/api/auth/logout', requireJson, (_req, res) => {
-    res.setHeader('Set-Cookie', auth.setCookie(null));
-    res.status(204).end();
-  });
-
+/**
+ * The door, second (after the open routes: health, sign-in): everything under /api, /mcp (and /ws, in
+ * ws-router) needs a credential, and state changes must be JSON.
+ */
+export function requireCredential(app: express.Express, door: { auth: Authenticator; logger: Logger; limits: ServerLimits }): void {
   app.use((req, res, next) => {
     if (!isProtectedPath(req.path)) return next();
     try {
-      res.locals.actor = auth.authenticate(req.headers);
+      res.locals.actor = door.auth.authenticate(req.headers);
     } catch (err) {
-      sendError(res, err, logger);
+      sendError(res, err, door.logger);
       return;
     }
     requireJson(req, res, next);
   });
-  app.use(express.json({ limit: limits.maxBodyBytes }));
-
-  app.post('/api/auth/rotate', (_req, res) => {
-    try {
-      if (actorOf(res).kind !== 'user') throw new MaestroError('forbidden', 'only the owner may rotate the secret');
-      auth.rotate();
-      res.json({ rotated: true });
-    } catch (err) {
-      sendError(res, err, logger);
-    }
-  });
+  app.use(express.json({ limit: door.limits.maxBodyBytes }));
 }
 
+/** The handlers of the door's own routes of the table: health, sign-in and out, a new secret. */
+export function doorHandlers(handlers: RouteHandlers, auth: Authenticator): void {
+  // Open to anyone who can connect, so it says nothing but that the server answers.
+  handlers.set('health', () => ({ ok: true }));
+  handlers.set('auth.login', ({ body }, ctx) => {
+    ctx.setHeader('Set-Cookie', auth.setCookie(auth.login(body.token)));
+    ctx.setHeader('Cache-Control', 'no-store');
+  });
+  handlers.set('auth.logout', (_input, ctx) => ctx.setHeader('Set-Cookie', auth.setCookie(null)));
+  handlers.set('auth.rotate', (_input, ctx) => {
+    if (ctx.actor().kind !== 'user') throw new MaestroError('forbidden', 'only the owner may rotate the secret');
+    auth.rotate();
+    return { rotated: true };
+  });
+}

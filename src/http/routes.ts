@@ -1,78 +1,142 @@
-import type { OperationName } from '../core/operations.js';
+import { MaestroError } from '../core/error-codec.js';
+import { toQuery } from './query.js';
+
+/*
+ * The one table of every HTTP route: method, path, success status, and what runs it (an operation, or an
+ * HTTP-only handler named here, whose zod input and result live in route-table.ts). Shared by the server
+ * (mount.ts mounts it), the CLI's client and the dashboard, so none can drift. No node, no zod values and
+ * no import reaching node's types: the dashboard bundles this module as is, and type-checks without
+ * Node typings (so op names are checked against the operations in mount.ts, on the server's side).
+ */
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+/** 201 for what a route creates, 204 for an answer without a body, else 200. */
+export type SuccessStatus = 200 | 201 | 204;
 
-export interface Route {
-  op: OperationName;
+interface RouteBase {
   method: HttpMethod;
   /** express-style path; `:param` segments fill input fields of the same name */
   path: string;
+  status: SuccessStatus;
+}
+
+/** The REST face of an operation: GET and DELETE inputs travel as query parameters, others as a JSON body. */
+export interface Route extends RouteBase {
+  /** An operation's name (mount.ts checks at compile time that each one exists). */
+  op: string;
+}
+
+/** What an HTTP-only route answers: JSON, nothing (204), or a file streamed with that media type. */
+export type RouteResult = 'json' | 'none' | 'application/x-asciicast';
+
+/** A route outside the operations (terminals, sign-in); its input and result schemas are in route-table.ts. */
+export interface HttpRoute extends RouteBase {
+  name: string;
+  result: RouteResult;
+  /** `open`: answered without a credential (health, sign-in); every other route needs one. */
+  access: 'open' | 'credential';
+}
+
+export type AnyRoute = Route | HttpRoute;
+
+export const ROUTES = [
+  { op: 'project.list', method: 'GET', path: '/api/projects', status: 200 },
+  { op: 'project.create', method: 'POST', path: '/api/projects', status: 201 },
+  { op: 'project.get', method: 'GET', path: '/api/projects/:project', status: 200 },
+  { op: 'project.update', method: 'PATCH', path: '/api/projects/:project', status: 200 },
+  { op: 'project.delete', method: 'DELETE', path: '/api/projects/:project', status: 200 },
+
+  { op: 'task.list', method: 'GET', path: '/api/tasks', status: 200 },
+  { op: 'task.create', method: 'POST', path: '/api/tasks', status: 201 },
+  { op: 'task.tree', method: 'GET', path: '/api/tasks/tree', status: 200 },
+  { op: 'task.get', method: 'GET', path: '/api/tasks/:taskId', status: 200 },
+  { op: 'task.update', method: 'PATCH', path: '/api/tasks/:taskId', status: 200 },
+  { op: 'task.complete', method: 'POST', path: '/api/tasks/:taskId/complete', status: 200 },
+
+  { op: 'report.progress', method: 'POST', path: '/api/reports/progress', status: 200 },
+  { op: 'report.complete', method: 'POST', path: '/api/reports/complete', status: 200 },
+  { op: 'report.blocked', method: 'POST', path: '/api/reports/blocked', status: 200 },
+  { op: 'report.error', method: 'POST', path: '/api/reports/error', status: 200 },
+  { op: 'report.needs_input', method: 'POST', path: '/api/reports/needs_input', status: 200 },
+
+  { op: 'queue.list', method: 'GET', path: '/api/queue', status: 200 },
+  { op: 'queue.status', method: 'GET', path: '/api/queue/status', status: 200 },
+  { op: 'queue.start', method: 'POST', path: '/api/queue/start', status: 200 },
+  { op: 'queue.complete', method: 'POST', path: '/api/queue/complete', status: 200 },
+  { op: 'queue.skip', method: 'POST', path: '/api/queue/skip', status: 200 },
+  { op: 'queue.add', method: 'POST', path: '/api/queue/add', status: 200 },
+
+  { op: 'session.list', method: 'GET', path: '/api/sessions', status: 200 },
+  { op: 'session.spawn', method: 'POST', path: '/api/sessions', status: 201 },
+  { op: 'session.info', method: 'GET', path: '/api/sessions/:sessionId', status: 200 },
+  { op: 'session.timeline', method: 'GET', path: '/api/sessions/:sessionId/timeline', status: 200 },
+  { op: 'session.stop', method: 'POST', path: '/api/sessions/:sessionId/stop', status: 200 },
+  { op: 'session.send', method: 'POST', path: '/api/sessions/:sessionId/send', status: 200 },
+
+  { op: 'template.list', method: 'GET', path: '/api/templates', status: 200 },
+  { op: 'template.create', method: 'POST', path: '/api/templates', status: 201 },
+  { op: 'template.get', method: 'GET', path: '/api/templates/:template', status: 200 },
+  { op: 'template.delete', method: 'DELETE', path: '/api/templates/:template', status: 200 },
+
+  { op: 'skill.list', method: 'GET', path: '/api/skills', status: 200 },
+  { op: 'skill.get', method: 'GET', path: '/api/skills/:name', status: 200 },
+
+  { op: 'manifest.get', method: 'GET', path: '/api/manifest', status: 200 },
+  { op: 'manifest.generate', method: 'POST', path: '/api/manifest', status: 200 },
+  { op: 'whoami', method: 'GET', path: '/api/whoami', status: 200 },
+  { op: 'status', method: 'GET', path: '/api/status', status: 200 },
+] as const satisfies readonly Route[];
+
+export const HTTP_ROUTES = [
+  { name: 'health', method: 'GET', path: '/health', status: 200, result: 'json', access: 'open' },
+  { name: 'auth.login', method: 'POST', path: '/api/auth/login', status: 204, result: 'none', access: 'open' },
+  { name: 'auth.logout', method: 'POST', path: '/api/auth/logout', status: 204, result: 'none', access: 'open' },
+  { name: 'auth.rotate', method: 'POST', path: '/api/auth/rotate', status: 200, result: 'json', access: 'credential' },
+  // One generic door for programmatic callers (the stdio MCP bridge): POST /api/ops/task_create {…}
+  { name: 'op.call', method: 'POST', path: '/api/ops/:name', status: 200, result: 'json', access: 'credential' },
+  { name: 'session.recording', method: 'GET', path: '/api/sessions/:sessionId/recording', status: 200, result: 'application/x-asciicast', access: 'credential' },
+  { name: 'session.input', method: 'POST', path: '/api/sessions/:sessionId/input', status: 200, result: 'json', access: 'credential' },
+  { name: 'session.hooks', method: 'POST', path: '/api/sessions/:sessionId/hooks', status: 200, result: 'json', access: 'credential' },
+  { name: 'session.logs', method: 'GET', path: '/api/sessions/:sessionId/logs', status: 200, result: 'json', access: 'credential' },
+  { name: 'session.screen', method: 'GET', path: '/api/sessions/:sessionId/screen', status: 200, result: 'json', access: 'credential' },
+] as const satisfies readonly HttpRoute[];
+
+export type HttpRouteName = (typeof HTTP_ROUTES)[number]['name'];
+/** The operations that have a REST route. */
+export type RoutedOpName = (typeof ROUTES)[number]['op'];
+
+/** Every HTTP route the server mounts, in mounting order (express takes the first match). */
+export const ROUTE_TABLE: readonly AnyRoute[] = [...HTTP_ROUTES, ...ROUTES];
+
+export const isOpRoute = (route: AnyRoute): route is Route => 'op' in route;
+
+export const routeFor = (op: string): Route | undefined => (ROUTES as readonly Route[]).find((r) => r.op === op);
+
+export function httpRoute(name: HttpRouteName): HttpRoute {
+  const route = (HTTP_ROUTES as readonly HttpRoute[]).find((r) => r.name === name);
+  if (!route) throw new MaestroError('internal', `no HTTP route named ${name}`);
+  return route;
 }
 
 /**
- * The REST face of every operation. Shared by the server (to mount routes) and the CLI's client (to
- * call them), so the two cannot drift. GET inputs travel as query parameters, others as a JSON body.
+ * Fills `:param` placeholders from the input; returns the path and the input fields left over. A missing
+ * one is the caller's `invalid_input` naming that field, before any request is made.
  */
-export const ROUTES: readonly Route[] = [
-  { op: 'project.list', method: 'GET', path: '/api/projects' },
-  { op: 'project.create', method: 'POST', path: '/api/projects' },
-  { op: 'project.get', method: 'GET', path: '/api/projects/:project' },
-  { op: 'project.update', method: 'PATCH', path: '/api/projects/:project' },
-  { op: 'project.delete', method: 'DELETE', path: '/api/projects/:project' },
-
-  { op: 'task.list', method: 'GET', path: '/api/tasks' },
-  { op: 'task.create', method: 'POST', path: '/api/tasks' },
-  { op: 'task.tree', method: 'GET', path: '/api/tasks/tree' },
-  { op: 'task.get', method: 'GET', path: '/api/tasks/:taskId' },
-  { op: 'task.update', method: 'PATCH', path: '/api/tasks/:taskId' },
-  { op: 'task.complete', method: 'POST', path: '/api/tasks/:taskId/complete' },
-
-  { op: 'report.progress', method: 'POST', path: '/api/reports/progress' },
-  { op: 'report.complete', method: 'POST', path: '/api/reports/complete' },
-  { op: 'report.blocked', method: 'POST', path: '/api/reports/blocked' },
-  { op: 'report.error', method: 'POST', path: '/api/reports/error' },
-  { op: 'report.needs_input', method: 'POST', path: '/api/reports/needs_input' },
-
-  { op: 'queue.list', method: 'GET', path: '/api/queue' },
-  { op: 'queue.status', method: 'GET', path: '/api/queue/status' },
-  { op: 'queue.start', method: 'POST', path: '/api/queue/start' },
-  { op: 'queue.complete', method: 'POST', path: '/api/queue/complete' },
-  { op: 'queue.skip', method: 'POST', path: '/api/queue/skip' },
-  { op: 'queue.add', method: 'POST', path: '/api/queue/add' },
-
-  { op: 'session.list', method: 'GET', path: '/api/sessions' },
-  { op: 'session.spawn', method: 'POST', path: '/api/sessions' },
-  { op: 'session.info', method: 'GET', path: '/api/sessions/:sessionId' },
-  { op: 'session.timeline', method: 'GET', path: '/api/sessions/:sessionId/timeline' },
-  { op: 'session.stop', method: 'POST', path: '/api/sessions/:sessionId/stop' },
-  { op: 'session.send', method: 'POST', path: '/api/sessions/:sessionId/send' },
-
-  { op: 'template.list', method: 'GET', path: '/api/templates' },
-  { op: 'template.create', method: 'POST', path: '/api/templates' },
-  { op: 'template.get', method: 'GET', path: '/api/templates/:template' },
-  { op: 'template.delete', method: 'DELETE', path: '/api/templates/:template' },
-
-  { op: 'skill.list', method: 'GET', path: '/api/skills' },
-  { op: 'skill.get', method: 'GET', path: '/api/skills/:name' },
-
-  { op: 'manifest.get', method: 'GET', path: '/api/manifest' },
-  { op: 'manifest.generate', method: 'POST', path: '/api/manifest' },
-  { op: 'whoami', method: 'GET', path: '/api/whoami' },
-  { op: 'status', method: 'GET', path: '/api/status' },
-];
-
-export const routeFor = (op: string): Route | undefined => ROUTES.find((r) => r.op === op);
-
-/** Fills `:param` placeholders from the input; returns the path and the input fields left over. */
-export function buildPath(route: Route, input: Record<string, unknown>): { path: string; rest: Record<string, unknown> } {
+export function buildPath(route: { path: string }, input: Record<string, unknown>): { path: string; rest: Record<string, unknown> } {
   const rest = { ...input };
   const path = route.path.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
     const value = rest[name];
-    if (value === undefined || value === null || value === '') throw new Error(`${name} is required`);
+    if (value === undefined || value === null || value === '') throw new MaestroError('invalid_input', `${name} is required`, name);
     delete rest[name];
     return encodeURIComponent(String(value));
   });
   return { path, rest };
 }
 
-export { toQuery } from './query.js';
+/** The request that calls a route with this input: path filled, the rest as query (GET, DELETE) or JSON body. */
+export function requestFor(route: RouteBase, input: Record<string, unknown> = {}): { method: HttpMethod; path: string; body?: Record<string, unknown> } {
+  const { path, rest } = buildPath(route, input);
+  return route.method === 'GET' || route.method === 'DELETE' ? { method: route.method, path: path + toQuery(rest) } : { method: route.method, path, body: rest };
+}
+
+export { toQuery };

@@ -5,15 +5,15 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MaestroError } from '../core/errors.js';
-import { executeOp, getOperation } from '../core/operations.js';
 import type { MaestroService } from '../core/service.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { Authenticator, actorOf } from './auth.js';
-import { coerceQuery } from './coerce.js';
-import { guardDoor, sendError, serverLimits, type ServerLimits } from './door.js';
+import { Authenticator } from './auth.js';
+import { doorHandlers, openDoor, requireCredential, requireJson, sendError, serverLimits, type ServerLimits } from './door.js';
 import { closeSocketsOfEndedSessions, streamEvents } from './event-stream.js';
+import { mountRoutes, opDoor } from './mount.js';
 import { createRequestGuard, type RequestGuard } from './request-guard.js';
-import { ROUTES } from './routes.js';
+import { RouteHandlers } from './route-table.js';
+import { ROUTE_TABLE, isOpRoute } from './routes.js';
 import { WsRouter } from './ws-router.js';
 
 export { sendError, serverLimits, type ServerLimits };
@@ -24,6 +24,8 @@ export interface HttpContext {
   svc: MaestroService;
   logger: Logger;
   auth: Authenticator;
+  /** Handlers of the table's HTTP-only routes (routes.ts): an extension sets those it serves. */
+  routes: RouteHandlers;
 }
 
 /** Something that adds routes or WebSocket paths (the MCP endpoint, the PTY supervisor's terminals). */
@@ -46,10 +48,11 @@ export interface RunningServer {
   http: Server;
   ws: WsRouter;
   auth: Authenticator;
+  /** The express app (tests inspect its routes). */
+  app: express.Express;
   close(): Promise<void>;
 }
 
-const CREATED = new Set(['project.create', 'task.create', 'session.spawn', 'template.create']);
 /** dist/web of this package, whether this module runs compiled (dist/src/http) or from source (src/http). */
 function defaultWebRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -57,41 +60,33 @@ function defaultWebRoot(): string {
   return join(dir, 'dist', 'web');
 }
 
+const isOpen = (route: (typeof ROUTE_TABLE)[number]) => !isOpRoute(route) && route.access === 'open';
+
+/**
+ * The app up to the extensions: the door, the open routes of the table (health, sign-in), the credential
+ * check. The routes that need a credential are mounted by `mountProtected`, once extensions have set
+ * their handlers, in the table's order.
+ */
 export function createApp(ctx: Omit<HttpContext, 'app'>, guard: RequestGuard, limits = serverLimits()): express.Express {
-  const { svc, logger } = ctx;
+  const { svc, logger, auth, routes } = ctx;
   const app = express();
   app.disable('x-powered-by');
-  guardDoor(app, { auth: ctx.auth, logger, guard, limits });
-
-  const run = (opName: string, pathFillsInput = true) => async (req: Request, res: Response) => {
-    try {
-      const op = getOperation(opName);
-      if (!op) throw new MaestroError('not_found', `operation '${opName}' does not exist`);
-      const fromQuery = req.method === 'GET' || req.method === 'DELETE';
-      const base = fromQuery ? coerceQuery(op.input, req.query as Record<string, unknown>) : req.body ?? {};
-      if (typeof base !== 'object' || Array.isArray(base)) throw new MaestroError('invalid_input', 'the JSON body must be an object');
-      const input = pathFillsInput ? { ...base, ...req.params } : base;
-      const result = await executeOp(svc, actorOf(res), op.name, input);
-      res.status(CREATED.has(op.name) ? 201 : 200).json(result ?? null);
-    } catch (err) {
-      sendError(res, err, logger);
-    }
-  };
-
-  for (const route of ROUTES) {
-    const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
-    app[method](route.path, run(route.op));
-  }
-  // One generic door for programmatic callers (the stdio MCP bridge): POST /api/ops/task_create {…}
-  app.post('/api/ops/:name', (req, res) => run(req.params.name, false)(req, res));
-
+  doorHandlers(routes, auth);
+  routes.set('op.call', opDoor(svc));
+  openDoor(app, { logger, guard });
+  mountRoutes(app, ROUTE_TABLE.filter(isOpen), { svc, logger, handlers: routes }, [requireJson, express.json({ limit: '4kb' })]);
+  requireCredential(app, { auth, logger, limits });
   return app;
+}
+
+function mountProtected(app: express.Express, ctx: Omit<HttpContext, 'app'>): void {
+  mountRoutes(app, ROUTE_TABLE.filter((r) => !isOpen(r)), { svc: ctx.svc, logger: ctx.logger, handlers: ctx.routes });
 }
 
 /** Finishes the app: dashboard files, JSON 404s and error handling come after every extension's routes. */
 function finishApp(app: express.Express, webRoot: string, logger: Logger): void {
   app.use('/api', (req, res) => {
-    res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.originalUrl}` } });
+    sendError(res, new MaestroError('not_found', `no route for ${req.method} ${req.originalUrl}`));
   });
   if (existsSync(webRoot)) {
     app.use(express.static(webRoot, { index: 'index.html', maxAge: '1h', setHeaders: noCacheForHtml }));
@@ -103,7 +98,7 @@ function finishApp(app: express.Express, webRoot: string, logger: Logger): void 
   }
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const { status, type, expose, message } = err as { status?: number; type?: string; expose?: boolean; message?: string };
-    const answer = (code: number, text: string) => res.status(code).json({ error: { code: 'invalid_input', message: text } });
+    const answer = (code: number, text: string) => sendError(res, new MaestroError('invalid_input', text), logger, code);
     if (type === 'entity.parse.failed') answer(400, 'the request body is not valid JSON');
     else if (err instanceof URIError) answer(400, 'the URL is not valid percent-encoding');
     else if (status === 413) answer(413, 'the request body is too large');
@@ -134,9 +129,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const guard = createRequestGuard(opts.host ?? '127.0.0.1');
   const auth = new Authenticator(opts.svc, opts.svc.paths.home, () => (http.address() as AddressInfo | null)?.port ?? opts.port ?? 0);
   const ws = new WsRouter(http, { guard: (req) => guard(req, true), authenticate: (req) => auth.authenticate(req.headers) }, logger);
-  const ctx = { svc: opts.svc, ws, logger, auth };
+  const ctx = { svc: opts.svc, ws, logger, auth, routes: new RouteHandlers() };
   const app = createApp(ctx, guard, limits);
   for (const extend of opts.extensions ?? []) extend({ app, ...ctx });
+  mountProtected(app, ctx);
   finishApp(app, webRoot, logger);
   http.removeAllListeners('request');
   http.on('request', app);
@@ -163,6 +159,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     http,
     ws,
     auth,
+    app,
     close: () =>
       new Promise<void>((resolve) => {
         ws.close();

@@ -1,14 +1,11 @@
-import type { Application, Request, Response } from 'express';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { WebSocket } from 'ws';
 import { readableSession, targetSession } from '../core/access.js';
 import { MaestroError, forbidden, invalid, toMaestroError } from '../core/errors.js';
 import type { MaestroService } from '../core/service.js';
-import { MAX_LOG_ENTRIES } from '../core/transcript.js';
-import { actorOf } from '../http/auth.js';
-import { sendError, type HttpExtension } from '../http/server.js';
+import { MAX_TERMINAL_INPUT, type RouteHandlers } from '../http/route-table.js';
+import type { HttpExtension } from '../http/server.js';
 import { sendBounded } from '../http/ws-router.js';
-import { HOOK_EVENT_NAME, MAX_HOOK_EVENTS, type HookDelivery } from './hooks/contract.js';
 import type { Supervisor } from './supervisor.js';
 
 /*
@@ -28,90 +25,47 @@ import type { Supervisor } from './supervisor.js';
  * it spawned (as for session_stop).
  */
 
-const MAX_INPUT = 64 * 1024;
 /** Snapshots taken in a row while output keeps arriving, before streaming resumes regardless. */
 const MAX_SNAPSHOTS = 3;
 
-/** The events of a hooks POST, checked field by field (a bad one is named, and nothing is taken). */
-function hookDeliveries(body: unknown): HookDelivery[] {
-  const events = (body as { events?: unknown } | undefined)?.events;
-  if (!Array.isArray(events) || events.length === 0 || events.length > MAX_HOOK_EVENTS)
-    throw invalid(`events must be an array of 1 to ${MAX_HOOK_EVENTS} hook events`, 'events');
-  return events.map((e: unknown, i) => {
-    const { event, payload, firedAt } = (e ?? {}) as Record<string, unknown>;
-    if (typeof event !== 'string' || !HOOK_EVENT_NAME.test(event)) throw invalid(`events[${i}].event must be a hook event name like PreToolUse`, `events.${i}.event`);
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw invalid(`events[${i}].payload must be an object`, `events.${i}.payload`);
-    if (typeof firedAt !== 'string' || Number.isNaN(Date.parse(firedAt))) throw invalid(`events[${i}].firedAt must be an ISO 8601 time`, `events.${i}.firedAt`);
-    return { event, payload: payload as Record<string, unknown>, firedAt: new Date(firedAt).toISOString() };
-  });
-}
-
-export function installPtyRoutes(app: Application, supervisor: Supervisor, svc: MaestroService): void {
-  app.get('/api/sessions/:sessionId/recording', (req: Request, res: Response) => {
-    try {
-      const session = readableSession(svc, actorOf(res), String(req.params.sessionId));
-      const path = svc.paths.recording(session.id);
-      if (!existsSync(path)) throw new MaestroError('not_found', `session ${session.id} has no terminal recording`, 'sessionId');
-      res.status(200);
-      res.setHeader('Content-Type', 'application/x-asciicast');
-      res.setHeader('Content-Length', String(statSync(path).size));
-      res.setHeader('Content-Disposition', `inline; filename="${session.id}.cast"`);
-      res.setHeader('Cache-Control', 'no-cache');
-      createReadStream(path).on('error', (err) => res.destroy(err)).pipe(res);
-    } catch (err) {
-      sendError(res, err);
-    }
+/**
+ * The handlers of the terminal routes of the server's route table (src/http/routes.ts declares them,
+ * src/http/route-table.ts their input and result schemas; the server parses the input and answers).
+ */
+export function installPtyRoutes(routes: RouteHandlers, supervisor: Supervisor, svc: MaestroService): void {
+  routes.set('session.recording', ({ params }, ctx) => {
+    const session = readableSession(svc, ctx.actor(), params.sessionId);
+    const path = svc.paths.recording(session.id);
+    if (!existsSync(path)) throw new MaestroError('not_found', `session ${session.id} has no terminal recording`, 'sessionId');
+    return { length: statSync(path).size, filename: `${session.id}.cast`, open: () => createReadStream(path) };
   });
 
-  app.post('/api/sessions/:sessionId/input', (req: Request, res: Response) => {
-    try {
-      const session = targetSession(svc, actorOf(res), String(req.params.sessionId));
-      const data = (req.body as { data?: unknown } | undefined)?.data;
-      if (typeof data !== 'string' || data === '') throw invalid('data must be a non-empty string (the keys to type; "\\r" is Enter)', 'data');
-      if (data.length > MAX_INPUT) throw invalid(`data is longer than ${MAX_INPUT} characters`, 'data');
-      supervisor.write(session.id, data);
-      res.json({ sessionId: session.id, written: data.length });
-    } catch (err) {
-      sendError(res, err);
-    }
+  routes.set('session.input', ({ params, body }, ctx) => {
+    const session = targetSession(svc, ctx.actor(), params.sessionId);
+    supervisor.write(session.id, body.data);
+    return { sessionId: session.id, written: body.data.length };
   });
 
-  app.post('/api/sessions/:sessionId/hooks', async (req: Request, res: Response) => {
-    try {
-      const actor = actorOf(res);
-      const session = readableSession(svc, actor, String(req.params.sessionId));
-      if (actor.kind === 'session' && actor.session.id !== session.id)
-        throw forbidden(`a session posts only its own hooks (you are ${actor.session.id})`, 'sessionId');
-      res.json({ sessionId: session.id, ...(await supervisor.ingestHooks(session.id, hookDeliveries(req.body))) });
-    } catch (err) {
-      sendError(res, err);
-    }
+  routes.set('session.hooks', async ({ params, body }, ctx) => {
+    const actor = ctx.actor();
+    const session = readableSession(svc, actor, params.sessionId);
+    if (actor.kind === 'session' && actor.session.id !== session.id)
+      throw forbidden(`a session posts only its own hooks (you are ${actor.session.id})`, 'sessionId');
+    return { sessionId: session.id, ...(await supervisor.ingestHooks(session.id, body.events)) };
   });
 
   // The agent's conversation from its transcript (src/core/transcript.ts): ?limit=N (last N entries, default 200), &head=1 (first N).
-  app.get('/api/sessions/:sessionId/logs', async (req: Request, res: Response) => {
-    try {
-      const session = readableSession(svc, actorOf(res), String(req.params.sessionId));
-      const { limit, head } = req.query as Record<string, unknown>;
-      if (limit !== undefined && (typeof limit !== 'string' || !/^\d{1,5}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LOG_ENTRIES))
-        throw invalid(`limit must be a whole number from 1 to ${MAX_LOG_ENTRIES}`, 'limit');
-      if (head !== undefined && !['0', '1', 'true', 'false'].includes(String(head))) throw invalid('head must be 1 or 0', 'head');
-      res.json(await svc.sessionLogs(session.id, { limit: limit === undefined ? undefined : Number(limit), head: head === '1' || head === 'true' }));
-    } catch (err) {
-      sendError(res, err);
-    }
+  routes.set('session.logs', async ({ params, query }, ctx) => {
+    const session = readableSession(svc, ctx.actor(), params.sessionId);
+    return svc.sessionLogs(session.id, { limit: query.limit, head: query.head === true || query.head === '1' || query.head === 'true' });
   });
 
-  app.get('/api/sessions/:sessionId/screen', async (req: Request, res: Response) => {
-    try {
-      const session = readableSession(svc, actorOf(res), String(req.params.sessionId));
-      const ansi = ['1', 'true', 'yes'].includes(String(req.query.ansi ?? ''));
-      const text = await supervisor.screen(session.id, { ansi });
-      const size = supervisor.size(session.id);
-      res.json({ sessionId: session.id, live: supervisor.isLive(session.id), text, cols: size?.cols ?? null, rows: size?.rows ?? null });
-    } catch (err) {
-      sendError(res, err);
-    }
+  routes.set('session.screen', async ({ params, query }, ctx) => {
+    const session = readableSession(svc, ctx.actor(), params.sessionId);
+    const ansi = query.ansi === true || ['1', 'true', 'yes'].includes(String(query.ansi ?? ''));
+    const text = await supervisor.screen(session.id, { ansi });
+    const size = supervisor.size(session.id);
+    return { sessionId: session.id, live: supervisor.isLive(session.id), text, cols: size?.cols ?? null, rows: size?.rows ?? null };
   });
 }
 
@@ -248,7 +202,7 @@ export function handleTerminalSocket(
     }
     try {
       if (msg.type === 'input' && typeof msg.data === 'string') {
-        if (msg.data.length > MAX_INPUT) throw invalid(`input is longer than ${MAX_INPUT} characters`);
+        if (msg.data.length > MAX_TERMINAL_INPUT) throw invalid(`input is longer than ${MAX_TERMINAL_INPUT} characters`);
         supervisor.write(sessionId, msg.data);
       } else if (msg.type === 'resize' && typeof msg.cols === 'number' && typeof msg.rows === 'number') {
         void resync({ cols: msg.cols, rows: msg.rows });
@@ -273,8 +227,8 @@ export function handleTerminalSocket(
  * Terminal sockets check the caller like the input route.
  */
 export function ptyHttpExtension(supervisor: Supervisor): HttpExtension {
-  return ({ app, ws, svc }) => {
-    installPtyRoutes(app, supervisor, svc);
+  return ({ routes, ws, svc }) => {
+    installPtyRoutes(routes, supervisor, svc);
     ws.register('/ws/terminal/:sessionId', (socket, req, params, actor) => {
       try {
         targetSession(svc, actor, params.sessionId!);

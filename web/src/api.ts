@@ -1,25 +1,22 @@
 import type { z } from 'zod';
+import { MaestroError } from '../../src/core/error-codec.js';
 import type { ProjectCreateInput, SessionSpawnInput, TaskCreateInput, TaskUpdateInput, TemplateCreateInput } from '../../src/core/schemas.js';
-import { toQuery } from '../../src/http/query.js';
+import { httpRoute, requestFor, routeFor, type HttpRouteName, type RouteResult, type RoutedOpName } from '../../src/http/routes.js';
 import type { Project, QueueItem, Session, SessionInfo, SessionLogs, SessionSummary, Skill, SkillSummary, SpawnResult, Task, Template, TimelineEvent } from './types';
 
 /** The request bodies, as the server's own schemas (type-only: zod stays out of the bundle). */
 type Input<Schema extends z.ZodType> = z.input<Schema>;
 
-/** A 4xx/5xx answer of the API: `{error:{code,message,field}}`. */
-export class ApiError extends Error {
+/** A 4xx/5xx answer of the API: the server's MaestroError (code, message, field…) and the HTTP status (0: no answer). */
+export class ApiError extends MaestroError {
   constructor(
     readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
+    error: MaestroError,
   ) {
-    super(message);
+    super(error.code, error.message, error.field, { cause: error.cause, current: error.current });
     this.name = 'ApiError';
   }
 }
-
-type Query = Record<string, unknown>;
 
 /*
  * Every /api request carries the dashboard's login cookie (HttpOnly, SameSite=Strict: the page never
@@ -33,72 +30,84 @@ export function onUnauthorized(handler: () => void): void {
 
 const UNREACHABLE = 'The Maestro server cannot be reached.';
 
-async function request<T>(method: string, path: string, body?: unknown, opts: { signIn?: boolean } = {}): Promise<T> {
+/** One request of a route of the table; the answer as the route declares it (JSON, text, nothing). */
+async function send(req: ReturnType<typeof requestFor>, result: RouteResult, opts: { signIn?: boolean } = {}): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetch(path, {
-      method,
-      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+    res = await fetch(req.path, {
+      method: req.method,
+      headers: req.body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+      body: req.body === undefined ? undefined : JSON.stringify(req.body),
       credentials: 'same-origin',
     });
   } catch (err) {
-    throw new ApiError(0, 'unavailable', UNREACHABLE);
+    throw new ApiError(0, new MaestroError('unavailable', UNREACHABLE, undefined, { cause: err }));
   }
   if (res.status === 401 && !opts.signIn) unauthorized();
   const text = await res.text();
-  let data: unknown = undefined;
-  if (text) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      data = text;
-    }
-  }
   if (!res.ok) {
-    const e = (data as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
-    throw new ApiError(res.status, e?.code ?? 'http_error', e?.message ?? `${method} ${path} failed with HTTP ${res.status}`, e?.field);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON: the fallback message says what failed */
+    }
+    throw new ApiError(res.status, MaestroError.fromJSON(body, `${req.method} ${req.path} failed with HTTP ${res.status}`));
   }
-  return data as T;
+  if (result === 'none') return undefined;
+  if (result !== 'json') return text;
+  return text ? JSON.parse(text) : null;
 }
 
-const enc = encodeURIComponent;
+/*
+ * The dashboard type-checks without Node typings, and the operations' types (OpInput, OpResult) reach
+ * them through the service: so `call` takes the operation's name from the route table, and each method of
+ * `api` below states its input and result with the entity types (src/core/types.ts, node-free).
+ */
+
+/** Runs an operation over its REST route of the table (ROUTES: method, path, query or body). */
+export async function call<T>(op: RoutedOpName, input: object = {}): Promise<T> {
+  const route = routeFor(op);
+  if (!route) throw new ApiError(0, new MaestroError('not_found', `operation '${op}' has no HTTP route`));
+  return (await send(requestFor(route, input as Record<string, unknown>), 'json')) as T;
+}
+
+/** Calls an HTTP-only route of the table (terminals, sign-in) by name; the answer as the table declares it. */
+export async function callRoute<T>(name: HttpRouteName, input: object, opts: { signIn?: boolean } = {}): Promise<T> {
+  const route = httpRoute(name);
+  return (await send(requestFor(route, input as Record<string, unknown>), route.result, opts)) as T;
+}
+
+/** The path of an HTTP-only route for this input (for a link: the recording's download). */
+export const routePath = (name: HttpRouteName, input: object): string => requestFor(httpRoute(name), input as Record<string, unknown>).path;
 
 export const api = {
-  get: <T>(path: string, query: Query = {}) => request<T>('GET', path + toQuery(query)),
-  post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
-  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
-  delete: <T>(path: string) => request<T>('DELETE', path),
+  projects: (): Promise<Project[]> => call('project.list'),
+  createProject: (input: Input<typeof ProjectCreateInput>): Promise<Project> => call('project.create', input),
 
-  projects: () => api.get<Project[]>('/api/projects'),
-  createProject: (input: Input<typeof ProjectCreateInput>) => api.post<Project>('/api/projects', input),
+  tasks: (project: string): Promise<Task[]> => call('task.list', { project }),
+  createTask: (input: Input<typeof TaskCreateInput>): Promise<Task> => call('task.create', input),
+  updateTask: (taskId: string, patch: Omit<Input<typeof TaskUpdateInput>, 'taskId'>): Promise<Task> => call('task.update', { ...patch, taskId }),
+  completeTask: (taskId: string, summary?: string): Promise<Task> => call('task.complete', summary ? { taskId, summary } : { taskId }),
 
-  tasks: (project: string) => api.get<Task[]>('/api/tasks', { project }),
-  createTask: (input: Input<typeof TaskCreateInput>) => api.post<Task>('/api/tasks', input),
-  updateTask: (taskId: string, patch: Omit<Input<typeof TaskUpdateInput>, 'taskId'>) => api.patch<Task>(`/api/tasks/${enc(taskId)}`, patch),
-  completeTask: (taskId: string, summary?: string) =>
-    api.post<Task>(`/api/tasks/${enc(taskId)}/complete`, summary ? { summary } : {}),
-
-  sessions: (project: string) => api.get<SessionSummary[]>('/api/sessions', { project }),
-  sessionInfo: (sessionId: string, timelineLimit?: number) =>
-    api.get<SessionInfo>(`/api/sessions/${enc(sessionId)}`, { timelineLimit }),
-  timeline: (sessionId: string, afterId?: number) =>
-    api.get<TimelineEvent[]>(`/api/sessions/${enc(sessionId)}/timeline`, { afterId, limit: 10000 }),
+  sessions: (project: string): Promise<SessionSummary[]> => call('session.list', { project }),
+  sessionInfo: (sessionId: string, timelineLimit?: number): Promise<SessionInfo> => call('session.info', { sessionId, timelineLimit }),
+  timeline: (sessionId: string, afterId?: number): Promise<TimelineEvent[]> => call('session.timeline', { sessionId, afterId, limit: 10000 }),
   /** The agent's conversation from its transcript (last `limit` entries); 404 until it has one. */
-  sessionLogs: (sessionId: string, limit?: number) => api.get<SessionLogs>(`/api/sessions/${enc(sessionId)}/logs`, { limit }),
-  spawn: (input: Input<typeof SessionSpawnInput>) => api.post<SpawnResult>('/api/sessions', input),
-  stopSession: (sessionId: string) => api.post<Session>(`/api/sessions/${enc(sessionId)}/stop`, {}),
-  queue: (sessionId: string) => api.get<QueueItem[]>('/api/queue', { sessionId }),
-  templates: () => api.get<Template[]>('/api/templates'),
-  createTemplate: (input: Input<typeof TemplateCreateInput>) => api.post<Template>('/api/templates', input),
-  deleteTemplate: (templateId: string) => api.delete<Template>(`/api/templates/${enc(templateId)}`),
-  skills: (project?: string) => api.get<SkillSummary[]>('/api/skills', { project }),
-  skill: (name: string, project?: string) => api.get<Skill>(`/api/skills/${enc(name)}`, { project }),
+  sessionLogs: (sessionId: string, limit?: number): Promise<SessionLogs> => callRoute('session.logs', { sessionId, limit }),
+  spawn: (input: Input<typeof SessionSpawnInput>): Promise<SpawnResult> => call('session.spawn', input),
+  stopSession: (sessionId: string): Promise<Session> => call('session.stop', { sessionId }),
+  queue: (sessionId: string): Promise<QueueItem[]> => call('queue.list', { sessionId }),
+  templates: (): Promise<Template[]> => call('template.list'),
+  createTemplate: (input: Input<typeof TemplateCreateInput>): Promise<Template> => call('template.create', input),
+  deleteTemplate: (templateId: string): Promise<Template> => call('template.delete', { template: templateId }),
+  skills: (project?: string): Promise<SkillSummary[]> => call('skill.list', { project }),
+  skill: (name: string, project?: string): Promise<Skill> => call('skill.get', { name, project }),
 
   /** Trades the owner secret (from the login link) for the login cookie: 204, or 401 for a wrong token. */
-  login: (token: string) => request<void>('POST', '/api/auth/login', { token }, { signIn: true }),
+  login: (token: string): Promise<void> => callRoute('auth.login', { token }, { signIn: true }),
   /** Clears the login cookie. */
-  logout: () => request<void>('POST', '/api/auth/logout', {}, { signIn: true }),
+  logout: (): Promise<void> => callRoute('auth.logout', {}, { signIn: true }),
   /**
    * Whether the login cookie still works: a socket refused at the upgrade only says "closed", so a
    * cheap request asks (a 401 calls the unauthorized handler). Network errors are ignored.
@@ -107,26 +116,10 @@ export const api = {
     await api.templates().catch(() => undefined);
   },
 
-  recording: async (sessionId: string): Promise<string> => {
-    let res: Response;
-    try {
-      res = await fetch(`/api/sessions/${enc(sessionId)}/recording`, { credentials: 'same-origin' });
-    } catch {
-      throw new ApiError(0, 'unavailable', UNREACHABLE);
-    }
-    if (res.status === 401) unauthorized();
-    if (!res.ok) {
-      let message = `No recording (HTTP ${res.status})`;
-      try {
-        const body = (await res.json()) as { error?: { message?: string } };
-        if (body.error?.message) message = body.error.message;
-      } catch {
-        /* not JSON */
-      }
-      throw new ApiError(res.status, res.status === 404 ? 'not_found' : res.status === 401 ? 'unauthorized' : 'http_error', message);
-    }
-    return res.text();
-  },
+  /** The session's terminal recording (asciicast v2) as text. */
+  recording: (sessionId: string): Promise<string> => callRoute('session.recording', { sessionId }),
+  /** Where the recording downloads from (a link's href). */
+  recordingUrl: (sessionId: string): string => routePath('session.recording', { sessionId }),
 };
 
 export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));

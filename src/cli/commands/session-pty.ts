@@ -67,14 +67,12 @@ export function registerPtyCommands(session: Command): void {
       try {
         const text = words.join(' ');
         if (!opts.enter) {
-          const raw = await makeClient().request<{ sessionId: string; written: number }>('POST', `/api/sessions/${encodeURIComponent(id)}/input`, {
-            data: text,
-          });
+          const raw = await makeClient().input(id, text);
           if (opts.json) printJson(raw);
           else print(`typed ${raw.written} characters into ${raw.sessionId}`);
           return;
         }
-        const sent = await makeClient().call<MessageDelivery>('session.send', {
+        const sent: MessageDelivery = await makeClient().call('session.send', {
           sessionId: id,
           text,
           ...(opts.wait !== undefined ? { waitMs: opts.wait * 1000 } : {}),
@@ -94,7 +92,7 @@ export function registerPtyCommands(session: Command): void {
     .action(async (id: string) => {
       const opts = stop.opts<{ json?: boolean }>();
       try {
-        const stopped = await makeClient().call<Session>('session.stop', { sessionId: id });
+        const stopped: Session = await makeClient().call('session.stop', { sessionId: id });
         if (opts.json) printJson(stopped);
         else print(`stopped ${stopped.id}  ${stopped.name}  [${stopped.status}]`);
       } catch (err) {
@@ -140,7 +138,7 @@ async function loadRecording(id: string, file: string | undefined): Promise<Reco
   }
   const client = makeClient();
   try {
-    return parseRecording(await client.requestText('GET', `/api/sessions/${encodeURIComponent(id)}/recording`));
+    return parseRecording(await client.recording(id));
   } catch (err) {
     if (!(err instanceof MaestroError) || err.code !== 'unavailable') throw err;
   }

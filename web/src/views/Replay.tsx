@@ -251,7 +251,7 @@ function Player(props: { cast: Cast; sessionId: string; onReload: () => void }) 
           <input type="checkbox" checked={skipIdle} onChange={(e) => setSkipIdle(e.currentTarget.checked)} />
           Skip idle
         </label>
-        <a class="btn small ghost" href={`/api/sessions/${encodeURIComponent(props.sessionId)}/recording`} download={`${props.sessionId}.cast`}>
+        <a class="btn small ghost" href={api.recordingUrl(props.sessionId)} download={`${props.sessionId}.cast`}>
           Download .cast
         </a>
         <button type="button" class="btn small ghost" onClick={props.onReload} title="Fetch the recording again (it grows while the session runs)">

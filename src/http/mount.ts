@@ -1,0 +1,108 @@
+import type express from 'express';
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
+import { MaestroError, fromZodError } from '../core/errors.js';
+import { executeOp, getOperation, type OperationName } from '../core/operations.js';
+import type { MaestroService } from '../core/service.js';
+import type { Logger } from '../log/logger.js';
+import { actorOf } from './auth.js';
+import { coerceQuery } from './coerce.js';
+import { sendError } from './door.js';
+import { HTTP_SPECS, type HandlerContext, type HttpSpec, type RouteHandler, type RouteHandlers, type StreamBody } from './route-table.js';
+import { isOpRoute, routeFor, type AnyRoute, type HttpRoute, type Route, type RoutedOpName } from './routes.js';
+
+/** Compile-time: every operation named in the table exists (routes.ts cannot import the operations). */
+const routedOpsExist: [Exclude<RoutedOpName, OperationName>] extends [never] ? true : false = true;
+void routedOpsExist;
+
+/*
+ * Mounts routes of the table (routes.ts) on an express app: one generic handler per route, one error path
+ * (sendError). An operation route runs its operation with the request's input; an HTTP-only route has its
+ * params, query and body parsed by its schemas (route-table.ts) and its handler's result sent as the
+ * table declares (JSON, nothing, or a streamed file).
+ */
+
+export interface MountDeps {
+  svc: MaestroService;
+  logger: Logger;
+  handlers: RouteHandlers;
+}
+
+type Lower = 'get' | 'post' | 'patch' | 'delete';
+
+export function mountRoutes(app: express.Express, routes: readonly AnyRoute[], deps: MountDeps, before: express.RequestHandler[] = []): void {
+  for (const route of routes) {
+    app[route.method.toLowerCase() as Lower](route.path, ...before, async (req: Request, res: Response) => {
+      try {
+        if (isOpRoute(route)) await answerOp(route, req, res, deps.svc);
+        else await answerHttp(route, req, res, deps);
+      } catch (err) {
+        sendError(res, err, deps.logger);
+      }
+    });
+  }
+}
+
+const fromQuery = (req: Request) => req.method === 'GET' || req.method === 'DELETE';
+
+async function answerOp(route: Route, req: Request, res: Response, svc: MaestroService): Promise<void> {
+  const op = getOperation(route.op);
+  if (!op) throw new MaestroError('not_found', `operation '${route.op}' does not exist`);
+  const base: unknown = fromQuery(req) ? coerceQuery(op.input, req.query as Record<string, unknown>) : req.body ?? {};
+  if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new MaestroError('invalid_input', 'the JSON body must be an object');
+  const result = await executeOp(svc, actorOf(res), op.name, { ...base, ...req.params });
+  res.status(route.status).json(result ?? null);
+}
+
+/** One part of an HTTP-only route's input; its schemas' messages are whole sentences, the field is named apart. */
+function parsePart(schema: z.ZodType | undefined, value: unknown): unknown {
+  if (!schema) return {};
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const error = fromZodError(parsed.error);
+  throw new MaestroError('invalid_input', parsed.error.issues[0]?.message ?? error.message, error.field);
+}
+
+async function answerHttp(route: HttpRoute, req: Request, res: Response, deps: MountDeps): Promise<void> {
+  const name = route.name as keyof typeof HTTP_SPECS;
+  const spec: HttpSpec = HTTP_SPECS[name];
+  const handler = deps.handlers.get(name);
+  if (!handler) throw new MaestroError('not_found', `${route.method} ${route.path} is not served here (this server runs no terminal supervisor)`);
+  const input = {
+    params: parsePart(spec.params, req.params),
+    query: parsePart(spec.query, spec.query ? coerceQuery(spec.query, req.query as Record<string, unknown>) : {}),
+    body: parsePart(spec.body, fromQuery(req) ? {} : req.body ?? {}),
+  };
+  let status: number = route.status;
+  const ctx: HandlerContext = {
+    actor: () => actorOf(res),
+    setHeader: (header, value) => void res.setHeader(header, value),
+    setStatus: (code) => void (status = code),
+  };
+  const result: unknown = await handler(input as never, ctx);
+  if (route.result === 'none') res.status(status).end();
+  else if (route.result === 'json') res.status(status).json(result ?? null);
+  else sendStream(res, status, route.result, result as StreamBody);
+}
+
+function sendStream(res: Response, status: number, type: string, body: StreamBody): void {
+  res.status(status);
+  res.setHeader('Content-Type', type);
+  res.setHeader('Content-Length', String(body.length));
+  res.setHeader('Content-Disposition', `inline; filename="${body.filename}"`);
+  res.setHeader('Cache-Control', 'no-cache');
+  body
+    .open()
+    .on('error', (err) => res.destroy(err))
+    .pipe(res);
+}
+
+/** The generic op door's handler: the operation named in the path, with the body as its input untouched. */
+export function opDoor(svc: MaestroService): RouteHandler<'op.call'> {
+  return async ({ params, body }, ctx) => {
+    const op = getOperation(params.name);
+    if (!op) throw new MaestroError('not_found', `operation '${params.name}' does not exist`);
+    ctx.setStatus(routeFor(op.name)?.status ?? 200);
+    return executeOp(svc, ctx.actor(), op.name, body);
+  };
+}
