@@ -1,20 +1,36 @@
-import type { z } from 'zod';
 import { mayCall, type Actor } from '../access.js';
+import { CONTRACTS, type ContractOf, type OperationName, type OpResult, type RuntimeOpResult } from '../contracts/index.js';
 import { forbidden, fromZodError, notFound } from '../errors.js';
 import type { MaestroService } from '../service.js';
 import { IDENTITY_OPS } from './identity.js';
 import { LIBRARY_OPS } from './library.js';
-import type { AnyOperation } from './operation.js';
+import type { AnyOperation, Operation } from './operation.js';
 import { PROJECT_OPS } from './projects.js';
 import { QUEUE_OPS } from './queue.js';
 import { REPORT_OPS } from './reports.js';
 import { SESSION_OPS } from './sessions.js';
 import { TASK_OPS } from './tasks.js';
 
-export { op, selfId, toolName, type AnyOperation, type OpContext, type Operation, type OperationSpec, type ToolName } from './operation.js';
+export { implement, selfId, toolName, type AnyOperation, type OpContext, type Operation, type Run, type ToolName } from './operation.js';
+export {
+  CONTRACTS,
+  type Access,
+  type AnyContract,
+  type Contract,
+  type ContractOf,
+  type OperationName,
+  type OpInput,
+  type OpResult,
+  type RuntimeOpResult,
+} from '../contracts/index.js';
 
-/** Every operation, in the order tools are listed (and schemas/index.json is written). */
-export const OPERATIONS = [
+/** Operation N: its contract with its `run`. */
+export type OpByName<N extends OperationName> = Operation<N, ContractOf<N>['input'], ContractOf<N>['output']>;
+/** Any one of the operations, each with its own name, input and output. */
+type AllOperations = { [N in OperationName]: OpByName<N> }[OperationName];
+
+/** Every implementation, one per contract (the order of CONTRACTS is the one that counts). */
+const IMPLEMENTATIONS = [
   ...PROJECT_OPS,
   ...TASK_OPS,
   ...REPORT_OPS,
@@ -22,18 +38,37 @@ export const OPERATIONS = [
   ...SESSION_OPS,
   ...LIBRARY_OPS,
   ...IDENTITY_OPS,
-] as const satisfies ReadonlyArray<AnyOperation>;
+] as const satisfies ReadonlyArray<AllOperations>;
 
-type AllOperations = (typeof OPERATIONS)[number];
-export type OperationName = AllOperations['name'];
-/** Operation N itself, with its input and output schemas. */
-export type OpByName<N extends OperationName> = Extract<AllOperations, { name: N }>;
-/** What a caller passes to operation N (before defaults are applied). */
-export type OpInput<N extends OperationName> = z.input<OpByName<N>['input']>;
-/** What operation N returns: the output of its `output` schema. */
-export type OpResult<N extends OperationName> = z.output<OpByName<N>['output']>;
-/** What an operation chosen at run time (by a name only known as a string) returns: any operation's result. */
-export type RuntimeOpResult = OpResult<OperationName>;
+/** Compile time: every contract is implemented, and nothing else is (a name left over fails to satisfy `never`). */
+type Implemented = (typeof IMPLEMENTATIONS)[number]['name'];
+function noneLeft<Names extends never>(): void {}
+noneLeft<Exclude<OperationName, Implemented>>();
+noneLeft<Exclude<Implemented, OperationName>>();
+
+/**
+ * Every contract with its implementation, in the contracts' order; at startup, throws when a contract is
+ * implemented twice or not at all, or an implementation does not carry its contract as declared.
+ */
+function assemble(): readonly AllOperations[] {
+  const byName = new Map<string, AllOperations>();
+  for (const impl of IMPLEMENTATIONS) {
+    if (byName.has(impl.name)) throw new Error(`operation ${impl.name} is implemented twice`);
+    byName.set(impl.name, impl);
+  }
+  const known = new Set<string>(CONTRACTS.map((c) => c.name));
+  for (const name of byName.keys()) if (!known.has(name)) throw new Error(`operation ${name} is implemented but has no contract`);
+  return CONTRACTS.map((contract) => {
+    const impl = byName.get(contract.name);
+    if (!impl) throw new Error(`operation ${contract.name} has a contract but no implementation`);
+    for (const [key, value] of Object.entries(contract))
+      if (impl[key as keyof typeof impl] !== value) throw new Error(`operation ${contract.name} does not implement its contract's ${key}`);
+    return impl;
+  });
+}
+
+/** Every operation, in the order tools are listed (and schemas/index.json is written): the order of CONTRACTS. */
+export const OPERATIONS: readonly AllOperations[] = assemble();
 
 const BY_NAME = new Map<string, AnyOperation>(OPERATIONS.map((o) => [o.name, o]));
 const BY_TOOL = new Map<string, AnyOperation>(OPERATIONS.map((o) => [o.tool, o]));
@@ -65,6 +100,6 @@ export async function executeOp(svc: MaestroService, actor: Actor, name: string,
   const parsed = operation.input.safeParse(rawInput ?? {});
   if (!parsed.success) throw fromZodError(parsed.error);
   const current: Actor = actor.kind === 'session' ? { kind: 'session', session: svc.sessions.get(actor.session.id) } : actor;
-  // Every operation's run returns its declared output (checked where it is declared): one of RuntimeOpResult.
+  // Every operation's run returns its declared output (checked where it is implemented): one of RuntimeOpResult.
   return (await operation.run({ svc, actor: current }, parsed.data)) as RuntimeOpResult;
 }

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import * as E from '../entities/index.js';
+import * as S from '../schemas.js';
+import { contract } from './contract.js';
+
+/** Tasks, subtasks and their dependencies. */
+export const taskCreate = contract({
+  name: 'task.create',
+  title: 'Create a task',
+  description:
+    'Creates a task in your project. Use parentId to split a task into subtasks and dependencies for tasks that must be done first. Workers may only create subtasks of their own tasks.',
+  input: S.TaskCreateInput,
+  output: E.Task,
+  access: 'any',
+  readOnly: false,
+});
+
+export const taskList = contract({
+  name: 'task.list',
+  title: 'List tasks',
+  description:
+    'Lists tasks of your project, optionally filtered by status, parent, assignee or readiness (ready = todo with every dependency done). Call it to find work or check what is left.',
+  input: S.TaskListInput,
+  output: z.array(E.Task),
+  access: 'any',
+  readOnly: true,
+});
+
+export const taskGet = contract({
+  name: 'task.get',
+  title: 'Get a task',
+  description: 'Returns one task with its description, status, dependencies and assignee.',
+  input: S.TaskGetInput,
+  output: E.Task,
+  access: 'any',
+  readOnly: true,
+});
+
+export const taskUpdate = contract({
+  name: 'task.update',
+  title: 'Update a task',
+  description:
+    'Changes a task: title, description, status, priority, parent, dependencies (replaces the list; cycles are rejected) or assignee. Workers may only change their own tasks.',
+  input: S.TaskUpdateInput,
+  output: E.Task,
+  access: 'any',
+  readOnly: false,
+});
+
+export const taskComplete = contract({
+  name: 'task.complete',
+  title: 'Complete a task',
+  description: 'Marks a task done. Call it when the work of a task is finished and verified.',
+  input: S.TaskCompleteInput,
+  output: E.Task,
+  access: 'any',
+  readOnly: false,
+});
+
+export const taskTree = contract({
+  name: 'task.tree',
+  title: 'Task tree',
+  description: 'Returns the tasks of your project (or one subtree) as a nested tree of subtasks.',
+  input: S.TaskTreeInput,
+  output: z.array(E.TaskNode),
+  access: 'any',
+  readOnly: true,
+});
+
+export const TASK_CONTRACTS = [taskCreate, taskList, taskGet, taskUpdate, taskComplete, taskTree] as const;
