@@ -83,7 +83,7 @@ describe('invalid input (exit 2, the server\u2019s message plus the flag)', () =
     [['project', 'create', 'a/b'], /^error: invalid input: name: name must not contain slashes .* \(<name>\)$/],
     [['report', 'progress', 'no session here'], /^error: sessionId is required \(or set MAESTRO_SESSION_ID\) \(--session\)$/],
     [['queue', 'status'], /^error: sessionId is required \(or set MAESTRO_SESSION_ID\) \(--session\)$/],
-    [['session', 'info'], /^error: sessionId is required \(\[id\]\)$/],
+    [['session', 'info'], /^error: sessionId is required \(or set MAESTRO_SESSION_ID\) \(\[id\]\)$/],
   ])('maestro %j', async (args, pattern) => {
     const stderr = await failure(cli(args), 2);
     expect(stderr.trimEnd()).toMatch(pattern);

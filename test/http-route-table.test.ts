@@ -6,8 +6,8 @@ import { MaestroError } from '../src/core/error-codec.js';
 import { MaestroClient } from '../src/http/client.js';
 import { sendError } from '../src/http/door.js';
 import { HTTP_SPECS } from '../src/http/route-table.js';
-import { HTTP_ROUTES, ROUTE_TABLE, ROUTES, buildPath, isOpRoute, type AnyRoute } from '../src/http/routes.js';
-import { MCP_PATH } from '../src/mcp/http.js';
+import { getOperation } from '../src/core/operations.js';
+import { HTTP_ROUTES, ROUTE_TABLE, ROUTES, buildPath, isOpRoute, opRequest, type AnyRoute, type Route } from '../src/http/routes.js';
 import { ownerAuth, startTestServer, type TestServer } from './helpers.js';
 
 let server: TestServer;
@@ -60,10 +60,39 @@ describe('the route table', () => {
     const mounted = mountedRoutes(server.server.app);
     const table = ROUTE_TABLE.map(label);
     for (const route of table) expect(mounted, route).toContain(route);
-    // The MCP endpoint is a protocol transport of its own (src/mcp/http.ts), not a route of the REST table.
-    const api = mounted.filter((r) => / \/(api|health)(\/|$)/.test(r));
+    const api = mounted.filter((r) => / \/(api|health|mcp)(\/|$)/.test(r));
     expect(api.filter((r) => !table.includes(r))).toEqual([]);
-    expect(mounted.filter((r) => !table.includes(r) && !r.endsWith(` ${MCP_PATH}`))).toEqual(['GET /{*path}'].filter((r) => mounted.includes(r)));
+    // The MCP endpoint too (src/mcp/http.ts sets the handlers of its routes): nothing but the dashboard's fallback beside the table.
+    expect(mounted.filter((r) => r.endsWith(' /mcp')).sort()).toEqual(['DELETE /mcp', 'GET /mcp', 'POST /mcp']);
+    expect(mounted.filter((r) => !table.includes(r))).toEqual(['GET /{*path}'].filter((r) => mounted.includes(r)));
+  });
+
+  it('marks as selfDefault exactly the path params their operation may go without', () => {
+    for (const route of ROUTES as readonly Route[]) {
+      const op = getOperation(route.op)!;
+      const shape = (op.input as unknown as { shape: Record<string, { safeParse(v: unknown): { success: boolean } }> }).shape;
+      const params = [...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]!);
+      const optional = params.filter((p) => shape[p]!.safeParse(undefined).success);
+      expect(route.selfDefault ?? [], route.op).toEqual(optional);
+    }
+    expect(opRequest('session.info', { sessionId: 'ses_1', timelineLimit: 5 })).toEqual({ method: 'GET', path: '/api/sessions/ses_1?timelineLimit=5' });
+    expect(opRequest('session.info', { timelineLimit: 5 })).toEqual({ method: 'POST', path: '/api/ops/session.info', body: { timelineLimit: 5 } });
+    expect(opRequest('session.info', { sessionId: undefined })).toEqual({ method: 'POST', path: '/api/ops/session.info', body: {} });
+  });
+
+  it('a session calling session.info with no id over REST gets itself', async () => {
+    const project = (await http('POST', '/api/projects', { name: 'self-info', workingDir: server.home }, owner)).json;
+    const { session } = await server.svc.spawn({ projectId: project.id, taskIds: [], name: 'me' });
+    const asSession = new MaestroClient({ baseUrl: server.url, token: server.svc.sessions.token(session.id) });
+    const info = await asSession.call('session.info');
+    expect(info.session.id).toBe(session.id);
+    expect((await asSession.call('session.info', { timelineLimit: 1 })).session.id).toBe(session.id);
+    // The owner has no session of its own: the server says which field is missing.
+    const asOwner = new MaestroClient({ baseUrl: server.url, secret: owner.authorization.slice('Bearer '.length) });
+    const err = await asOwner.call('session.info').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MaestroError);
+    expect((err as MaestroError).toJSON()).toMatchObject({ code: 'invalid_input', field: 'sessionId' });
+    expect((await asOwner.call('session.info', { sessionId: session.id })).session.id).toBe(session.id);
   });
 
   it('answers 401 on every route that needs a credential, and the open ones without one', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { OpInput, OpResult, OperationName, ToolName } from '../core/operations.js';
 import type { HookRunner } from './hooks.js';
 import type { TranscriptWriter } from './transcript.js';
 
@@ -10,6 +11,14 @@ interface McpServerConfig {
   args?: string[];
   env?: Record<string, string>;
 }
+
+/** Each MCP tool name and the operation it runs: `task_create` → `task.create`. */
+type OpOfTool = { [N in OperationName as ToolName<N>]: N };
+export type McpToolName = keyof OpOfTool;
+/** The arguments of tool T (its operation's input): optional when every field is. */
+export type ToolArgs<T extends McpToolName> = {} extends OpInput<OpOfTool[T]> ? [args?: OpInput<OpOfTool[T]>] : [args: OpInput<OpOfTool[T]>];
+/** What tool T answers: its operation's result (the text content carries it bare, as JSON). */
+export type ToolResult<T extends McpToolName> = OpResult<OpOfTool[T]>;
 
 /** Talks to Maestro the way Claude Code does: the MCP server named in the session's MCP config, on stdio. */
 export class McpLink {
@@ -43,13 +52,14 @@ export class McpLink {
    * Calls a tool and returns its parsed JSON, between the PreToolUse and PostToolUse hooks Claude Code
    * would fire for it (tool `mcp__maestro__<name>`); the call and its result go into the transcript.
    */
-  async call<T = any>(tool: string, args: Record<string, unknown> = {}): Promise<T> {
+  async call<T extends McpToolName>(tool: T, ...[input]: ToolArgs<T>): Promise<ToolResult<T>> {
+    const args: Record<string, unknown> = { ...input };
     const use = { tool_name: `mcp__maestro__${tool}`, tool_input: args, tool_use_id: `toolu_${randomUUID().replace(/-/g, '').slice(0, 24)}` };
     this.transcript?.toolUse(use.tool_name, args, use.tool_use_id);
     await this.hooks?.fire('PreToolUse', use, use.tool_name);
-    let result: T;
+    let result: ToolResult<T>;
     try {
-      result = await this.callOnce<T>(tool, args);
+      result = await this.callOnce<ToolResult<T>>(tool, args);
     } catch (err) {
       this.transcript?.toolResult(use.tool_use_id, err instanceof Error ? err.message : String(err), true);
       throw err;
@@ -59,8 +69,11 @@ export class McpLink {
     return result;
   }
 
-  /** Calls a tool and returns its parsed JSON; retries while the server is unreachable (e.g. restarting). */
-  private async callOnce<T>(tool: string, args: Record<string, unknown>): Promise<T> {
+  /**
+   * Calls a tool and returns its parsed JSON, as the result type its caller names (the tool's: see
+   * `call`); retries while the server is unreachable (e.g. restarting).
+   */
+  private async callOnce<R>(tool: string, args: Record<string, unknown>): Promise<R> {
     const deadline = Date.now() + this.retryMs;
     for (;;) {
       let text: string;
@@ -76,7 +89,7 @@ export class McpLink {
         text = err instanceof Error ? err.message : String(err);
         isError = true;
       }
-      if (!isError) return JSON.parse(text) as T;
+      if (!isError) return JSON.parse(text) as R;
       if (UNREACHABLE.test(text) && Date.now() < deadline) {
         this.say(`  (${tool}: server unreachable, retrying)`);
         await new Promise((r) => setTimeout(r, 250));

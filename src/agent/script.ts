@@ -34,7 +34,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { HookRunner } from './hooks.js';
-import { McpLink } from './mcp-link.js';
+import { McpLink, type ToolArgs, type ToolResult } from './mcp-link.js';
 import { TranscriptWriter } from './transcript.js';
 
 interface ManifestTask {
@@ -48,13 +48,8 @@ interface Manifest {
   tasks: ManifestTask[];
 }
 
-interface TaskState {
-  id: string;
-  title: string;
-  description: string;
-  status: string;
-  ready: boolean;
-}
+/** A task as task_list answers it. */
+type TaskState = ToolResult<'task_list'>[number];
 
 /** The items a task's description lists, one per "- item" line. */
 const itemsOf = (description: string): string[] =>
@@ -172,7 +167,7 @@ async function workSimple(link: McpLink, manifest: Manifest): Promise<void> {
 async function workQueue(link: McpLink): Promise<void> {
   let waits = 0;
   for (;;) {
-    const next = await link.call<{ item: { taskId: string; title: string } | null; reason?: string }>('queue_start');
+    const next = await link.call('queue_start');
     if (!next.item) {
       if (next.reason === 'waiting' && waits++ < 200) {
         await sleep(100);
@@ -207,7 +202,7 @@ async function orchestrate(link: McpLink, manifest: Manifest): Promise<void> {
   if (!root) throw new Error('an orchestrator needs a task to split');
   await link.call('report_progress', { taskId: root.id, message: `planning ${root.title}` });
   crashIfAsked();
-  let subtasks = await link.call<TaskState[]>('task_list', { parentId: root.id });
+  let subtasks = await link.call('task_list', { parentId: root.id });
   if (subtasks.length === 0) {
     for (const n of [1, 2])
       subtasks.push(await link.call('task_create', { title: `${root.title}: part ${n}`, description: `Part ${n} of ${root.title}`, parentId: root.id }));
@@ -220,8 +215,8 @@ async function orchestrate(link: McpLink, manifest: Manifest): Promise<void> {
   const template = env.AGENT_CHILD_TEMPLATE ? { template: env.AGENT_CHILD_TEMPLATE } : {};
   const workers = new Map<string, string>(); // task id -> session id
   const splits = new Map<string, string[]>(); // task id -> the child tasks its queue worker works through
-  const hire = async (task: TaskState, spawn: Record<string, unknown>, what: string) => {
-    const spawned = await link.call<{ session: { id: string } }>('session_spawn', { ...template, env: childEnv(workers.size), ...spawn });
+  const hire = async (task: TaskState, spawn: NonNullable<ToolArgs<'session_spawn'>[0]>, what: string) => {
+    const spawned = await link.call('session_spawn', { ...template, env: childEnv(workers.size), ...spawn });
     workers.set(task.id, spawned.session.id);
     tell(`● Spawned ${spawned.session.id} for ${task.id}: ${what}`);
     await link.call('report_progress', { taskId: root.id, message: `spawned ${spawned.session.id} for ${what}` });
@@ -229,7 +224,7 @@ async function orchestrate(link: McpLink, manifest: Manifest): Promise<void> {
   const deadline = Date.now() + Number(env.AGENT_WAIT_MS ?? 60_000);
   let last = '';
   for (;;) {
-    subtasks = await link.call<TaskState[]>('task_list', { parentId: root.id });
+    subtasks = await link.call('task_list', { parentId: root.id });
     for (const task of subtasks) {
       if (workers.has(task.id) || !task.ready) continue;
       const items = itemsOf(task.description);
@@ -238,7 +233,7 @@ async function orchestrate(link: McpLink, manifest: Manifest): Promise<void> {
         continue;
       }
       const children: string[] = [];
-      for (const item of items) children.push((await link.call<TaskState>('task_create', { title: item, parentId: task.id })).id);
+      for (const item of items) children.push((await link.call('task_create', { title: item, parentId: task.id })).id);
       splits.set(task.id, children);
       tell(`● Split ${task.id} into ${children.length} queue items`);
       await link.call('task_update', { taskId: task.id, status: 'in_progress' });
@@ -246,7 +241,7 @@ async function orchestrate(link: McpLink, manifest: Manifest): Promise<void> {
     }
     // A split task is done when every item of it is.
     for (const [taskId, children] of splits) {
-      const states = await link.call<TaskState[]>('task_list', { parentId: taskId });
+      const states = await link.call('task_list', { parentId: taskId });
       if (!states.every((t) => t.status === 'done')) continue;
       splits.delete(taskId);
       await link.call('task_complete', { taskId, summary: `all ${children.length} items done` });
@@ -284,8 +279,9 @@ export async function runScriptedAgent(): Promise<never> {
       await hooks?.fire('UserPromptSubmit', { prompt });
     }
     const link = await McpLink.open(configPath, { retryMs: Number(env.AGENT_RETRY_MS ?? 30_000), say, hooks, transcript });
-    const me = await link.call<{ kind: string; session?: { id: string } }>('whoami');
-    if (me.session?.id !== manifest.session.id) throw new Error(`whoami says ${me.session?.id}, manifest says ${manifest.session.id}`);
+    const me = await link.call('whoami');
+    const myId = me.kind === 'session' ? me.session.id : undefined;
+    if (myId !== manifest.session.id) throw new Error(`whoami says ${myId}, manifest says ${manifest.session.id}`);
 
     if (manifest.session.role === 'orchestrator') await orchestrate(link, manifest);
     else if (manifest.session.strategy === 'queue') await workQueue(link);

@@ -1,7 +1,7 @@
 import { Command, CommanderError, type OptionValues } from 'commander';
 import { MaestroError, toMaestroError } from '../core/errors.js';
 import type { OpInput, OpResult, OperationName } from '../core/operations.js';
-import { MaestroClient, clientOptionsFromEnv } from '../http/client.js';
+import { MaestroClient, clientOptionsFromEnv, type OpArgs } from '../http/client.js';
 
 /*
  * The one place that turns a CLI command into an operation call: options -> op input -> MaestroClient
@@ -108,11 +108,6 @@ export function makeClient(env: Env = process.env): MaestroClient {
   return new MaestroClient(clientOptionsFromEnv(env));
 }
 
-/** Runs operation N on the server: its input and result typed as the operation declares them. */
-export function callOp<N extends OperationName>(client: MaestroClient, name: N, input: CliInput<N> | Record<string, unknown> = {}): Promise<OpResult<N>> {
-  return client.call<OpResult<N>>(name, input as Record<string, unknown>);
-}
-
 /** Drops undefined values so the input only carries what the user gave. */
 export function compact(input: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
@@ -128,7 +123,9 @@ export function opCommand<N extends OperationName, V = OpResult<N>>(parent: Comm
     const opts = cmd.opts();
     try {
       const input = compact(await spec.input(cmd.processedArgs, opts, process.env));
-      const raw = await callOp(makeClient(), spec.op, input);
+      // The user's words go as the option parsers made them (CliInput): the server validates them, and
+      // names the field when one is wrong. The result is typed by the operation.
+      const raw = await makeClient().call(spec.op, ...([input] as OpArgs<N>));
       // Without `output`, V is the result itself (its default): nothing to reshape.
       const result = spec.output ? spec.output(raw, opts) : (raw as unknown as V);
       if (opts.json) printJson(result);

@@ -1,16 +1,14 @@
+import type { Access } from './contracts/contract.js';
+import type { Actor } from './actor.js';
 import { forbidden, invalid } from './errors.js';
 import type { MaestroService } from './service.js';
 import type { Project, Session, Task } from './types.js';
 
-/** What the rules below need to know of a calling session: cheap to load on every request. */
-export type SessionIdentity = Pick<Session, 'id' | 'role' | 'projectId' | 'status'>;
+// Who is calling (in a module of its own, which the session repository can import without a circle).
+export { USER, type Actor, type SessionIdentity } from './actor.js';
 
-/** Who is calling: the owner (CLI, dashboard) or an agent session. */
-export type Actor = { kind: 'user' } | { kind: 'session'; session: SessionIdentity };
-
-export const USER: Actor = { kind: 'user' };
-
-export type Access = 'any' | 'orchestrator' | 'user';
+/** Who may call an operation; declared with the operations' contracts (node-free). */
+export type { Access };
 
 export function mayCall(actor: Actor, access: Access): boolean {
   if (actor.kind === 'user') return true;

@@ -47,7 +47,8 @@ export class SessionControl {
     // A command given here says which program runs; the template's kind goes with the template's command.
     const agentKind = req.agent ?? (req.agentCommand === undefined ? template?.agentKind : null) ?? null;
     const project = projects.get(req.projectId);
-    for (const name of skills) library.get(name, project.workingDir);
+    // An unknown skill is the caller's `skills` (or the template's, when the skills came from it).
+    for (const name of skills) library.get(name, project.workingDir, req.skills ? 'skills' : 'template');
 
     const { session } = store.tx(() => {
       for (const taskId of req.taskIds) {

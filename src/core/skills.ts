@@ -18,9 +18,10 @@ export class SkillLibrary {
     return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  get(name: string, projectDir?: string): Skill {
+  /** A skill by name; a missing one is `not_found` naming `field`: the input field the name came from. */
+  get(name: string, projectDir?: string, field = 'name'): Skill {
     const summary = this.list(projectDir).find((s) => s.name === name);
-    if (!summary) throw notFound('skill', name, 'name');
+    if (!summary) throw notFound('skill', name, field);
     return { ...summary, content: readFileSync(summary.path, 'utf8') };
   }
 }

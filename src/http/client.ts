@@ -1,16 +1,16 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { MaestroError } from '../core/error-codec.js';
-import type { OperationName, OpInput, OpResult } from '../core/operations.js';
+import type { OperationName, OpInput, OpResult, RuntimeOpResult } from '../core/operations.js';
 import { maestroHome } from '../core/paths.js';
 import { readLock } from '../security/home-lock.js';
 import { readSecret, secretPath } from '../security/secret.js';
 import { SESSION_HEADER } from './headers.js';
 import type { HttpInput, HttpResult } from './route-table.js';
-import { buildPath, httpRoute, requestFor, routeFor, type HttpRouteName } from './routes.js';
+import { buildPath, httpRoute, opRequest, requestFor, type HttpRouteName } from './routes.js';
 
-/** The input argument of an operation: optional when every field of its input is. */
-type InputArg<N extends OperationName> = {} extends OpInput<N> ? [input?: OpInput<N>] : [input: OpInput<N>];
+/** The input argument of operation N: optional when every field of its input is. */
+export type OpArgs<N extends OperationName> = {} extends OpInput<N> ? [input?: OpInput<N>] : [input: OpInput<N>];
 
 export interface ClientOptions {
   baseUrl: string;
@@ -52,21 +52,23 @@ export class MaestroClient {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
   }
 
-  /** Runs an operation over its REST route (the route table's), typed by the operation's own input and result. */
-  async call<N extends OperationName>(op: N, ...input: InputArg<N>): Promise<OpResult<N>>;
-  /** @deprecated Untyped: pass the operation's name and let its types follow (drop the type argument). */
-  async call<T = unknown>(op: string, input?: Record<string, unknown>): Promise<T>;
-  async call(op: string, input: Record<string, unknown> = {}): Promise<unknown> {
-    const route = routeFor(op);
-    if (!route) return this.dispatch(op, input);
-    const req = requestFor(route, input);
-    return this.request(req.method, req.path, req.body);
+  /**
+   * Runs an operation over its REST route (the route table's), typed by the operation's own input and
+   * result. Without a REST route, or without a path param the operation defaults (session.info's
+   * sessionId: the caller's own session), it goes through the generic door (`opRequest`).
+   */
+  async call<N extends OperationName>(op: N, ...[input]: OpArgs<N>): Promise<OpResult<N>> {
+    const req = opRequest(op, { ...input });
+    return this.request<OpResult<N>>(req.method, req.path, req.body);
   }
 
-  /** Runs an operation by name or MCP tool name through the generic door, the input sent as is for the server to check. */
-  async dispatch(opOrTool: string, input: unknown = {}): Promise<unknown> {
+  /**
+   * Runs an operation named at run time (dotted or MCP tool name) through the generic door, the input
+   * sent as is for the server to check: what the stdio MCP bridge relays. Any operation's result.
+   */
+  async dispatch(opOrTool: string, input: unknown = {}): Promise<RuntimeOpResult> {
     const { path } = buildPath(httpRoute('op.call'), { name: opOrTool });
-    return this.request('POST', path, input);
+    return this.request<RuntimeOpResult>('POST', path, input);
   }
 
   /** Calls an HTTP-only route of the table (terminals, auth) by name, typed by its schemas. */

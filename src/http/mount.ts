@@ -50,8 +50,43 @@ async function answerOp(route: Route, req: Request, res: Response, svc: MaestroS
   if (!op) throw new MaestroError('not_found', `operation '${route.op}' does not exist`);
   const base: unknown = fromQuery(req) ? coerceQuery(op.input, req.query as Record<string, unknown>) : req.body ?? {};
   if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new MaestroError('invalid_input', 'the JSON body must be an object');
-  const result = await executeOp(svc, actorOf(res), op.name, { ...base, ...req.params });
+  const input: Record<string, unknown> = { ...base, ...req.params };
+  const ifMatch = versionFromIfMatch(req.get('if-match'));
+  if (ifMatch !== undefined) {
+    if (!takesVersion(op.input)) throw new MaestroError('invalid_input', `If-Match is not understood by ${route.method} ${route.path}: only updates of versioned entities take it`, 'If-Match');
+    if (input.ifVersion !== undefined && input.ifVersion !== ifMatch)
+      throw new MaestroError('invalid_input', `If-Match says version ${ifMatch} but ifVersion says ${String(input.ifVersion)}: send one`, 'ifVersion');
+    input.ifVersion = ifMatch;
+  }
+  const result = await executeOp(svc, actorOf(res), op.name, input);
+  const etag = etagOf(result);
+  if (etag) res.setHeader('ETag', etag);
   res.status(route.status).json(result ?? null);
+}
+
+/*
+ * Versions over HTTP: an entity answered alone carries `ETag: "<version>"`, and an update sent with
+ * `If-Match: "<version>"` is the same as `ifVersion` in its body (a mismatch is a 409 conflict naming the
+ * current version). `If-Match: *` asks for nothing.
+ */
+function versionFromIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"(\d{1,15})"\s*$/.exec(header);
+  const version = match ? Number(match[1]) : NaN;
+  if (!Number.isSafeInteger(version) || version < 1)
+    throw new MaestroError('invalid_input', `If-Match must be an entity tag from an ETag header, like "3"; got ${JSON.stringify(header.slice(0, 40))}`, 'If-Match');
+  return version;
+}
+
+function takesVersion(schema: z.ZodType): boolean {
+  const shape = (schema as { shape?: Record<string, unknown> }).shape;
+  return shape !== undefined && 'ifVersion' in shape;
+}
+
+function etagOf(result: unknown): string | undefined {
+  if (result === null || typeof result !== 'object' || Array.isArray(result)) return undefined;
+  const { id, version } = result as { id?: unknown; version?: unknown };
+  return typeof id === 'string' && typeof version === 'number' ? `"${version}"` : undefined;
 }
 
 /** One part of an HTTP-only route's input; its schemas' messages are whole sentences, the field is named apart. */
@@ -78,8 +113,10 @@ async function answerHttp(route: HttpRoute, req: Request, res: Response, deps: M
     actor: () => actorOf(res),
     setHeader: (header, value) => void res.setHeader(header, value),
     setStatus: (code) => void (status = code),
+    exchange: () => ({ req, res }),
   };
   const result: unknown = await handler(input as never, ctx);
+  if (route.result === 'self') return;
   if (route.result === 'none') res.status(status).end();
   else if (route.result === 'json') res.status(status).json(result ?? null);
   else sendStream(res, status, route.result, result as StreamBody);

@@ -1,3 +1,4 @@
+import type { Request, Response } from 'express';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Actor } from '../core/access.js';
@@ -27,8 +28,8 @@ export interface HttpSpec {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
-  /** The JSON answer; `stream` for a file, `none` for 204. */
-  result: z.ZodType | 'stream' | 'none';
+  /** The JSON answer; `stream` for a file, `none` for 204, `self` when the handler answers on its own. */
+  result: z.ZodType | 'stream' | 'none' | 'self';
 }
 
 const SessionParams = z.object({ sessionId: z.string({ error: 'sessionId is required' }).min(1, { error: 'sessionId is required' }) });
@@ -43,6 +44,11 @@ const HookEvent = z.object({
     .refine((t) => !Number.isNaN(Date.parse(t)), { error: 'each firedAt must be an ISO 8601 time' })
     .transform((t) => new Date(t).toISOString()),
 });
+
+/** What the stateless MCP endpoint answers to GET and DELETE (with status 405): a JSON-RPC error. */
+const McpNotAllowed = {
+  result: z.object({ jsonrpc: z.literal('2.0'), error: z.object({ code: z.number(), message: z.string() }), id: z.null() }),
+};
 
 export const HTTP_SPECS = {
   health: { result: z.object({ ok: z.boolean() }) },
@@ -89,6 +95,10 @@ export const HTTP_SPECS = {
     query: z.object({ ansi: flag }),
     result: z.object({ sessionId: z.string(), live: z.boolean(), text: z.string(), cols: z.number().nullable(), rows: z.number().nullable() }),
   },
+  // The JSON-RPC message (or batch) as sent: the MCP transport checks it, and answers the request itself.
+  mcp: { body: z.unknown(), result: 'self' },
+  'mcp.get': McpNotAllowed,
+  'mcp.delete': McpNotAllowed,
 } as const satisfies { [K in HttpRouteName]: HttpSpec };
 
 type Spec<K extends HttpRouteName> = (typeof HTTP_SPECS)[K];
@@ -120,6 +130,8 @@ export interface HandlerContext {
   setHeader(name: string, value: string): void;
   /** Overrides the table's status (only the generic op door, which answers with its operation's). */
   setStatus(status: number): void;
+  /** The request and response themselves, for a `self` route that writes its own answer (the MCP transport). */
+  exchange(): { req: Request; res: Response };
 }
 
 export type HandlerOutput<K extends HttpRouteName> = Spec<K>['result'] extends z.ZodType

@@ -24,10 +24,19 @@ interface RouteBase {
 export interface Route extends RouteBase {
   /** An operation's name (mount.ts checks at compile time that each one exists). */
   op: string;
+  /**
+   * Path params the operation may go without, a missing one meaning the caller itself (session.info
+   * without a sessionId: the calling session). The route's path cannot say "nothing", so a call without
+   * one goes through the generic door (`POST /api/ops/<op>`) instead: see `opRequest`.
+   */
+  selfDefault?: readonly string[];
 }
 
-/** What an HTTP-only route answers: JSON, nothing (204), or a file streamed with that media type. */
-export type RouteResult = 'json' | 'none' | 'application/x-asciicast';
+/**
+ * What an HTTP-only route answers: JSON, nothing (204), a file streamed with that media type, or `self`:
+ * its handler writes the answer itself (the MCP transport, which speaks its own protocol on the socket).
+ */
+export type RouteResult = 'json' | 'none' | 'self' | 'application/x-asciicast';
 
 /** A route outside the operations (terminals, sign-in); its input and result schemas are in route-table.ts. */
 export interface HttpRoute extends RouteBase {
@@ -68,7 +77,7 @@ export const ROUTES = [
 
   { op: 'session.list', method: 'GET', path: '/api/sessions', status: 200 },
   { op: 'session.spawn', method: 'POST', path: '/api/sessions', status: 201 },
-  { op: 'session.info', method: 'GET', path: '/api/sessions/:sessionId', status: 200 },
+  { op: 'session.info', method: 'GET', path: '/api/sessions/:sessionId', status: 200, selfDefault: ['sessionId'] },
   { op: 'session.timeline', method: 'GET', path: '/api/sessions/:sessionId/timeline', status: 200 },
   { op: 'session.stop', method: 'POST', path: '/api/sessions/:sessionId/stop', status: 200 },
   { op: 'session.send', method: 'POST', path: '/api/sessions/:sessionId/send', status: 200 },
@@ -99,6 +108,12 @@ export const HTTP_ROUTES = [
   { name: 'session.hooks', method: 'POST', path: '/api/sessions/:sessionId/hooks', status: 200, result: 'json', access: 'credential' },
   { name: 'session.logs', method: 'GET', path: '/api/sessions/:sessionId/logs', status: 200, result: 'json', access: 'credential' },
   { name: 'session.screen', method: 'GET', path: '/api/sessions/:sessionId/screen', status: 200, result: 'json', access: 'credential' },
+  // MCP over Streamable HTTP (src/mcp/http.ts), stateless: JSON-RPC in a POST, answered by the MCP
+  // transport itself (hence `self`: nothing left for the table to send). GET and DELETE always
+  // answer 405 (set by their handler): a stateless endpoint has no stream to open and no session to end.
+  { name: 'mcp', method: 'POST', path: '/mcp', status: 200, result: 'self', access: 'credential' },
+  { name: 'mcp.get', method: 'GET', path: '/mcp', status: 200, result: 'json', access: 'credential' },
+  { name: 'mcp.delete', method: 'DELETE', path: '/mcp', status: 200, result: 'json', access: 'credential' },
 ] as const satisfies readonly HttpRoute[];
 
 export type HttpRouteName = (typeof HTTP_ROUTES)[number]['name'];
@@ -131,6 +146,22 @@ export function buildPath(route: { path: string }, input: Record<string, unknown
     return encodeURIComponent(String(value));
   });
   return { path, rest };
+}
+
+const missing = (value: unknown) => value === undefined || value === null || value === '';
+
+/**
+ * The request that runs operation `op` with this input: its REST route when it has one and every path
+ * param is given; else (no route, or a `selfDefault` param left out) the generic door, `POST
+ * /api/ops/<op>` with the input as its body, for the server to check and default.
+ */
+export function opRequest(op: string, input: Record<string, unknown> = {}): { method: HttpMethod; path: string; body?: Record<string, unknown> } {
+  const route = routeFor(op);
+  const self = route?.selfDefault?.filter((param) => missing(input[param])) ?? [];
+  if (route && self.length === 0) return requestFor(route, input);
+  // A left-out param is not sent at all (null is no value either); '' is, for the operation to refuse.
+  const body = Object.fromEntries(Object.entries(input).filter(([key, value]) => !(self.includes(key) && value == null)));
+  return { method: 'POST', path: buildPath(httpRoute('op.call'), { name: op }).path, body };
 }
 
 /** The request that calls a route with this input: path filled, the rest as query (GET, DELETE) or JSON body. */

@@ -4,11 +4,6 @@ import { MaestroClient, clientOptionsFromEnv } from '../http/client.js';
 import { createLogger } from '../log/logger.js';
 import { buildMcpServer, type McpRole } from './server.js';
 
-interface WhoamiResult {
-  kind: 'user' | 'session';
-  session?: { id: string; role: 'worker' | 'orchestrator' };
-}
-
 /**
  * `maestro mcp`: an MCP server on stdin/stdout (what Claude Code launches from `.mcp.json`) that proxies
  * every tool call to the running Maestro server as the session in MAESTRO_SESSION_ID (proved by
@@ -26,8 +21,8 @@ export async function runStdioMcp(env: NodeJS.ProcessEnv = process.env): Promise
 
   let role: McpRole;
   try {
-    const me = await client.call<WhoamiResult>('whoami');
-    role = me.kind === 'session' && me.session ? me.session.role : 'user';
+    const me = await client.call('whoami');
+    role = me.kind === 'session' ? me.session.role : 'user';
   } catch (err) {
     const error = toMaestroError(err);
     const who = options.sessionId ? ` as session ${options.sessionId}` : '';
@@ -40,9 +35,9 @@ export async function runStdioMcp(env: NodeJS.ProcessEnv = process.env): Promise
   const server = buildMcpServer({
     role,
     logger,
-    // The generic POST /api/ops/<name> door carries the input as JSON, untouched, so the server validates
+    // The generic door (POST /api/ops/<name>) carries the input as JSON, untouched, so the server validates
     // exactly what the MCP client sent (as the HTTP transport does).
-    dispatch: (opName, input) => client.request('POST', `/api/ops/${encodeURIComponent(opName)}`, input),
+    dispatch: (opName, input) => client.dispatch(opName, input),
   });
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {

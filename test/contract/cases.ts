@@ -646,8 +646,6 @@ export const CASES: OpCase[] = [
   },
   {
     name: 'session.spawn: an unknown skill is not_found naming skills',
-    knownIssue:
-      "the error names field 'name' (SkillLibrary.get's own parameter), which is the session's name in session.spawn's input: the CLI then blames --name",
     async run({ fails, project }) {
       const p = await project('skill-missing');
       expectError(await fails('session.spawn', { project: p.name, skills: ['no-such-skill'] }), 'not_found', 'skills');

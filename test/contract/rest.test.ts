@@ -19,10 +19,7 @@ afterAll(async () => {
 });
 
 /** Case name -> the product bug it hits over this transport (see the report of the contract suite). */
-const KNOWN_ISSUES: Record<string, string> = {
-  "session.info without sessionId is the caller's own session (worker, orchestrator)":
-    'GET /api/sessions/:sessionId has no form without the id, so MaestroClient.call refuses before any request (invalid_input "sessionId is required")',
-};
+const KNOWN_ISSUES: Record<string, string> = {};
 
 runOpCases({
   name: 'REST',

@@ -1,11 +1,7 @@
-import type { z } from 'zod';
+import type { OperationName, OpInput, OpResult } from '../../src/core/contracts/index.js';
 import { MaestroError } from '../../src/core/error-codec.js';
-import type { ProjectCreateInput, SessionSpawnInput, TaskCreateInput, TaskUpdateInput, TemplateCreateInput } from '../../src/core/schemas.js';
-import { httpRoute, requestFor, routeFor, type HttpRouteName, type RouteResult, type RoutedOpName } from '../../src/http/routes.js';
+import { httpRoute, opRequest, requestFor, routeFor, type HttpRouteName, type RouteResult } from '../../src/http/routes.js';
 import type { Project, QueueItem, Session, SessionInfo, SessionLogs, SessionSummary, Skill, SkillSummary, SpawnResult, Task, Template, TimelineEvent } from './types';
-
-/** The request bodies, as the server's own schemas (type-only: zod stays out of the bundle). */
-type Input<Schema extends z.ZodType> = z.input<Schema>;
 
 /** A 4xx/5xx answer of the API: the server's MaestroError (code, message, field…) and the HTTP status (0: no answer). */
 export class ApiError extends MaestroError {
@@ -60,16 +56,16 @@ async function send(req: ReturnType<typeof requestFor>, result: RouteResult, opt
 }
 
 /*
- * The dashboard type-checks without Node typings, and the operations' types (OpInput, OpResult) reach
- * them through the service: so `call` takes the operation's name from the route table, and each method of
- * `api` below states its input and result with the entity types (src/core/types.ts, node-free).
+ * The operations' types (OperationName, OpInput, OpResult) come from their contracts (src/core/contracts),
+ * which are node-free: type-only imports, erased, so neither zod nor the server is bundled. `call` is typed
+ * by the operation it runs, and each method of `api` below is one call, its types inferred from it.
  */
 
 /** Runs an operation over its REST route of the table (ROUTES: method, path, query or body). */
-export async function call<T>(op: RoutedOpName, input: object = {}): Promise<T> {
+export async function call<N extends OperationName>(op: N, input: OpInput<N>): Promise<OpResult<N>> {
   const route = routeFor(op);
   if (!route) throw new ApiError(0, new MaestroError('not_found', `operation '${op}' has no HTTP route`));
-  return (await send(requestFor(route, input as Record<string, unknown>), 'json')) as T;
+  return (await send(requestFor(route, input as Record<string, unknown>), 'json')) as OpResult<N>;
 }
 
 /** Calls an HTTP-only route of the table (terminals, sign-in) by name; the answer as the table declares it. */
@@ -82,12 +78,12 @@ export async function callRoute<T>(name: HttpRouteName, input: object, opts: { s
 export const routePath = (name: HttpRouteName, input: object): string => requestFor(httpRoute(name), input as Record<string, unknown>).path;
 
 export const api = {
-  projects: (): Promise<Project[]> => call('project.list'),
-  createProject: (input: Input<typeof ProjectCreateInput>): Promise<Project> => call('project.create', input),
+  projects: (): Promise<Project[]> => call('project.list', {}),
+  createProject: (input: OpInput<'project.create'>): Promise<Project> => call('project.create', input),
 
   tasks: (project: string): Promise<Task[]> => call('task.list', { project }),
-  createTask: (input: Input<typeof TaskCreateInput>): Promise<Task> => call('task.create', input),
-  updateTask: (taskId: string, patch: Omit<Input<typeof TaskUpdateInput>, 'taskId'>): Promise<Task> => call('task.update', { ...patch, taskId }),
+  createTask: (input: OpInput<'task.create'>): Promise<Task> => call('task.create', input),
+  updateTask: (taskId: string, patch: Omit<OpInput<'task.update'>, 'taskId'>): Promise<Task> => call('task.update', { ...patch, taskId }),
   completeTask: (taskId: string, summary?: string): Promise<Task> => call('task.complete', summary ? { taskId, summary } : { taskId }),
 
   sessions: (project: string): Promise<SessionSummary[]> => call('session.list', { project }),
@@ -95,11 +91,11 @@ export const api = {
   timeline: (sessionId: string, afterId?: number): Promise<TimelineEvent[]> => call('session.timeline', { sessionId, afterId, limit: 10000 }),
   /** The agent's conversation from its transcript (last `limit` entries); 404 until it has one. */
   sessionLogs: (sessionId: string, limit?: number): Promise<SessionLogs> => callRoute('session.logs', { sessionId, limit }),
-  spawn: (input: Input<typeof SessionSpawnInput>): Promise<SpawnResult> => call('session.spawn', input),
+  spawn: (input: OpInput<'session.spawn'>): Promise<SpawnResult> => call('session.spawn', input),
   stopSession: (sessionId: string): Promise<Session> => call('session.stop', { sessionId }),
   queue: (sessionId: string): Promise<QueueItem[]> => call('queue.list', { sessionId }),
-  templates: (): Promise<Template[]> => call('template.list'),
-  createTemplate: (input: Input<typeof TemplateCreateInput>): Promise<Template> => call('template.create', input),
+  templates: (): Promise<Template[]> => call('template.list', {}),
+  createTemplate: (input: OpInput<'template.create'>): Promise<Template> => call('template.create', input),
   deleteTemplate: (templateId: string): Promise<Template> => call('template.delete', { template: templateId }),
   skills: (project?: string): Promise<SkillSummary[]> => call('skill.list', { project }),
   skill: (name: string, project?: string): Promise<Skill> => call('skill.get', { name, project }),

@@ -46,7 +46,7 @@ export function registerAuthCommands(program: Command): void {
         let server = true;
         try {
           // A running server swaps the secret it checks against and writes the new file itself.
-          await makeClient().request('POST', '/api/auth/rotate', {});
+          await makeClient().rotateSecret();
         } catch (err) {
           if (!(err instanceof MaestroError) || err.code !== 'unavailable') throw err;
           server = false;

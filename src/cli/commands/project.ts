@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Project } from '../../core/types.js';
 import { shellQuote } from '../../pty/shell.js';
 import { fields, table, when } from '../output.js';
-import { callOp, makeClient, opCommand, usageError } from '../run.js';
+import { makeClient, opCommand, usageError } from '../run.js';
 
 const projectDetail = (p: Project) =>
   `${p.id}  ${p.name}\n${fields(
@@ -80,8 +80,8 @@ export function registerProjectCommands(program: Command): Command {
  */
 async function deletionWarning(ref: string): Promise<string> {
   const client = makeClient();
-  const p = await callOp(client, 'project.get', { project: ref });
-  const st = await callOp(client, 'status', { project: p.id });
+  const p = await client.call('project.get', { project: ref });
+  const st = await client.call('status', { project: p.id });
   const live =
     st.sessions.active > 0
       ? ` (${st.sessions.active} of its sessions ${st.sessions.active === 1 ? 'is' : 'are'} still live: stop ${st.sessions.active === 1 ? 'it' : 'them'} first)`

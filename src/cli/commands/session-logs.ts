@@ -20,11 +20,9 @@ export function registerLogsCommand(session: Command): void {
       try {
         const sessionId = id ?? process.env.MAESTRO_SESSION_ID?.trim();
         if (!sessionId) throw usageError('a session id is required (or set MAESTRO_SESSION_ID)', 'sessionId');
-        const query = new URLSearchParams();
-        if (opts.limit !== undefined) query.set('limit', opts.limit.trim());
-        if (opts.head) query.set('head', '1');
-        const qs = query.size > 0 ? `?${query}` : '';
-        const result = await makeClient().request<SessionLogs>('GET', `/api/sessions/${encodeURIComponent(sessionId)}/logs${qs}`);
+        // Not a number ("abc", ""): NaN, which the server refuses naming the field, as for any bad limit.
+        const limit = opts.limit === undefined ? undefined : Number(opts.limit.trim() || Number.NaN);
+        const result = await makeClient().logs(sessionId, { limit, ...(opts.head ? { head: true } : {}) });
         if (opts.json) printJson(result);
         else print(renderLogs(result, Boolean(opts.head)));
       } catch (err) {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { SessionInfo } from '../../core/types.js';
 import { PROJECT_OPTION, int, keyValue, list, projectOf } from '../options.js';
 import { fields, joinOr, queueTable, sessionLine, sessionTable, timelineLines, tokenLine, when } from '../output.js';
-import { callOp, makeClient, opCommand, type Env } from '../run.js';
+import { makeClient, opCommand, type Env } from '../run.js';
 
 /**
  * The session the CLI acts as: $MAESTRO_SESSION_ID, or, with only $MAESTRO_SESSION_TOKEN, the one the
@@ -12,7 +12,7 @@ async function ownSessionId(env: Env): Promise<string | undefined> {
   const id = env.MAESTRO_SESSION_ID?.trim();
   if (id) return id;
   if (!env.MAESTRO_SESSION_TOKEN?.trim()) return undefined;
-  const me = await callOp(makeClient(env), 'whoami');
+  const me = await makeClient(env).call('whoami');
   return me.kind === 'session' ? me.session.id : undefined;
 }
 

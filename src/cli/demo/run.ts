@@ -47,7 +47,7 @@ function readState(home: string): DemoState | null {
 }
 
 async function liveSessions(client: MaestroClient, projectId: string): Promise<SessionSummary[]> {
-  const sessions = await client.call<SessionSummary[]>('session.list', { project: projectId });
+  const sessions = await client.call('session.list', { project: projectId });
   return sessions.filter((s) => !FINISHED_SESSION_STATUSES.includes(s.status));
 }
 
@@ -68,7 +68,7 @@ export async function startDemo(env: NodeJS.ProcessEnv, paceMs: number): Promise
   const server = await ensureServer(env);
   const client = new MaestroClient(clientOptionsFromEnv(env));
 
-  let project = (await client.call<Project[]>('project.list')).find((p) => p.name === DEMO_PROJECT) ?? null;
+  let project = (await client.call('project.list')).find((p) => p.name === DEMO_PROJECT) ?? null;
   if (project) {
     const live = await liveSessions(client, project.id);
     if (live.length > 0)
@@ -77,10 +77,10 @@ export async function startDemo(env: NodeJS.ProcessEnv, paceMs: number): Promise
   // Starting over: the previous demo's tasks, sessions and recordings go with its project.
   if (project) await client.call('project.delete', { project: project.id });
   createDemoRepo(repo);
-  project = await client.call<Project>('project.create', { name: DEMO_PROJECT, workingDir: repo });
+  project = await client.call('project.create', { name: DEMO_PROJECT, workingDir: repo });
 
   // The workers' agent, by template: the orchestrator may not choose a command itself.
-  const templates = await client.call<Template[]>('template.list');
+  const templates = await client.call('template.list');
   const existing = templates.find((t) => t.name === WORKER_TEMPLATE);
   if (existing && existing.agentCommand !== agentCommand()) await client.call('template.delete', { template: WORKER_TEMPLATE });
   if (!existing || existing.agentCommand !== agentCommand())
@@ -90,7 +90,7 @@ export async function startDemo(env: NodeJS.ProcessEnv, paceMs: number): Promise
       description: "maestro demo's workers: the built-in scripted agent",
     });
 
-  const rootTask = await client.call<Task>('task.create', {
+  const rootTask = await client.call('task.create', {
     project: project.id,
     title: DEMO_PLAN.title,
     description: DEMO_PLAN.description,
@@ -99,7 +99,7 @@ export async function startDemo(env: NodeJS.ProcessEnv, paceMs: number): Promise
   const byKey = new Map<string, Task>();
   for (const sub of DEMO_PLAN.subtasks) {
     const after = 'after' in sub ? sub.after.map((key) => byKey.get(key)!.id) : [];
-    const task = await client.call<Task>('task.create', {
+    const task = await client.call('task.create', {
       project: project.id,
       title: sub.title,
       description: sub.description,
@@ -109,7 +109,7 @@ export async function startDemo(env: NodeJS.ProcessEnv, paceMs: number): Promise
     });
     byKey.set(sub.key, task);
   }
-  const { session: orchestrator } = await client.call<{ session: Session }>('session.spawn', {
+  const { session: orchestrator } = await client.call('session.spawn', {
     project: project.id,
     taskIds: [rootTask.id],
     role: 'orchestrator',
@@ -167,7 +167,7 @@ export async function stopDemo(env: NodeJS.ProcessEnv): Promise<DemoStopped> {
     return { stopped: [], removed: false, serverStopped: false, serverKept: null };
   }
   const client = new MaestroClient(clientOptionsFromEnv({ ...env, MAESTRO_API_URL: server.url }));
-  const project = (await client.call<Project[]>('project.list')).find((p) => p.name === DEMO_PROJECT);
+  const project = (await client.call('project.list')).find((p) => p.name === DEMO_PROJECT);
   if (!project) throw new MaestroError('not_found', 'no demo to stop: start one with `maestro demo`');
   const stopped: string[] = [];
   // The orchestrator first, so it spawns no worker after the list was read; read again to be sure.
@@ -182,13 +182,13 @@ export async function stopDemo(env: NodeJS.ProcessEnv): Promise<DemoStopped> {
     }
   }
   await client.call('project.delete', { project: project.id });
-  if ((await client.call<Template[]>('template.list')).some((t) => t.name === WORKER_TEMPLATE))
+  if ((await client.call('template.list')).some((t) => t.name === WORKER_TEMPLATE))
     await client.call('template.delete', { template: WORKER_TEMPLATE });
   if (existsSync(join(repo, DEMO_MARKER))) rmSync(repo, { recursive: true, force: true });
   let serverStopped = false;
   let serverKept: string | null = null;
   if (state?.serverPid === server.pid) {
-    const others = (await client.call<SessionSummary[]>('session.list', {})).filter((s) => !FINISHED_SESSION_STATUSES.includes(s.status));
+    const others = (await client.call('session.list', {})).filter((s) => !FINISHED_SESSION_STATUSES.includes(s.status));
     if (others.length > 0) serverKept = `${others.length} sessions of other projects still run on it`;
     else serverStopped = await stopServer(home, server.pid);
   }
