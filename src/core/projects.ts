@@ -3,6 +3,7 @@ import { MaestroError, invalid, notFound } from './errors.js';
 import { newId, nowIso } from './ids.js';
 import type { Store } from './store.js';
 import type { Project } from './types.js';
+import { assertVersion } from './versions.js';
 
 interface ProjectRow {
   id: string;
@@ -10,6 +11,7 @@ interface ProjectRow {
   working_dir: string;
   created_at: string;
   updated_at: string;
+  version: number;
 }
 
 const toProject = (r: ProjectRow): Project => ({
@@ -18,6 +20,7 @@ const toProject = (r: ProjectRow): Project => ({
   workingDir: r.working_dir,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  version: r.version,
 });
 
 export class ProjectRepo {
@@ -38,11 +41,12 @@ export class ProjectRepo {
     });
   }
 
-  update(ref: string, patch: { name?: string; workingDir?: string }): Project {
+  update(ref: string, patch: { name?: string; workingDir?: string; ifVersion?: number }): Project {
     if (patch.workingDir !== undefined && !isAbsolute(patch.workingDir))
       throw invalid('workingDir must be an absolute path', 'workingDir');
     return this.store.tx(() => {
       const current = this.resolve(ref);
+      assertVersion('project', current.id, current.version, patch.ifVersion);
       if (patch.name !== undefined && patch.name !== current.name) this.assertNameFree(patch.name);
       this.store
         .prepare('UPDATE projects SET name = ?, working_dir = ?, updated_at = ? WHERE id = ?')

@@ -74,10 +74,20 @@ export const ProjectCreateInput = z.strictObject({
 });
 export const ProjectListInput = z.strictObject({});
 export const ProjectGetInput = z.strictObject({ project: ProjectRef });
+/** Optimistic concurrency for updates: the version the caller read (see entities' `version`). */
+const ifVersion = (what: string) =>
+  z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(`Update only if the ${what} is still at this version (its \`version\` when you read it); otherwise a conflict error names the current version`);
+
 export const ProjectUpdateInput = z.strictObject({
   project: ProjectRef,
   name: ProjectCreateInput.shape.name.optional(),
   workingDir: ProjectCreateInput.shape.workingDir.optional(),
+  ifVersion: ifVersion('project'),
 });
 export const ProjectDeleteInput = z.strictObject({ project: ProjectRef });
 
@@ -107,6 +117,7 @@ export const TaskUpdateInput = z.strictObject({
   parentId: TaskId.nullable().optional().describe('New parent task, or null to make it top-level'),
   dependencies: z.array(TaskId).max(200).optional().describe('Replaces the dependency list'),
   assignee: SessionId.nullable().optional().describe('Session to assign, or null to unassign'),
+  ifVersion: ifVersion('task'),
 });
 export const TaskCompleteInput = z.strictObject({
   taskId: TaskId,

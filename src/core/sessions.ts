@@ -3,7 +3,7 @@ import { notFound } from './errors.js';
 import { newId, newToken, nowIso } from './ids.js';
 import type { SessionRole, SessionStatus, SessionStrategy } from './schemas.js';
 import { parseJson, type Store } from './store.js';
-import type { SessionIdentity } from './access.js';
+import type { SessionIdentity } from './actor.js';
 import type { Session, StateReason, TimelineEvent, TimelineKind } from './types.js';
 
 /**
@@ -32,6 +32,7 @@ interface SessionRow {
   transcript_path: string | null;
   created_at: string;
   updated_at: string;
+  version: number;
 }
 
 interface TimelineRow {
@@ -280,6 +281,7 @@ export class SessionRepo {
       transcriptPath: r.transcript_path ?? null,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
+      version: r.version,
     };
   }
 }

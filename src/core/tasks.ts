@@ -3,6 +3,7 @@ import { newId, nowIso } from './ids.js';
 import type { TaskPriority, TaskStatus } from './schemas.js';
 import type { Store } from './store.js';
 import type { Task, TaskNode } from './types.js';
+import { assertVersion } from './versions.js';
 
 interface TaskRow {
   id: string;
@@ -16,6 +17,7 @@ interface TaskRow {
   seq: number;
   created_at: string;
   updated_at: string;
+  version: number;
   completed_at: string | null;
   ready: number;
 }
@@ -37,6 +39,8 @@ export interface TaskPatch {
   parentId?: string | null;
   dependencies?: string[];
   assignee?: string | null;
+  /** Update only if the task is still at this version (a conflict otherwise). */
+  ifVersion?: number;
 }
 
 const READY_SQL = `(t.status = 'todo' AND NOT EXISTS (
@@ -124,6 +128,7 @@ export class TaskRepo {
   update(id: string, patch: TaskPatch): Task {
     return this.store.tx(() => {
       const current = this.get(id);
+      assertVersion('task', id, current.version, patch.ifVersion);
       if (patch.parentId !== undefined && patch.parentId !== null) this.assertValidParent(current, patch.parentId);
       if (patch.assignee !== undefined && patch.assignee !== null) {
         const s = this.store.prepare('SELECT project_id FROM sessions WHERE id = ?').get(patch.assignee) as
@@ -267,6 +272,7 @@ export class TaskRepo {
       ready: r.ready === 1,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
+      version: r.version,
       completedAt: r.completed_at,
     }));
   }

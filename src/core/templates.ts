@@ -16,6 +16,7 @@ interface TemplateRow {
   description: string;
   created_at: string;
   updated_at: string;
+  version: number;
 }
 
 const toTemplate = (r: TemplateRow): Template => ({
@@ -29,6 +30,7 @@ const toTemplate = (r: TemplateRow): Template => ({
   description: r.description,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  version: r.version,
 });
 
 export class TemplateRepo {

@@ -11,6 +11,12 @@ export const Timestamp = z.string().describe('ISO 8601 time');
 
 export const entityId = (prefix: string, what: string) => z.string().describe(`${what} id (${prefix}_…)`);
 
+/**
+ * How many times the entity has changed (1 when created). Send it back as `ifVersion` (REST: `If-Match`)
+ * to update only what you read: a newer version refuses the write with a `conflict` naming it.
+ */
+export const Version = z.number().int().positive().describe('Changes with every update; pass it as ifVersion to update only what you read');
+
 export const ProjectId = entityId('prj', 'Project');
 export const TaskId = entityId('tsk', 'Task');
 export const SessionId = entityId('ses', 'Session');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AgentKindSchema, SessionRole, SessionStrategy } from '../schemas.js';
-import { Timestamp, TemplateId } from './common.js';
+import { Timestamp, TemplateId, Version } from './common.js';
 import { Project } from './project.js';
 import { Session } from './session.js';
 import { Task } from './task.js';
@@ -19,6 +19,7 @@ export const Template = z
     description: z.string(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    version: Version,
   })
   .describe('A named session preset for session_spawn')
   .meta({ id: 'Template' });

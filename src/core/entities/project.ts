@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ProjectId, Timestamp } from './common.js';
+import { ProjectId, Timestamp, Version } from './common.js';
 
 export const Project = z
   .object({
@@ -8,6 +8,7 @@ export const Project = z
     workingDir: z.string().describe('Absolute path of the project working directory'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    version: Version,
   })
   .describe('A project: a unique name and the working directory its agents work in')
   .meta({ id: 'Project' });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { STATE_REASONS } from '../constants.js';
 import { AgentKindSchema, SessionRole, SessionStatus, SessionStrategy } from '../schemas.js';
-import { ProjectId, SessionId, TaskId, TemplateId, Timestamp } from './common.js';
+import { ProjectId, SessionId, TaskId, TemplateId, Timestamp, Version } from './common.js';
 import { Project } from './project.js';
 import { QueueCounts, QueueItem } from './queue.js';
 import { Task } from './task.js';
@@ -32,6 +32,7 @@ export const Session = z
     transcriptPath: z.string().nullable().describe("The agent's transcript, once its hooks said where"),
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    version: Version,
   })
   .describe('An agent session')
   .meta({ id: 'Session' });

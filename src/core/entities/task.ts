@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TaskPriority, TaskStatus } from '../schemas.js';
-import { ProjectId, SessionId, TaskId, Timestamp } from './common.js';
+import { ProjectId, SessionId, TaskId, Timestamp, Version } from './common.js';
 
 export const Task = z
   .object({
@@ -17,6 +17,7 @@ export const Task = z
     createdAt: Timestamp,
     updatedAt: Timestamp,
     completedAt: Timestamp.nullable(),
+    version: Version,
   })
   .describe('A task of a project')
   .meta({ id: 'Task' });
