@@ -178,6 +178,29 @@ describe('tasks', { timeout: 60_000 }, () => {
   });
 });
 
+describe('editing a task an agent changes meanwhile', { timeout: 60_000 }, () => {
+  it('does not overwrite the change unseen: the save is refused with a clear message, the edits are kept, a second save applies them', async () => {
+    const task = server.svc.tasks.create({ projectId: server.project.id, title: 'Tune the cache', description: 'as planned' });
+    await openPage(`${tasksUrl()}/${task.id}`);
+    const panel = page.getByTestId('task-panel');
+    await panel.getByLabel('Title').fill('Tune the cache (LRU)');
+    // an agent changes the task while the person is typing
+    server.svc.tasks.update(task.id, { description: 'agent: switched to LFU' });
+    await waitFor(async () => (await panel.getByLabel('Description').inputValue()) === 'agent: switched to LFU', 5000, 'the live change in the panel');
+
+    await panel.getByTestId('task-save').click();
+    const alert = panel.locator('.error-text[role=alert]');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/changed this task while you were editing/);
+    expect(await getTask(task.id)).toMatchObject({ title: 'Tune the cache', description: 'agent: switched to LFU', version: 2 });
+    expect(await panel.getByLabel('Title').inputValue()).toBe('Tune the cache (LRU)');
+
+    await panel.getByTestId('task-save').click();
+    await waitFor(async () => (await getTask(task.id)).title === 'Tune the cache (LRU)', 5000, 'the second save');
+    expect(await getTask(task.id)).toMatchObject({ description: 'agent: switched to LFU', version: 3 });
+  });
+});
+
 describe('sessions', { timeout: 60_000 }, () => {
   it('lists sessions with role, strategy, status, current task and last report, updated live', async () => {
     const svc = server.svc;

@@ -7,6 +7,9 @@ import type { Env, Opts } from './run.js';
  */
 
 /** `a,b` and repeated flags accumulate into one list; `none` (or an empty value) means an empty list. */
+/** `--if-version 3`: a number for the server to check (it names the flag when the value is not a version). */
+export const versionOf = (value: unknown): number | undefined => (value === undefined ? undefined : Number(value));
+
 export function list(value: string, previous: string[] = []): string[] {
   const items = value
     .split(',')

@@ -65,7 +65,7 @@ export function taskDetail(t: Task): string {
       ['assignee', t.assignee],
       ['project', t.projectId],
       ['created', when(t.createdAt)],
-      ['updated', when(t.updatedAt)],
+      ['updated', `${when(t.updatedAt)}  (version ${t.version})`],
       ['completed', t.completedAt ? when(t.completedAt) : null],
     ],
     '  ',

@@ -308,6 +308,38 @@ export const CASES: OpCase[] = [
     },
   },
   {
+    name: 'versions: every change moves them on; of each pair racing with the same ifVersion exactly one wins',
+    async run({ call, fails, check, project, task }) {
+      const p = await project('versions');
+      const t = await task(p, 'raced');
+      expect(t.version).toBe(1);
+      expect(p.version).toBe(1);
+      // three rounds of two writers that both read version v and both write with ifVersion v, at once
+      let version = t.version;
+      for (let round = 0; round < 3; round++) {
+        const outcomes = await Promise.allSettled([
+          call<Task>('task.update', { taskId: t.id, title: `left ${round}`, ifVersion: version }),
+          call<Task>('task.update', { taskId: t.id, title: `right ${round}`, ifVersion: version }),
+        ]);
+        const won = outcomes.filter((o): o is PromiseFulfilledResult<Task> => o.status === 'fulfilled');
+        const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+        expect(won, `round ${round}: exactly one writer wins`).toHaveLength(1);
+        expect(won[0]!.value.version).toBe(version + 1);
+        const conflict = lost[0]!.reason as MaestroError;
+        expectError(conflict, 'conflict', 'ifVersion');
+        expect(conflict.message).toContain(`version ${version + 1}`);
+        const now = await check<Task>('task.get', { taskId: t.id });
+        expect(now).toMatchObject({ title: won[0]!.value.title, version: version + 1 });
+        version = now.version;
+      }
+      // a stale project update changes nothing; the current version goes through
+      expectError(await fails('project.update', { project: p.id, name: `${p.name}-stale`, ifVersion: 9 }), 'conflict', 'ifVersion');
+      expect((await check<Project>('project.get', { project: p.id })).name).toBe(p.name);
+      expect(await call('project.update', { project: p.id, name: `${p.name}-renamed`, ifVersion: 1 })).toMatchObject({ version: 2 });
+      expectError(await fails('task.update', { taskId: t.id, ifVersion: 0 }), 'invalid_input', 'ifVersion');
+    },
+  },
+  {
     name: 'task: invalid input names the field; unknown ids are not_found',
     async run({ fails, check, name, project, task }) {
       const p = await project('invalid');

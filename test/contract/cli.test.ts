@@ -92,7 +92,8 @@ const COMMANDS: Record<string, (input: Input) => string[]> = {
   'project.list': (i) => new Args('project.list', i, 'project', 'list').done(),
   'project.create': (i) => new Args('project.create', i, 'project', 'create').arg('name').dir('workingDir', '--dir').done(),
   'project.get': (i) => new Args('project.get', i, 'project', 'get').arg('project').done(),
-  'project.update': (i) => new Args('project.update', i, 'project', 'update').arg('project').flag('name', '--name').dir('workingDir', '--dir').done(),
+  'project.update': (i) =>
+    new Args('project.update', i, 'project', 'update').arg('project').flag('name', '--name').dir('workingDir', '--dir').flag('ifVersion', '--if-version').done(),
   'project.delete': (i) => [...new Args('project.delete', i, 'project', 'delete').arg('project').done(), '--yes'],
 
   'task.create': (i) =>
@@ -123,6 +124,7 @@ const COMMANDS: Record<string, (input: Input) => string[]> = {
       .nullable('parentId', '--parent')
       .list('dependencies', '--depends-on')
       .nullable('assignee', '--assignee')
+      .flag('ifVersion', '--if-version')
       .done(),
   'task.complete': (i) => new Args('task.complete', i, 'task', 'complete').arg('taskId').flag('summary', '--summary').done(),
   'task.tree': (i) => new Args('task.tree', i, 'task', 'tree').optionalArg('rootId').flag('project', '--project').done(),

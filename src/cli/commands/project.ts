@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Project } from '../../core/types.js';
 import { shellQuote } from '../../pty/shell.js';
 import { fields, table, when } from '../output.js';
+import { versionOf } from '../options.js';
 import { makeClient, opCommand, usageError } from '../run.js';
 
 const projectDetail = (p: Project) =>
@@ -10,7 +11,7 @@ const projectDetail = (p: Project) =>
     [
       ['directory', p.workingDir],
       ['created', when(p.createdAt)],
-      ['updated', when(p.updatedAt)],
+      ['updated', `${when(p.updatedAt)}  (version ${p.version})`],
     ],
     '  ',
   )}`;
@@ -52,8 +53,17 @@ export function registerProjectCommands(program: Command): Command {
     usage: 'update <project>',
     description: 'rename a project or change its working directory',
     op: 'project.update',
-    options: (c) => c.option('--name <name>', 'new name').option('--dir <path>', 'new working directory'),
-    input: ([ref], o) => ({ project: ref, name: o.name, workingDir: o.dir === undefined ? undefined : resolve(o.dir) }),
+    options: (c) =>
+      c
+        .option('--name <name>', 'new name')
+        .option('--dir <path>', 'new working directory')
+        .option('--if-version <n>', 'only if the project is still at this version (else a conflict)'),
+    input: ([ref], o) => ({
+      project: ref,
+      name: o.name,
+      workingDir: o.dir === undefined ? undefined : resolve(o.dir),
+      ifVersion: versionOf(o.ifVersion),
+    }),
     fields: { project: '<project>' },
     human: (p) => `updated project ${p.id}  ${p.name}  (${p.workingDir})`,
   });

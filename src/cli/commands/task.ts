@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { PROJECT_OPTION, list, orNull, projectOf, taskStatus, taskStatusList } from '../options.js';
+import { PROJECT_OPTION, list, orNull, projectOf, taskStatus, taskStatusList, versionOf } from '../options.js';
 import { taskDetail, taskLine, taskTable, taskTree } from '../output.js';
 import { opCommand, type Opts } from '../run.js';
 
@@ -91,7 +91,8 @@ export function registerTaskCommands(program: Command): Command {
         .option('-p, --priority <priority>', PRIORITY_HELP)
         .option('--parent <id>', "new parent task ('none': make it top-level)")
         .option('--depends-on <ids>', "replace the dependencies, comma-separated ('none': no dependencies)", list)
-        .option('--assignee <session>', "assign to this session ('none': unassign)"),
+        .option('--assignee <session>', "assign to this session ('none': unassign)")
+        .option('--if-version <n>', 'only if the task is still at this version (its version when you read it; else a conflict)'),
     input: ([taskId], o) => ({
       taskId,
       title: o.title,
@@ -101,6 +102,7 @@ export function registerTaskCommands(program: Command): Command {
       parentId: orNull(o.parent),
       dependencies: o.dependsOn,
       assignee: orNull(o.assignee),
+      ifVersion: versionOf(o.ifVersion),
     }),
     fields: { taskId: '<id>' },
     human: (t) => taskLine('updated', t),

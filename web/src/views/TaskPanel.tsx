@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api } from '../api';
+import { ApiError, api } from '../api';
 import { TaskPicker } from '../components/TaskPicker';
 import { Empty, Field, Link, StatusBadge, shortId, useSubmit } from '../components/ui';
 import { paths } from '../router';
@@ -16,6 +16,8 @@ export function TaskPanel(props: { projectId: string; taskId: string; task: Task
   const t = props.task;
   // Only the fields the user edited live in the draft; the rest follow the task as it changes live.
   const [draft, setDraft] = useState<Draft>({});
+  // The version the edits were made on: saving sends it, so an agent's change made meanwhile is not overwritten unseen.
+  const [baseVersion, setBaseVersion] = useState<number | null>(null);
   const { busy, errors, setErrors, submit } = useSubmit(['title', 'description', 'status', 'priority', 'parentId', 'assignee', 'dependencies']);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
@@ -40,12 +42,14 @@ export function TaskPanel(props: { projectId: string; taskId: string; task: Task
   const tasks = projectTasks(s, props.projectId);
   const sessions = projectSessions(s, props.projectId);
   const value = <K extends keyof Draft>(k: K): Task[K] => (k in draft ? (draft[k] as Task[K]) : t[k]);
-  const set = <K extends keyof Draft>(k: K, v: Task[K]) =>
+  const set = <K extends keyof Draft>(k: K, v: Task[K]) => {
+    setBaseVersion((b) => b ?? t.version);
     setDraft((d) => {
       const next = { ...d, [k]: v };
       if (JSON.stringify(v) === JSON.stringify(t[k])) delete next[k];
       return next;
     });
+  };
   const dirty = Object.keys(draft).length > 0;
   const banned = subtreeIds(tasks, t.id);
   const parentChoices = tasks.filter((x) => !banned.has(x.id));
@@ -59,9 +63,15 @@ export function TaskPanel(props: { projectId: string; taskId: string; task: Task
     if (!dirty) return;
     if ('title' in draft && !draft.title?.trim()) return setErrors({ title: 'The title must not be empty.' });
     void submit(async () => {
-      const updated = await api.updateTask(t.id, { ...draft, ...(draft.title ? { title: draft.title.trim() } : {}) });
+      const patch = { ...draft, ...(draft.title ? { title: draft.title.trim() } : {}), ifVersion: baseVersion ?? t.version };
+      const updated = await api.updateTask(t.id, patch).catch((err: unknown) => {
+        if (!(err instanceof ApiError && err.code === 'conflict')) throw err;
+        setBaseVersion(err.current ?? null); // a second save is a deliberate choice to apply the edits over it
+        throw new Error('Someone changed this task while you were editing it (the panel shows their change). Your edits are kept: save again to apply them.');
+      });
       setState((st) => ({ tasks: { ...st.tasks, [updated.id]: updated } }));
       setDraft({});
+      setBaseVersion(null);
       toast('success', 'Task saved');
     });
   };
@@ -166,7 +176,7 @@ export function TaskPanel(props: { projectId: string; taskId: string; task: Task
           </p>
         )}
         <div class="form-actions sticky">
-          <button type="button" class="btn" disabled={!dirty || busy} onClick={() => (setDraft({}), setErrors({}))}>
+          <button type="button" class="btn" disabled={!dirty || busy} onClick={() => (setDraft({}), setErrors({}), setBaseVersion(null))}>
             Discard
           </button>
           <button type="submit" class="btn primary" disabled={!dirty || busy} data-testid="task-save">
