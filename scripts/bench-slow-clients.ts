@@ -4,6 +4,9 @@
  * `/health` probe measuring latency throughout. `benchSlowClients()` prints the figures (scripts/bench.ts
  * calls it); test/security-slow-clients.test.ts runs the same scenario and asserts on its result.
  * Loopback only; every loop is bounded in count and time.
+ *
+ * Longer than our ~300-line rule on purpose: the scenario and its measuring probes share timing state,
+ * and the test and the benchmark must run exactly this one scenario.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -7,6 +7,9 @@
  * 1280×800 and at a narrow 390×844. The browser signs in as `maestro open` does: the login link, with
  * the owner secret of that home in its fragment.
  *
+ * Longer than our ~300-line rule on purpose: it is one straight script (seed, then one shot per page),
+ * read top to bottom; split, its steps would only be passed back and forth.
+ *
  *   node dist/scripts/screenshots.js [--out <dir>] [--chromium <path>] [--only <name,...>] [--keep]
  *
  * Needs the built dashboard (dist/web: `npm run build`).

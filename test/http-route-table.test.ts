@@ -1,5 +1,6 @@
 /** The one HTTP route table (src/http/routes.ts): every route mounted from it, nothing mounted beside it, and errors in one codec. */
 import express from 'express';
+import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MaestroError } from '../src/core/error-codec.js';
@@ -7,7 +8,7 @@ import { MaestroClient } from '../src/http/client.js';
 import { sendError } from '../src/http/door.js';
 import { HTTP_SPECS } from '../src/http/route-table.js';
 import { getOperation } from '../src/core/operations.js';
-import { HTTP_ROUTES, ROUTE_TABLE, ROUTES, buildPath, isOpRoute, opRequest, type AnyRoute, type Route } from '../src/http/routes.js';
+import { HTTP_ROUTES, ROUTE_TABLE, ROUTES, SOCKET_ROUTES, buildPath, isOpRoute, opRequest, socketPath, type AnyRoute, type Route } from '../src/http/routes.js';
 import { ownerAuth, startTestServer, type TestServer } from './helpers.js';
 
 let server: TestServer;
@@ -132,6 +133,48 @@ describe('the route table', () => {
     const logout = await http('POST', '/api/auth/logout', {});
     expect([logout.status, logout.text]).toEqual([204, '']);
     expect(HTTP_ROUTES.filter((r) => r.status === 204).map((r) => r.name).sort()).toEqual(['auth.login', 'auth.logout']);
+  });
+});
+
+/** The HTTP status a WebSocket upgrade at this path gets (101 when the handshake is accepted). */
+function upgradeStatus(path: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(server.url);
+    const req = httpRequest({
+      host: url.hostname,
+      port: url.port,
+      path,
+      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the socket routes of the table', () => {
+  it('every socket of the table refuses an upgrade without a credential (401); the events socket opens with one', async () => {
+    for (const route of SOCKET_ROUTES) {
+      const path = socketPath(route.name, { sessionId: 'ses_x' });
+      expect(await upgradeStatus(path), path).toBe(401);
+    }
+    expect(await upgradeStatus(socketPath('events'), owner)).toBe(101);
+  });
+
+  it('a socket path off the table is not found, even for the owner', async () => {
+    expect(await upgradeStatus('/ws/elsewhere', owner)).toBe(404);
+  });
+
+  it('builds socket paths from the table: params filled, the rest as query, a missing param named', () => {
+    expect(socketPath('terminal', { sessionId: 'ses 1', cols: 80 })).toBe('/ws/terminal/ses%201?cols=80');
+    expect(() => socketPath('terminal')).toThrow(expect.objectContaining({ code: 'invalid_input', field: 'sessionId' }));
   });
 });
 

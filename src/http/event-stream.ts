@@ -17,7 +17,7 @@ export function streamEvents(ws: WsRouter, svc: MaestroService): void {
   });
   ws.wss.on('close', unsubscribe);
   ws.register(
-    '/ws',
+    'events',
     (socket) => {
       clients.add(socket);
       socket.send(JSON.stringify({ type: 'hello' }));

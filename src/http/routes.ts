@@ -117,6 +117,31 @@ export const HTTP_ROUTES = [
 ] as const satisfies readonly HttpRoute[];
 
 export type HttpRouteName = (typeof HTTP_ROUTES)[number]['name'];
+
+/**
+ * The WebSocket endpoints (a GET with `Upgrade: websocket`; src/http/ws-router.ts), on the table too, so
+ * every path the server answers is written here once: handlers register by name, clients build the path.
+ *   events    every change as JSON events (src/http/event-stream.ts)
+ *   terminal  an agent's live terminal, `?cols=N&rows=N` (src/pty/http.ts)
+ */
+export const SOCKET_ROUTES = [
+  { name: 'events', path: '/ws' },
+  { name: 'terminal', path: '/ws/terminal/:sessionId' },
+] as const;
+
+export type SocketName = (typeof SOCKET_ROUTES)[number]['name'];
+
+export function socketRoute(name: SocketName): { name: SocketName; path: string } {
+  const route = SOCKET_ROUTES.find((r) => r.name === name);
+  if (!route) throw new MaestroError('internal', `no socket route named ${name}`);
+  return route;
+}
+
+/** The path to open a socket at: params filled, the rest as its query. */
+export function socketPath(name: SocketName, input: Record<string, unknown> = {}): string {
+  const { path, rest } = buildPath(socketRoute(name), input);
+  return path + toQuery(rest);
+}
 /** The operations that have a REST route. */
 export type RoutedOpName = (typeof ROUTES)[number]['op'];
 

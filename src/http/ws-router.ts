@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Actor } from '../core/access.js';
 import { MaestroError, toMaestroError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
+import { socketRoute, type SocketName } from './routes.js';
 
 export type WsHandler = (ws: WebSocket, req: IncomingMessage, params: Record<string, string>, actor: Actor) => void;
 
@@ -36,8 +37,9 @@ export class WsRouter {
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
   }
 
-  /** `ownerOnly`: refuse session tokens before the handshake. */
-  register(path: string, handler: WsHandler, opts: { ownerOnly?: boolean } = {}): void {
+  /** The socket route of the table (routes.ts) with this name; `ownerOnly`: refuse session tokens before the handshake. */
+  register(name: SocketName, handler: WsHandler, opts: { ownerOnly?: boolean } = {}): void {
+    const { path } = socketRoute(name);
     const keys: string[] = [];
     const pattern = new RegExp(
       `^${path.replace(/:([A-Za-z]+)/g, (_m, key: string) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   CallToolRequestSchema,
@@ -123,7 +124,10 @@ export function toolOutputZod(op: AnyOperation): z.ZodType {
 /** The outputSchema advertised in tools/list: JSON Schema of toolOutputZod (draft 2020-12, no $schema), an object. */
 export function toolOutputSchema(op: AnyOperation): NonNullable<Tool['outputSchema']> {
   const { $schema: _drop, ...schema } = z.toJSONSchema(toolOutputZod(op), { target: 'draft-2020-12', io: 'output' }) as Record<string, unknown>;
-  return { type: 'object', ...schema } as NonNullable<Tool['outputSchema']>;
+  // Named by its content: tools answering alike (the five report_* tools, task_create/get/update/…)
+  // advertise one $id, and a client caching validators by $id (the SDK's Client does) compiles it once.
+  const $id = `https://maestro.local/schemas/results/${createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 16)}.json`;
+  return { $id, type: 'object', ...schema } as NonNullable<Tool['outputSchema']>;
 }
 
 export function toolDefinition(op: AnyOperation): Tool {

@@ -229,7 +229,7 @@ export function handleTerminalSocket(
 export function ptyHttpExtension(supervisor: Supervisor): HttpExtension {
   return ({ routes, ws, svc }) => {
     installPtyRoutes(routes, supervisor, svc);
-    ws.register('/ws/terminal/:sessionId', (socket, req, params, actor) => {
+    ws.register('terminal', (socket, req, params, actor) => {
       try {
         targetSession(svc, actor, params.sessionId!);
       } catch (err) {

@@ -1,3 +1,4 @@
+import { socketPath } from '../../src/http/routes.js';
 import { api } from './api';
 import { applyEvent, getState, refreshAll, setState } from './store';
 import type { MaestroEvent } from './types';
@@ -25,7 +26,7 @@ export function startLive(): () => void {
   const connect = () => {
     if (stopped) return;
     setState({ conn: attempt === 0 && !everConnected ? 'connecting' : 'offline' });
-    const socket = new WebSocket(wsUrl('/ws'));
+    const socket = new WebSocket(wsUrl(socketPath('events')));
     ws = socket;
     let opened = false;
     // A connection attempt that hangs (half-open network, proxy) is abandoned and retried.

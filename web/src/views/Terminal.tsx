@@ -3,6 +3,7 @@ import type { Terminal } from '@xterm/xterm';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api';
 import { Link } from '../components/ui';
+import { socketPath } from '../../../src/http/routes.js';
 import { wsUrl } from '../live';
 import { paths } from '../router';
 import { TmuxFilter, bufferText, makeTerminal } from '../term';
@@ -91,7 +92,7 @@ export function TerminalView(props: { sessionId: string; live: boolean }) {
       snapshotIn = false;
       // (An xterm not laid out yet has no real size: it goes without, and sends one once fitted.)
       syncedSize = fitted ? sizeQuery() : '';
-      const socket = new WebSocket(wsUrl(`/ws/terminal/${encodeURIComponent(props.sessionId)}${syncedSize && `?${syncedSize}`}`));
+      const socket = new WebSocket(wsUrl(`${socketPath('terminal', { sessionId: props.sessionId })}${syncedSize && `?${syncedSize}`}`));
       ws = socket;
       let opened = false;
       socket.onopen = () => {
