@@ -1,0 +1,21 @@
+// Selectors: what views read out of the state (a project's tasks and sessions, a session's current task).
+import type { Project, Session, Task } from '../types';
+import type { State } from './container';
+
+export const projectTasks = (s: State, projectId: string | null): Task[] =>
+  projectId ? Object.values(s.tasks).filter((t) => t.projectId === projectId) : [];
+
+export const projectSessions = (s: State, projectId: string | null): Session[] =>
+  projectId
+    ? Object.values(s.sessions)
+        .filter((x) => x.projectId === projectId)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    : [];
+
+export const currentProject = (s: State): Project | undefined => s.projects.find((p) => p.id === s.projectId);
+
+/** The session's current task: the server's answer (MaestroService.currentTask), kept current by events. */
+export function currentTaskOf(s: State, session: Session): Task | null {
+  const id = s.currentTaskIds[session.id];
+  return id ? (s.tasks[id] ?? null) : null;
+}
