@@ -1,9 +1,17 @@
-import { MaestroError, invalid, notFound } from './errors.js';
+import { invalid, notFound } from './errors.js';
 import { newId, nowIso } from './ids.js';
 import type { TaskPriority, TaskStatus } from './schemas.js';
 import type { Store } from './store.js';
+import { nestTasks, TaskGraph } from './task-graph.js';
 import type { Task, TaskNode } from './types.js';
 import { assertVersion } from './versions.js';
+
+/*
+ * The tasks repository: creating, reading (one, a filtered list, the tree, a session's current task) and
+ * updating tasks, with their readiness computed in SQL, reopened work put back in the queues that had
+ * finished it, and the events of every change. The graph's shape and checks (parents, dependencies,
+ * cycles, announcing dependents) are in task-graph.ts.
+ */
 
 interface TaskRow {
   id: string;
@@ -53,7 +61,11 @@ export class TaskRepo {
   /** Told which queues got a reopened task back (the queue repository announces their new state). */
   onQueuesReopened: (sessionIds: string[]) => void = () => undefined;
 
-  constructor(private readonly store: Store) {}
+  private readonly graph: TaskGraph;
+
+  constructor(private readonly store: Store) {
+    this.graph = new TaskGraph(store);
+  }
 
   create(input: {
     projectId: string;
@@ -64,8 +76,8 @@ export class TaskRepo {
     dependencies?: string[];
   }): Task {
     return this.store.tx(() => {
-      if (input.parentId !== undefined) this.assertInProject(input.parentId, input.projectId, 'parentId');
-      const deps = this.checkDependencyIds(input.dependencies ?? [], input.projectId);
+      if (input.parentId !== undefined) this.graph.assertInProject(input.parentId, input.projectId, 'parentId');
+      const deps = this.graph.checkDependencyIds(input.dependencies ?? [], input.projectId);
       const id = newId('tsk');
       const now = nowIso();
       const seq = (this.store.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM tasks').get() as { s: number }).s;
@@ -75,7 +87,7 @@ export class TaskRepo {
            VALUES (?, ?, ?, ?, ?, 'todo', ?, ?, ?, ?)`,
         )
         .run(id, input.projectId, input.parentId ?? null, input.title, input.description ?? '', input.priority ?? 'medium', seq, now, now);
-      this.writeDependencies(id, deps);
+      this.graph.writeDependencies(id, deps);
       const task = this.get(id);
       this.store.emit({ type: 'task.created', task });
       return task;
@@ -129,7 +141,7 @@ export class TaskRepo {
     return this.store.tx(() => {
       const current = this.get(id);
       assertVersion('task', id, current.version, patch.ifVersion);
-      if (patch.parentId !== undefined && patch.parentId !== null) this.assertValidParent(current, patch.parentId);
+      if (patch.parentId !== undefined && patch.parentId !== null) this.graph.assertValidParent(current, patch.parentId);
       if (patch.assignee !== undefined && patch.assignee !== null) {
         const s = this.store.prepare('SELECT project_id FROM sessions WHERE id = ?').get(patch.assignee) as
           | { project_id: string }
@@ -139,10 +151,8 @@ export class TaskRepo {
           throw invalid(`session '${patch.assignee}' belongs to another project`, 'assignee');
       }
       if (patch.dependencies !== undefined) {
-        const deps = this.checkDependencyIds(patch.dependencies, current.projectId, id);
-        this.assertNoCycle(id, deps);
-        this.store.prepare('DELETE FROM task_dependencies WHERE task_id = ?').run(id);
-        this.writeDependencies(id, deps);
+        const deps = this.graph.checkDependencyIds(patch.dependencies, current.projectId, id);
+        this.graph.replaceDependencies(id, deps);
       }
       const status = patch.status ?? current.status;
       const completedAt =
@@ -177,7 +187,7 @@ export class TaskRepo {
       const task = this.get(id);
       this.store.emit({ type: 'task.updated', task });
       if (reopenedIn.length > 0) this.onQueuesReopened(reopenedIn);
-      if ((current.status === 'done') !== (status === 'done')) this.announceDependents(id);
+      if ((current.status === 'done') !== (status === 'done')) this.graph.announceDependents(id, (taskId) => this.get(taskId));
       return task;
     });
   }
@@ -188,18 +198,7 @@ export class TaskRepo {
 
   /** A nested view of a project (or one subtree), children in creation order. */
   tree(projectId: string, rootId?: string): TaskNode[] {
-    const tasks = this.list({ projectId });
-    const nodes = new Map<string, TaskNode>(tasks.map((t) => [t.id, { ...t, children: [] }]));
-    const roots: TaskNode[] = [];
-    for (const node of nodes.values()) {
-      const parent = node.parentId ? nodes.get(node.parentId) : undefined;
-      if (parent) parent.children.push(node);
-      else roots.push(node);
-    }
-    if (rootId === undefined) return roots;
-    const root = nodes.get(rootId);
-    if (!root) throw notFound('task', rootId, 'rootId');
-    return [root];
+    return nestTasks(this.list({ projectId }), rootId);
   }
 
   /** True when the task is the session's by assignment or by being handed to it at spawn / in its queue. */
@@ -228,15 +227,7 @@ export class TaskRepo {
 
   /** The task and every ancestor above it, nearest first. */
   ancestry(taskId: string): string[] {
-    const rows = this.store
-      .prepare(
-        `WITH RECURSIVE up(id, parent_id, depth) AS (
-           SELECT id, parent_id, 0 FROM tasks WHERE id = ?
-           UNION SELECT t.id, t.parent_id, up.depth + 1 FROM tasks t JOIN up ON t.id = up.parent_id)
-         SELECT id FROM up ORDER BY depth`,
-      )
-      .all(taskId) as Array<{ id: string }>;
-    return rows.map((r) => r.id);
+    return this.graph.ancestry(taskId);
   }
 
   /** True when `taskId` is `ancestorId` or lies anywhere beneath it. */
@@ -246,19 +237,7 @@ export class TaskRepo {
 
   private hydrate(rows: TaskRow[]): Task[] {
     if (rows.length === 0) return [];
-    const deps = new Map<string, string[]>();
-    const ids = rows.map((r) => r.id);
-    const depRows = this.store
-      .prepare(
-        `SELECT d.task_id, d.depends_on_id FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
-         WHERE d.task_id IN (SELECT value FROM json_each(?)) ORDER BY t.seq`,
-      )
-      .all(JSON.stringify(ids)) as Array<{ task_id: string; depends_on_id: string }>;
-    for (const d of depRows) {
-      const list = deps.get(d.task_id) ?? [];
-      list.push(d.depends_on_id);
-      deps.set(d.task_id, list);
-    }
+    const deps = this.graph.dependenciesOf(rows.map((r) => r.id));
     return rows.map((r) => ({
       id: r.id,
       projectId: r.project_id,
@@ -275,76 +254,5 @@ export class TaskRepo {
       version: r.version,
       completedAt: r.completed_at,
     }));
-  }
-
-  private assertInProject(taskId: string, projectId: string, field: string): void {
-    const row = this.store.prepare('SELECT project_id FROM tasks WHERE id = ?').get(taskId) as
-      | { project_id: string }
-      | undefined;
-    if (!row) throw notFound('task', taskId, field);
-    if (row.project_id !== projectId) throw invalid(`task '${taskId}' belongs to another project`, field);
-  }
-
-  private checkDependencyIds(ids: string[], projectId: string, self?: string): string[] {
-    const unique = [...new Set(ids)];
-    for (const dep of unique) {
-      if (dep === self) throw new MaestroError('dependency_cycle', `task '${dep}' cannot depend on itself`, 'dependencies');
-      this.assertInProject(dep, projectId, 'dependencies');
-    }
-    return unique;
-  }
-
-  private writeDependencies(taskId: string, deps: string[]): void {
-    const insert = this.store.prepare('INSERT INTO task_dependencies (task_id, depends_on_id) VALUES (?, ?)');
-    for (const dep of deps) insert.run(taskId, dep);
-  }
-
-  private assertValidParent(task: Task, parentId: string): void {
-    this.assertInProject(parentId, task.projectId, 'parentId');
-    if (this.isWithin(parentId, task.id))
-      throw invalid(`task '${parentId}' is '${task.id}' itself or one of its subtasks; a task cannot be its own ancestor`, 'parentId');
-  }
-
-  /** Rejects new dependencies that would let `taskId` (transitively) depend on itself, naming the loop. */
-  private assertNoCycle(taskId: string, deps: string[]): void {
-    const edges = this.store.prepare('SELECT depends_on_id FROM task_dependencies WHERE task_id = ?');
-    for (const start of deps) {
-      const cameFrom = new Map<string, string>([[start, taskId]]);
-      const stack = [start];
-      while (stack.length > 0) {
-        const node = stack.pop()!;
-        if (node === taskId) {
-          const path = [taskId];
-          let cursor = cameFrom.get(taskId)!;
-          const back: string[] = [];
-          while (cursor !== taskId) {
-            back.push(cursor);
-            cursor = cameFrom.get(cursor)!;
-          }
-          path.push(...back.reverse(), taskId);
-          throw new MaestroError('dependency_cycle', `dependency cycle: ${this.describePath(path)}`, 'dependencies');
-        }
-        for (const { depends_on_id: next } of edges.all(node) as Array<{ depends_on_id: string }>) {
-          if (!cameFrom.has(next)) {
-            cameFrom.set(next, node);
-            stack.push(next);
-          }
-        }
-      }
-    }
-  }
-
-  private describePath(path: string[]): string {
-    const title = this.store.prepare('SELECT title FROM tasks WHERE id = ?');
-    return path
-      .map((id) => `${id} (${(title.get(id) as { title: string } | undefined)?.title ?? '?'})`)
-      .join(' -> ');
-  }
-
-  private announceDependents(id: string): void {
-    const rows = this.store.prepare('SELECT task_id FROM task_dependencies WHERE depends_on_id = ?').all(id) as Array<{
-      task_id: string;
-    }>;
-    for (const r of rows) this.store.emit({ type: 'task.updated', task: this.get(r.task_id) });
   }
 }

@@ -1,0 +1,141 @@
+import { MaestroError, invalid, notFound } from './errors.js';
+import type { Store } from './store.js';
+import type { Task, TaskNode } from './types.js';
+
+/*
+ * The shape of the task graph and the checks that keep it sound, for TaskRepo (tasks.ts): the parent
+ * tree (ancestry, no task its own ancestor, the nested view) and the dependency edges (ids in the same
+ * project, no self-dependency, no cycle, named when rejected; writing and reading the edges; announcing
+ * the tasks that depend on one whose done-ness changed). It reads and writes the tables directly and
+ * knows nothing of how a Task row is hydrated: the caller passes `get` where whole tasks are needed.
+ */
+export class TaskGraph {
+  constructor(private readonly store: Store) {}
+
+  /** Throws unless `taskId` exists and belongs to `projectId` (the error names `field`). */
+  assertInProject(taskId: string, projectId: string, field: string): void {
+    const row = this.store.prepare('SELECT project_id FROM tasks WHERE id = ?').get(taskId) as
+      | { project_id: string }
+      | undefined;
+    if (!row) throw notFound('task', taskId, field);
+    if (row.project_id !== projectId) throw invalid(`task '${taskId}' belongs to another project`, field);
+  }
+
+  /** The task and every ancestor above it, nearest first. */
+  ancestry(taskId: string): string[] {
+    const rows = this.store
+      .prepare(
+        `WITH RECURSIVE up(id, parent_id, depth) AS (
+           SELECT id, parent_id, 0 FROM tasks WHERE id = ?
+           UNION SELECT t.id, t.parent_id, up.depth + 1 FROM tasks t JOIN up ON t.id = up.parent_id)
+         SELECT id FROM up ORDER BY depth`,
+      )
+      .all(taskId) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
+  }
+
+  /** Throws unless `parentId` is in the task's project and is neither the task nor beneath it. */
+  assertValidParent(task: Task, parentId: string): void {
+    this.assertInProject(parentId, task.projectId, 'parentId');
+    if (this.ancestry(parentId).includes(task.id))
+      throw invalid(`task '${parentId}' is '${task.id}' itself or one of its subtasks; a task cannot be its own ancestor`, 'parentId');
+  }
+
+  /** The dependency ids without repeats, each checked to be another task of the project. */
+  checkDependencyIds(ids: string[], projectId: string, self?: string): string[] {
+    const unique = [...new Set(ids)];
+    for (const dep of unique) {
+      if (dep === self) throw new MaestroError('dependency_cycle', `task '${dep}' cannot depend on itself`, 'dependencies');
+      this.assertInProject(dep, projectId, 'dependencies');
+    }
+    return unique;
+  }
+
+  writeDependencies(taskId: string, deps: string[]): void {
+    const insert = this.store.prepare('INSERT INTO task_dependencies (task_id, depends_on_id) VALUES (?, ?)');
+    for (const dep of deps) insert.run(taskId, dep);
+  }
+
+  /** Replaces a task's dependencies (already checked with `checkDependencyIds`), rejecting a cycle first. */
+  replaceDependencies(taskId: string, deps: string[]): void {
+    this.assertNoCycle(taskId, deps);
+    this.store.prepare('DELETE FROM task_dependencies WHERE task_id = ?').run(taskId);
+    this.writeDependencies(taskId, deps);
+  }
+
+  /** The dependencies of each of the tasks, each list in the dependencies' creation order. */
+  dependenciesOf(ids: string[]): Map<string, string[]> {
+    const deps = new Map<string, string[]>();
+    const rows = this.store
+      .prepare(
+        `SELECT d.task_id, d.depends_on_id FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
+         WHERE d.task_id IN (SELECT value FROM json_each(?)) ORDER BY t.seq`,
+      )
+      .all(JSON.stringify(ids)) as Array<{ task_id: string; depends_on_id: string }>;
+    for (const d of rows) {
+      const list = deps.get(d.task_id) ?? [];
+      list.push(d.depends_on_id);
+      deps.set(d.task_id, list);
+    }
+    return deps;
+  }
+
+  /** Rejects new dependencies that would let `taskId` (transitively) depend on itself, naming the loop. */
+  assertNoCycle(taskId: string, deps: string[]): void {
+    const edges = this.store.prepare('SELECT depends_on_id FROM task_dependencies WHERE task_id = ?');
+    for (const start of deps) {
+      const cameFrom = new Map<string, string>([[start, taskId]]);
+      const stack = [start];
+      while (stack.length > 0) {
+        const node = stack.pop()!;
+        if (node === taskId) {
+          const path = [taskId];
+          let cursor = cameFrom.get(taskId)!;
+          const back: string[] = [];
+          while (cursor !== taskId) {
+            back.push(cursor);
+            cursor = cameFrom.get(cursor)!;
+          }
+          path.push(...back.reverse(), taskId);
+          throw new MaestroError('dependency_cycle', `dependency cycle: ${this.describePath(path)}`, 'dependencies');
+        }
+        for (const { depends_on_id: next } of edges.all(node) as Array<{ depends_on_id: string }>) {
+          if (!cameFrom.has(next)) {
+            cameFrom.set(next, node);
+            stack.push(next);
+          }
+        }
+      }
+    }
+  }
+
+  private describePath(path: string[]): string {
+    const title = this.store.prepare('SELECT title FROM tasks WHERE id = ?');
+    return path
+      .map((id) => `${id} (${(title.get(id) as { title: string } | undefined)?.title ?? '?'})`)
+      .join(' -> ');
+  }
+
+  /** Emits `task.updated` for every task that depends on `id` (its readiness may have changed). */
+  announceDependents(id: string, get: (id: string) => Task): void {
+    const rows = this.store.prepare('SELECT task_id FROM task_dependencies WHERE depends_on_id = ?').all(id) as Array<{
+      task_id: string;
+    }>;
+    for (const r of rows) this.store.emit({ type: 'task.updated', task: get(r.task_id) });
+  }
+}
+
+/** A nested view of tasks (or of the subtree at `rootId`), children in the order given. */
+export function nestTasks(tasks: Task[], rootId?: string): TaskNode[] {
+  const nodes = new Map<string, TaskNode>(tasks.map((t) => [t.id, { ...t, children: [] }]));
+  const roots: TaskNode[] = [];
+  for (const node of nodes.values()) {
+    const parent = node.parentId ? nodes.get(node.parentId) : undefined;
+    if (parent) parent.children.push(node);
+    else roots.push(node);
+  }
+  if (rootId === undefined) return roots;
+  const root = nodes.get(rootId);
+  if (!root) throw notFound('task', rootId, 'rootId');
+  return [root];
+}
