@@ -90,12 +90,6 @@ export class MaestroError extends Error {
     const cause = typeof body.cause === 'string' ? body.cause : undefined;
     return new MaestroError(code, message, field, { cause, current });
   }
-
-  /** The error's HTTP status read back: which code a bare status (no JSON body) stands for. */
-  static codeForStatus(status: number): ErrorCode {
-    const found = (Object.entries(HTTP_STATUS) as [ErrorCode, number][]).find(([, s]) => s === status);
-    return found ? found[0] : status >= 500 ? 'internal' : 'invalid_input';
-  }
 }
 
 function unwrap(value: unknown): Record<string, unknown> | undefined {

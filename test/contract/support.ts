@@ -77,7 +77,7 @@ export function inProcessCall(svc: MaestroService): OpCall {
 }
 
 /** `task.create` -> `task_create`; `whoami` stays. */
-export const toolName = (op: string): string => op.replace('.', '_');
+export { toolName } from '../../src/core/contracts/contract.js';
 
 const ERROR_TEXT = /^([a-z_]+): ([\s\S]*?)(?: \(field: ([^()]*)\))?$/;
 

@@ -1,6 +1,6 @@
 import type { OperationName, OpInput, OpResult } from '../../src/core/contracts/index.js';
 import { MaestroError } from '../../src/core/error-codec.js';
-import { httpRoute, opRequest, requestFor, routeFor, type HttpRouteName, type RouteResult } from '../../src/http/routes.js';
+import { httpRoute, opRequest, requestFor, type HttpRouteName, type RouteResult } from '../../src/http/routes.js';
 import type { Project, QueueItem, Session, SessionInfo, SessionLogs, SessionSummary, Skill, SkillSummary, SpawnResult, Task, Template, TimelineEvent } from './types';
 
 /** A 4xx/5xx answer of the API: the server's MaestroError (code, message, field…) and the HTTP status (0: no answer). */
@@ -61,11 +61,12 @@ async function send(req: ReturnType<typeof requestFor>, result: RouteResult, opt
  * by the operation it runs, and each method of `api` below is one call, its types inferred from it.
  */
 
-/** Runs an operation over its REST route of the table (ROUTES: method, path, query or body). */
+/**
+ * Runs an operation as the CLI's client does (`opRequest`): over its REST route of the table, or through
+ * the generic door when it has none or leaves out a path param the operation defaults.
+ */
 export async function call<N extends OperationName>(op: N, input: OpInput<N>): Promise<OpResult<N>> {
-  const route = routeFor(op);
-  if (!route) throw new ApiError(0, new MaestroError('not_found', `operation '${op}' has no HTTP route`));
-  return (await send(requestFor(route, input as Record<string, unknown>), 'json')) as OpResult<N>;
+  return (await send(opRequest(op, input as Record<string, unknown>), 'json')) as OpResult<N>;
 }
 
 /** Calls an HTTP-only route of the table (terminals, sign-in) by name; the answer as the table declares it. */
