@@ -13,6 +13,7 @@ import { createLogger } from '../src/log/logger.js';
 import { readSecret } from '../src/security/secret.js';
 import { benchHook } from './bench-hook.js';
 import { benchSlowClients } from './bench-slow-clients.js';
+import { benchWorktree } from './bench-worktree.js';
 
 const N = Number(process.env.BENCH_TASKS ?? 5000);
 
@@ -109,5 +110,6 @@ try {
 }
 // What the hook Claude Code runs on every tool call costs it (child processes, spawn to exit).
 await benchHook();
+await benchWorktree();
 // A separate server process, so that its memory is its own: slow and non-reading clients against it.
 await benchSlowClients();

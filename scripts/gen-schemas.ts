@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { ErrorJsonSchema } from '../src/core/errors.js';
+import { ErrorJsonSchema } from '../src/core/entities/error.js';
 import { OPERATIONS } from '../src/core/operations.js';
 
 const root = resolve(import.meta.dirname, '..', '..');

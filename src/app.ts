@@ -73,6 +73,8 @@ export async function startMaestro(opts: MaestroOptions = {}): Promise<RunningMa
     lock.setUrl(server.url);
     // Reattach only now: the agents' environment and manifests need the final server URL.
     await supervisor?.start();
+    // Merges a stopped server left waiting (or mid-way: a merge moves its target at once or not at all).
+    svc.mergeQueueRunner.resume();
   } catch (err) {
     await supervisor?.close();
     await server?.close();

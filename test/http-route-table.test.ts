@@ -119,12 +119,15 @@ describe('the route table', () => {
       'task.create': { project: project.id, title: 'another' },
       'session.spawn': { project: project.id, taskIds: [task.id] },
       'template.create': { name: 'tpl-created', agentCommand: 'sh' },
+      // refused (the session has no worktree), yet a create: the refusal must not come back as 201
+      'merge_queue.add': { sessionIds: ['ses_none'] },
     };
     const creates = ROUTES.filter((r) => r.status === 201);
     expect(creates.map((r) => r.op).sort()).toEqual(Object.keys(inputs).sort());
     for (const route of creates) {
       const res = await http(route.method, route.path, inputs[route.op], owner);
-      expect([res.status, route.op, res.json?.error]).toEqual([201, route.op, undefined]);
+      if (route.op === 'merge_queue.add') expect([res.status, res.json?.error?.code]).toEqual([404, 'not_found']);
+      else expect([res.status, route.op, res.json?.error]).toEqual([201, route.op, undefined]);
     }
     expect(ROUTES.filter((r) => r.status !== 201 && r.status !== 200)).toEqual([]);
     const secret = owner.authorization.slice('Bearer '.length);

@@ -6,6 +6,7 @@
  * the operation's zod schema (safeParse, with nothing stripped), and by the text content still being
  * the bare result as JSON. The test fails if any listed tool was never called.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -18,7 +19,7 @@ import { executeOp, getOperation, OPERATIONS } from '../src/core/operations.js';
 import { MaestroService } from '../src/core/service.js';
 import type { MessageDelivery, Session } from '../src/core/types.js';
 import { buildMcpServer, structuredShape, toolOutputZod, type McpRole } from '../src/mcp/server.js';
-import { tempHome } from './helpers.js';
+import { tempHome, waitFor } from './helpers.js';
 
 interface Connected {
   client: Client;
@@ -212,6 +213,26 @@ describe('MCP outputSchema and structuredContent', () => {
     expect((await call(orchestrator, 'session_stop', { sessionId: qid })).status).toBe('stopped');
     await call(user, 'session_stop', { sessionId: lead.id });
 
+    // ---- worktrees: a worker in a worktree of its own, its changes reviewed and merged, the merge queue ----
+    for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['-c', 'user.name=T', '-c', 'user.email=t@localhost', 'commit', '-q', '-m', 'initial']])
+      execFileSync('git', args, { cwd: dir });
+    const wt = (await call(orchestrator, 'session_spawn', { worktree: true, name: 'wt' })).session;
+    const wtWorker = await connect('worker', asSession(svc.sessions.get(wt.id)));
+    const where = await call(wtWorker, 'worktree_info');
+    expect(where).toMatchObject({ worktree: true, branch: 'maestro/wt', exists: true });
+    writeFileSync(join(where.path, 'feature.txt'), 'new\n');
+    expect((await call(wtWorker, 'session_diff')).files.map((f: { path: string }) => f.path)).toEqual(['feature.txt']);
+    expect((await call(orchestrator, 'session_files', { sessionId: wt.id })).files).toContainEqual({ path: 'feature.txt', type: 'file', changed: true });
+    expect((await call(wtWorker, 'session_file', { path: 'feature.txt' })).content).toBe('new\n');
+    expect((await call(orchestrator, 'session_merge', { sessionId: wt.id, dryRun: true })).refusal).toBe('dirty_source');
+    expect(await call(orchestrator, 'session_merge', { sessionId: wt.id, commit: true })).toMatchObject({ ok: true, into: 'main' });
+    const [again] = await call(orchestrator, 'merge_queue_add', { sessionIds: [wt.id] });
+    const failed = await waitFor(async () => (await call(wtWorker, 'merge_queue_list')).find((e: { id: string; status: string }) => e.id === again.id && e.status === 'failed'));
+    expect(failed.reason).toContain('already');
+    expect(await call(orchestrator, 'merge_queue_remove', { entryId: again.id }, true)).toMatchObject({ code: 'conflict', field: 'entryId' });
+    await call(orchestrator, 'session_stop', { sessionId: wt.id });
+    expect(await call(orchestrator, 'session_cleanup', { sessionId: wt.id })).toMatchObject({ removedWorktree: true, deletedBranch: true });
+
     // ---- errors: structuredContent.error carries code and field ----
     const missing = await call(worker, 'task_get', { taskId: 'tsk_nope' }, true);
     expect(missing).toMatchObject({ code: 'not_found', field: 'taskId' });
@@ -222,7 +243,7 @@ describe('MCP outputSchema and structuredContent', () => {
 
     // ---- clean-up operations last ----
     expect((await call(user, 'template_delete', { template: 'reviewer' })).id).toBe(template.id);
-    expect(await call(user, 'project_delete', { project: project.id })).toMatchObject({ deletedTasks: 4, deletedSessions: 2 });
+    expect(await call(user, 'project_delete', { project: project.id })).toMatchObject({ deletedTasks: 4, deletedSessions: 3 });
 
     // Every tool that tools/list offers was called at least once.
     const never = [...user.tools.keys()].filter((name) => !called.has(name));

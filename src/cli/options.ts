@@ -7,8 +7,14 @@ import type { Env, Opts } from './run.js';
  */
 
 /** `a,b` and repeated flags accumulate into one list; `none` (or an empty value) means an empty list. */
-/** `--if-version 3`: a number for the server to check (it names the flag when the value is not a version). */
-export const versionOf = (value: unknown): number | undefined => (value === undefined ? undefined : Number(value));
+/** `--if-version 3`: a version is a whole number; anything else stops here, naming the flag (commander adds it). */
+export function wholeNumber(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('it must be a whole number (the version you read, e.g. 3).');
+  return Number(value);
+}
+
+/** `--test-cmd ''`, `--base-branch ''`: an empty value clears a setting (null), else the value. */
+export const orClear = (value: string | undefined): string | null | undefined => (value === undefined ? undefined : value.trim() === '' ? null : value);
 
 export function list(value: string, previous: string[] = []): string[] {
   const items = value

@@ -13,6 +13,7 @@ import { registerServerCommands } from './commands/serve.js';
 import { registerLogsCommand } from './commands/session-logs.js';
 import { registerPtyCommands } from './commands/session-pty.js';
 import { registerSessionCommands } from './commands/session.js';
+import { registerMergeQueueCommands, registerWorktreeCommands } from './commands/worktree.js';
 import { registerSkillCommands } from './commands/skill.js';
 import { registerTaskCommands } from './commands/task.js';
 import { registerTemplateCommands } from './commands/template.js';
@@ -56,6 +57,8 @@ export function buildProgram(): Command {
   registerTaskCommands(program);
   const session = registerSessionCommands(program); // list|info|spawn here
   registerPtyCommands(session); // attach|replay|send|stop: the PTY side
+  registerWorktreeCommands(session); // worktree|diff|files|cat|merge|cleanup
+  registerMergeQueueCommands(program);
   registerLogsCommand(session); // logs: the agent's transcript
   registerReportCommands(program);
   registerQueueCommands(program);

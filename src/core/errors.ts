@@ -1,18 +1,9 @@
-import { z, ZodError } from 'zod';
+// zod only as types: the CLI imports this module on every run, and loading zod costs it ~130 ms (the
+// error's zod schema, ErrorJsonSchema, is in entities/error.ts).
+import type { ZodError } from 'zod';
 
 export { ERROR_CODES, MaestroError, type ErrorCode, type ErrorJson } from './error-codec.js';
-import { ERROR_CODES, MaestroError } from './error-codec.js';
-
-/** The wire form of an error, as zod (schemas/error.json is generated from it). */
-export const ErrorJsonSchema = z
-  .object({
-    code: z.enum(ERROR_CODES),
-    message: z.string(),
-    field: z.string().optional().describe('the input field at fault'),
-    current: z.number().int().optional().describe('for a version conflict: the entity\'s version now'),
-    cause: z.string().optional().describe('what failed underneath'),
-  })
-  .describe('A Maestro error: REST answers { error: <this> }, MCP returns it as structuredContent.error with isError');
+import { MaestroError } from './error-codec.js';
 
 export const notFound = (what: string, id: string, field?: string) =>
   new MaestroError('not_found', `${what} '${id}' does not exist`, field);
@@ -41,10 +32,14 @@ const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_BUSY_SNAPSHO
 
 export const isDatabaseBusy = (err: unknown): boolean => BUSY_CODES.has(String((err as { code?: unknown } | null)?.code ?? ''));
 
+/** A zod failure, told by its shape (zod's own class is not loaded here; see the top). */
+const isZodError = (err: unknown): err is ZodError =>
+  err instanceof Error && err.name === 'ZodError' && Array.isArray((err as { issues?: unknown }).issues);
+
 /** Normalises anything thrown into a MaestroError; unknown failures become 'internal'. */
 export function toMaestroError(err: unknown): MaestroError {
   if (err instanceof MaestroError) return err;
-  if (err instanceof ZodError) return fromZodError(err);
+  if (isZodError(err)) return fromZodError(err);
   if (isDatabaseBusy(err)) return new MaestroError('unavailable', 'the database is busy (another process holds a lock); retry shortly');
   const message = err instanceof Error ? err.message : String(err);
   return new MaestroError('internal', message);

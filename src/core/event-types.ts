@@ -1,4 +1,4 @@
-import type { Project, QueueStatus, Session, Task, Template, TimelineEvent } from './types.js';
+import type { MergeQueueEntry, Project, QueueStatus, Session, Task, Template, TimelineEvent } from './types.js';
 
 /*
  * The shapes of the core's events, in a module of types only (it imports nothing but types.ts), so
@@ -13,6 +13,7 @@ export type MaestroEventBody =
   | { type: 'session.created' | 'session.updated'; session: Session }
   | { type: 'session.event'; sessionId: string; event: TimelineEvent }
   | { type: 'queue.updated'; sessionId: string; status: QueueStatus }
+  | { type: 'merge_queue.updated'; entry: MergeQueueEntry }
   | { type: 'template.created' | 'template.updated'; template: Template }
   | { type: 'template.deleted'; templateId: string };
 

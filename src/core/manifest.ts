@@ -33,19 +33,28 @@ export function buildManifest(input: ManifestInput): Manifest {
       parentId: t.parentId,
     })),
     skills: input.skills,
+    workspace: { path: session.worktreePath ?? project.workingDir, branch: session.branch, base: session.baseRef },
     server: { apiUrl: input.apiUrl, mcpUrl: `${input.apiUrl.replace(/\/$/, '')}/mcp` },
     env: input.env,
-    instructions: instructionsFor(session, tasks),
+    instructions: instructionsFor(session, tasks, project),
   };
 }
 
-export function instructionsFor(session: Pick<Session, 'role' | 'strategy'>, tasks: Array<Pick<Task, 'id' | 'title'>>): string {
+export function instructionsFor(
+  session: Pick<Session, 'role' | 'strategy' | 'worktreePath' | 'branch' | 'baseRef'>,
+  tasks: Array<Pick<Task, 'id' | 'title'>>,
+  project?: Pick<Project, 'workingDir'>,
+): string {
   const lines: string[] = [];
   lines.push(
     session.role === 'orchestrator'
       ? 'You are a Maestro orchestrator. Break your tasks into subtasks (task_create with parentId), spawn worker sessions for them (session_spawn), watch them (session_list, session_info) and report when the whole is done.'
       : 'You are a Maestro worker. Do the work of your tasks in the project working directory.',
   );
+  if (session.branch && session.worktreePath)
+    lines.push(
+      `You work in your own git worktree, ${session.worktreePath}, on branch ${session.branch} (from ${session.baseRef ?? 'the base branch'}). Stay in it${project ? ` (not ${project.workingDir})` : ''}, and commit your work on your branch before you report it complete: it is merged from there (worktree_info says where you are).`,
+    );
   if (session.strategy === 'queue') {
     lines.push(
       'Your tasks come from a queue: call queue_start to claim the next task, do it, then queue_complete (or queue_skip if you cannot do it now). Repeat until queue_start says the queue is empty.',

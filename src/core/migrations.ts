@@ -162,4 +162,43 @@ CREATE TRIGGER templates_version AFTER UPDATE ON templates WHEN NEW.version = OL
   BEGIN UPDATE templates SET version = OLD.version + 1 WHERE id = NEW.id; END;
 `,
   },
+  {
+    version: 7,
+    name: 'worktrees, merges and the merge queue',
+    // A session may work in a git worktree of its own (issue 11): where and on which branch, and when its
+    // branch landed. A dependency may wait for the merge, not just done; a task's merged_at says when its
+    // work landed. The merge queue is per project; entries run one at a time in dependency order.
+    sql: `
+ALTER TABLE projects ADD COLUMN base_branch TEXT;
+ALTER TABLE projects ADD COLUMN worktrees INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE projects ADD COLUMN worktree_root TEXT;
+ALTER TABLE projects ADD COLUMN test_cmd TEXT;
+ALTER TABLE projects ADD COLUMN dependency_until TEXT NOT NULL DEFAULT 'done';
+ALTER TABLE templates ADD COLUMN worktree INTEGER;
+ALTER TABLE sessions ADD COLUMN worktree_path TEXT;
+ALTER TABLE sessions ADD COLUMN branch TEXT;
+ALTER TABLE sessions ADD COLUMN base_ref TEXT;
+ALTER TABLE sessions ADD COLUMN base_commit TEXT;
+ALTER TABLE sessions ADD COLUMN merged_at TEXT;
+ALTER TABLE sessions ADD COLUMN merge_commit TEXT;
+ALTER TABLE task_dependencies ADD COLUMN until TEXT NOT NULL DEFAULT 'done';
+ALTER TABLE tasks ADD COLUMN merged_at TEXT;
+UPDATE tasks SET merged_at = completed_at WHERE status = 'done';
+CREATE TABLE merge_queue (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  strategy TEXT NOT NULL,
+  into_branch TEXT,
+  status TEXT NOT NULL,
+  reason TEXT,
+  merge_commit TEXT,
+  position INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX merge_queue_project ON merge_queue(project_id, status, position);
+CREATE INDEX merge_queue_session ON merge_queue(session_id);
+`,
+  },
 ];

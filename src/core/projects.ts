@@ -2,6 +2,7 @@ import { isAbsolute } from 'node:path';
 import { MaestroError, invalid, notFound } from './errors.js';
 import { newId, nowIso } from './ids.js';
 import type { Store } from './store.js';
+import type { DependencyUntil } from './schemas.js';
 import type { Project } from './types.js';
 import { assertVersion } from './versions.js';
 
@@ -9,6 +10,11 @@ interface ProjectRow {
   id: string;
   name: string;
   working_dir: string;
+  base_branch: string | null;
+  worktrees: number;
+  worktree_root: string | null;
+  test_cmd: string | null;
+  dependency_until: DependencyUntil;
   created_at: string;
   updated_at: string;
   version: number;
@@ -18,10 +24,27 @@ const toProject = (r: ProjectRow): Project => ({
   id: r.id,
   name: r.name,
   workingDir: r.working_dir,
+  baseBranch: r.base_branch,
+  worktrees: r.worktrees === 1,
+  worktreeRoot: r.worktree_root,
+  testCmd: r.test_cmd,
+  dependencyUntil: r.dependency_until,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   version: r.version,
 });
+
+/** What project.update may change; undefined keeps a field, null clears a nullable one. */
+export interface ProjectPatch {
+  name?: string;
+  workingDir?: string;
+  baseBranch?: string | null;
+  worktrees?: boolean;
+  worktreeRoot?: string | null;
+  testCmd?: string | null;
+  dependencyUntil?: DependencyUntil;
+  ifVersion?: number;
+}
 
 export class ProjectRepo {
   constructor(private readonly store: Store) {}
@@ -41,16 +64,32 @@ export class ProjectRepo {
     });
   }
 
-  update(ref: string, patch: { name?: string; workingDir?: string; ifVersion?: number }): Project {
+  update(ref: string, patch: ProjectPatch): Project {
     if (patch.workingDir !== undefined && !isAbsolute(patch.workingDir))
       throw invalid('workingDir must be an absolute path', 'workingDir');
+    if (patch.worktreeRoot != null && !isAbsolute(patch.worktreeRoot))
+      throw invalid('worktreeRoot must be an absolute path', 'worktreeRoot');
     return this.store.tx(() => {
       const current = this.resolve(ref);
       assertVersion('project', current.id, current.version, patch.ifVersion);
       if (patch.name !== undefined && patch.name !== current.name) this.assertNameFree(patch.name);
+      const keep = <T>(value: T | undefined, now: T): T => (value === undefined ? now : value);
       this.store
-        .prepare('UPDATE projects SET name = ?, working_dir = ?, updated_at = ? WHERE id = ?')
-        .run(patch.name ?? current.name, patch.workingDir ?? current.workingDir, nowIso(), current.id);
+        .prepare(
+          `UPDATE projects SET name = ?, working_dir = ?, base_branch = ?, worktrees = ?, worktree_root = ?, test_cmd = ?,
+             dependency_until = ?, updated_at = ? WHERE id = ?`,
+        )
+        .run(
+          patch.name ?? current.name,
+          patch.workingDir ?? current.workingDir,
+          keep(patch.baseBranch, current.baseBranch),
+          keep(patch.worktrees, current.worktrees) ? 1 : 0,
+          keep(patch.worktreeRoot, current.worktreeRoot),
+          keep(patch.testCmd, current.testCmd),
+          patch.dependencyUntil ?? current.dependencyUntil,
+          nowIso(),
+          current.id,
+        );
       const project = this.get(current.id);
       this.store.emit({ type: 'project.updated', project });
       return project;

@@ -61,6 +61,20 @@ const skillName = z
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'skill names are letters, digits, dot, dash and underscore');
 
+/** A git ref as a person types it (branch, tag, sha); no option-like or control characters. */
+const gitRef = z
+  .string()
+  .trim()
+  .min(1, 'ref must not be empty')
+  .max(250)
+  .regex(/^[^-\s~^:?*[\\][^\s~^:?*[\\]*$/, 'not a valid git ref (no spaces, ~ ^ : ? * [ \\, and no leading dash)');
+
+/** What a dependency waits for: its task done, or done and its branch merged. */
+export const DependencyUntil = z.enum(['done', 'merged']);
+export type DependencyUntil = z.infer<typeof DependencyUntil>;
+export const MergeStrategy = z.enum(['merge', 'squash', 'rebase']);
+export type MergeStrategy = z.infer<typeof MergeStrategy>;
+
 // ---- projects -------------------------------------------------------------------------------------
 export const ProjectCreateInput = z.strictObject({
   name: z
@@ -87,6 +101,11 @@ export const ProjectUpdateInput = z.strictObject({
   project: ProjectRef,
   name: ProjectCreateInput.shape.name.optional(),
   workingDir: ProjectCreateInput.shape.workingDir.optional(),
+  baseBranch: gitRef.nullable().optional().describe("Branch that worktrees start from and merges go into (null: the working directory's current branch)"),
+  worktrees: z.boolean().optional().describe('Give every new session its own git worktree and branch unless it says otherwise'),
+  worktreeRoot: z.string().trim().min(1).max(4096).nullable().optional().describe('Where session worktrees go (null: $MAESTRO_HOME/worktrees/<project>)'),
+  testCmd: z.string().trim().min(1).max(4000).nullable().optional().describe('Shell command run on a merged result before the target branch moves (null: none)'),
+  dependencyUntil: DependencyUntil.optional().describe("What a new dependency waits for by default: 'done' or 'merged'"),
   ifVersion: ifVersion('project'),
 });
 export const ProjectDeleteInput = z.strictObject({ project: ProjectRef });
@@ -99,6 +118,7 @@ export const TaskCreateInput = z.strictObject({
   priority: TaskPriority.optional().describe('Defaults to medium'),
   parentId: TaskId.optional().describe('Make this a subtask of that task'),
   dependencies: z.array(TaskId).max(200).optional().describe('Ids of tasks that must be done first'),
+  until: DependencyUntil.optional().describe("What these dependencies wait for: 'done' or 'merged' (their branch landed); default: the project's"),
 });
 export const TaskListInput = z.strictObject({
   project: ProjectRef.optional(),
@@ -116,6 +136,7 @@ export const TaskUpdateInput = z.strictObject({
   priority: TaskPriority.optional(),
   parentId: TaskId.nullable().optional().describe('New parent task, or null to make it top-level'),
   dependencies: z.array(TaskId).max(200).optional().describe('Replaces the dependency list'),
+  until: DependencyUntil.optional().describe("What the given dependencies wait for: 'done' or 'merged'; default: the project's"),
   assignee: SessionId.nullable().optional().describe('Session to assign, or null to unassign'),
   ifVersion: ifVersion('task'),
 });
@@ -162,6 +183,8 @@ export const SessionSpawnInput = z.strictObject({
   agentCommand: z.string().trim().min(1).max(4000).optional().describe('Command that starts the agent'),
   agent: AgentKindSchema.optional().describe('Which agent CLI: claude (default), codex, gemini, or generic (any command)'),
   env: envRecord.optional(),
+  worktree: z.boolean().optional().describe("Run in its own git worktree on branch maestro/<name>; default: the template's, else the project's"),
+  base: gitRef.optional().describe("Ref the worktree branch starts from; default: the project's base branch"),
 });
 export const SessionListInput = z.strictObject({
   project: ProjectRef.optional(),
@@ -199,6 +222,7 @@ export const TemplateCreateInput = z.strictObject({
   agentCommand: z.string().trim().min(1).max(4000).optional(),
   agent: AgentKindSchema.optional(),
   description: z.string().max(2000).optional(),
+  worktree: z.boolean().optional().describe('Sessions from it run in their own git worktree (true) or in the project directory (false); unset: the project decides'),
 });
 export const TemplateListInput = z.strictObject({});
 export const TemplateGetInput = z.strictObject({ template: z.string().trim().min(1).describe('Template name or id') });
@@ -210,3 +234,36 @@ export const SkillGetInput = z.strictObject({ name: skillName, project: ProjectR
 export const ManifestGenerateInput = z.strictObject({ sessionId: SessionId.optional() });
 export const WhoamiInput = z.strictObject({});
 export const StatusInput = z.strictObject({ project: ProjectRef.optional() });
+
+// ---- worktrees, diffs, merges ------------------------------------------------------------------------
+export const WorktreeInfoInput = z.strictObject({
+  sessionId: SessionId.optional().describe('Defaults to the caller'),
+});
+export const SessionDiffInput = z.strictObject({
+  sessionId: SessionId.optional().describe('Defaults to the caller'),
+  patch: z.boolean().optional().describe('Include each file\u2019s hunks and the unified patch (default true; false: files and counts only)'),
+});
+export const SessionFilesInput = z.strictObject({ sessionId: SessionId.optional().describe('Defaults to the caller') });
+export const SessionFileInput = z.strictObject({
+  sessionId: SessionId.optional().describe('Defaults to the caller'),
+  path: z.string().min(1, 'path must not be empty').max(4096).describe('File path relative to the worktree'),
+  version: z.enum(['worktree', 'base']).optional().describe('worktree (default): as it is now; base: at the merge base'),
+});
+export const SessionMergeInput = z.strictObject({
+  sessionId: SessionId,
+  strategy: MergeStrategy.optional().describe('merge (default), squash or rebase'),
+  into: gitRef.optional().describe("Target branch; default: the project's base branch"),
+  dryRun: z.boolean().optional().describe('Only check: conflicts, a dirty target, where it is checked out; nothing moves'),
+  commit: z.boolean().optional().describe("Commit the session's uncommitted changes first (else they are refused)"),
+});
+export const SessionCleanupInput = z.strictObject({
+  sessionId: SessionId,
+  force: z.boolean().optional().describe('Remove even with uncommitted changes, and delete the branch even if not merged'),
+});
+export const MergeQueueAddInput = z.strictObject({
+  sessionIds: z.array(SessionId).min(1, 'sessionIds must name at least one session').max(200),
+  strategy: MergeStrategy.optional().describe('merge (default), squash or rebase'),
+  into: gitRef.optional().describe("Target branch; default: the project's base branch"),
+});
+export const MergeQueueListInput = z.strictObject({ project: ProjectRef.optional() });
+export const MergeQueueRemoveInput = z.strictObject({ entryId: z.string().trim().min(1).max(64).describe('Merge queue entry id (mq_…)') });

@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { ensurePrivateDir } from '../security/permissions.js';
 import { openDatabase, type Db } from './db.js';
 import { EventBus } from './events.js';
+import { MergeQueueRepo } from './merge-queue.js';
+import { MergeQueueRunner } from './merge-queue-runner.js';
 import { Overview } from './overview.js';
 import { homePaths, type HomePaths } from './paths.js';
 import { PriceBook } from './prices.js';
@@ -20,6 +22,8 @@ import { Store } from './store.js';
 import { TaskRepo } from './tasks.js';
 import { TemplateRepo } from './templates.js';
 import type { ReadTranscriptOptions } from './transcript.js';
+import { WorktreeMerge } from './worktree-merge.js';
+import { WorktreeReview } from './worktree-review.js';
 import type {
   Manifest,
   MessageDelivery,
@@ -61,6 +65,8 @@ export interface ServiceConfig {
  * - session-transcripts.ts: agents' transcripts, their conversation and usage
  * - overview.ts: session lists and details, the status counts
  * - project-admin.ts: resolving and deleting projects
+ * - worktree-spawn.ts, worktree-review.ts, worktree-merge.ts, merge-queue*.ts: sessions' git worktrees, their
+ *   changes, merges and the merge queue
  */
 export class MaestroService implements CoreContext {
   readonly bus = new EventBus();
@@ -74,6 +80,13 @@ export class MaestroService implements CoreContext {
   readonly skills: SkillLibrary;
   /** Token prices: the built-in table with `$MAESTRO_HOME/prices.json` over it. */
   readonly prices: PriceBook;
+  /** Sessions' worktrees: where they are, their changes and files (worktree-review.ts). */
+  readonly worktrees: WorktreeReview;
+  /** Merging a session's branch and cleaning up its worktree (worktree-merge.ts). */
+  readonly merges: WorktreeMerge;
+  readonly mergeQueue: MergeQueueRepo;
+  /** Works off the merge queues (merge-queue-runner.ts); the server resumes it at start. */
+  readonly mergeQueueRunner: MergeQueueRunner;
   /** The supervisor, set by the server when it runs agents (the parts read it at each call). */
   launcher: SessionLauncher | null = null;
   /** Set by the server once it listens (the parts read it at each call). */
@@ -100,6 +113,10 @@ export class MaestroService implements CoreContext {
     this.templates = new TemplateRepo(this.store);
     this.skills = new SkillLibrary(this.paths.skills);
     this.prices = new PriceBook(this.paths.prices);
+    this.worktrees = new WorktreeReview(this);
+    this.merges = new WorktreeMerge(this);
+    this.mergeQueue = new MergeQueueRepo(this.store);
+    this.mergeQueueRunner = new MergeQueueRunner(this, this.mergeQueue, this.merges);
 
     this.reports = new Reports(this);
     this.setup = new SessionSetup(this);

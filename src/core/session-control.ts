@@ -4,7 +4,8 @@ import type { SessionRole, SessionStrategy } from './schemas.js';
 import type { CoreContext } from './service-context.js';
 import type { SessionSetup } from './session-setup.js';
 import { FINISHED_STATUSES } from './sessions.js';
-import type { MessageDelivery, Session, SpawnResult } from './types.js';
+import type { MessageDelivery, Project, Session, SpawnResult } from './types.js';
+import { makeSessionWorktree, projectRepo, wantsWorktree } from './worktree-spawn.js';
 
 export interface SpawnRequest {
   projectId: string;
@@ -19,6 +20,10 @@ export interface SpawnRequest {
   agent?: AgentKind;
   env?: Record<string, string>;
   parentSessionId?: string | null;
+  /** Its own git worktree (true), the project directory (false); default: the template's, then the project's. */
+  worktree?: boolean;
+  /** The ref its worktree branch starts from (default: the project's base branch). */
+  base?: string;
 }
 
 /** How a message's delivery reads on the session's timeline. */
@@ -32,7 +37,7 @@ const DELIVERY_WORDS: Record<MessageDelivery['delivery'], string> = {
 /** Starting, steering and stopping sessions' agents, through the launcher (the supervisor) when there is one. */
 export class SessionControl {
   constructor(
-    private readonly core: Pick<CoreContext, 'store' | 'projects' | 'tasks' | 'sessions' | 'queue' | 'templates' | 'skills' | 'launcher'>,
+    private readonly core: Pick<CoreContext, 'store' | 'paths' | 'projects' | 'tasks' | 'sessions' | 'queue' | 'templates' | 'skills' | 'launcher'>,
     private readonly setup: SessionSetup,
   ) {}
 
@@ -49,6 +54,10 @@ export class SessionControl {
     const project = projects.get(req.projectId);
     // An unknown skill is the caller's `skills` (or the template's, when the skills came from it).
     for (const name of skills) library.get(name, project.workingDir, req.skills ? 'skills' : 'template');
+    const worktree = wantsWorktree(req.worktree, template?.worktree, project);
+    if (req.base !== undefined && !worktree) throw invalid('base is the start of a worktree branch: spawn with worktree', 'base');
+    // A project that cannot have worktrees is refused before anything is recorded.
+    if (worktree) await projectRepo(project);
 
     const { session } = store.tx(() => {
       for (const taskId of req.taskIds) {
@@ -84,6 +93,7 @@ export class SessionControl {
       });
       return created;
     });
+    if (worktree) await this.makeWorktree(project, session, req.base);
     const { manifestPath } = this.setup.writeManifest(session.id);
     const launcher = this.core.launcher;
     if (launcher) {
@@ -97,6 +107,23 @@ export class SessionControl {
       }
     }
     return { session: sessions.get(session.id), manifestPath };
+  }
+
+  /** Gives the session its worktree (the agent then runs there), or fails it saying why. */
+  private async makeWorktree(project: Project, session: Session, base: string | undefined): Promise<void> {
+    const { sessions } = this.core;
+    try {
+      const w = await makeSessionWorktree(this.core.paths, project, session, base);
+      sessions.setWorktree(session.id, { path: w.path, branch: w.branch, baseRef: w.base, baseCommit: w.baseCommit });
+      const copied = w.copied.length ? `; copied ${w.copied.slice(0, 10).join(', ')}${w.copied.length > 10 ? ` and ${w.copied.length - 10} more` : ''}` : '';
+      sessions.appendTimeline(session.id, 'worktree', `worktree ${w.path} on branch ${w.branch} from ${w.base} (${w.baseCommit.slice(0, 7)})${copied}`, null, {
+        worktree: { path: w.path, branch: w.branch, base: w.base, baseCommit: w.baseCommit, fetched: w.fetched, copied: w.copied },
+      });
+      for (const warning of w.warnings) sessions.appendTimeline(session.id, 'worktree', `warning: ${warning}`, null, { warning });
+    } catch (err) {
+      this.failToStart(session.id, err);
+      throw err;
+    }
   }
 
   /** A session whose agent could not start has failed, and holds nothing: its tasks go back to whoever comes next. */

@@ -30,6 +30,12 @@ interface SessionRow {
   state_reason: StateReason | null;
   agent_session_id: string | null;
   transcript_path: string | null;
+  worktree_path: string | null;
+  branch: string | null;
+  base_ref: string | null;
+  base_commit: string | null;
+  merged_at: string | null;
+  merge_commit: string | null;
   created_at: string;
   updated_at: string;
   version: number;
@@ -190,6 +196,33 @@ export class SessionRepo {
     });
   }
 
+  /** Where the session's agent works: the worktree made for it, its branch and what it started from. */
+  setWorktree(id: string, w: { path: string; branch: string; baseRef: string; baseCommit: string }): Session {
+    return this.store.tx(() => {
+      this.store
+        .prepare('UPDATE sessions SET worktree_path = ?, branch = ?, base_ref = ?, base_commit = ?, updated_at = ? WHERE id = ?')
+        .run(w.path, w.branch, w.baseRef, w.baseCommit, nowIso(), id);
+      const session = this.get(id);
+      this.store.emit({ type: 'session.updated', session });
+      return session;
+    });
+  }
+
+  /** The session's branch landed as `commit`. */
+  setMerged(id: string, commit: string): Session {
+    return this.store.tx(() => {
+      this.store.prepare('UPDATE sessions SET merged_at = ?, merge_commit = ?, updated_at = ? WHERE id = ?').run(nowIso(), commit, nowIso(), id);
+      const session = this.get(id);
+      this.store.emit({ type: 'session.updated', session });
+      return session;
+    });
+  }
+
+  /** The base commit the session's branch started from (kept out of the entity: an internal fact). */
+  baseCommit(id: string): string | null {
+    return (this.store.prepare('SELECT base_commit FROM sessions WHERE id = ?').get(id) as { base_commit: string | null } | undefined)?.base_commit ?? null;
+  }
+
   addTasks(id: string, taskIds: string[]): Session {
     return this.store.tx(() => {
       const next = (
@@ -279,6 +312,11 @@ export class SessionRepo {
       stateReason: r.state_reason ?? null,
       agentSessionId: r.agent_session_id ?? null,
       transcriptPath: r.transcript_path ?? null,
+      worktreePath: r.worktree_path,
+      branch: r.branch,
+      baseRef: r.base_ref,
+      mergedAt: r.merged_at,
+      mergeCommit: r.merge_commit,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
       version: r.version,

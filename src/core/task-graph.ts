@@ -1,6 +1,13 @@
 import { MaestroError, invalid, notFound } from './errors.js';
 import type { Store } from './store.js';
 import type { Task, TaskNode } from './types.js';
+import type { DependencyUntil } from './schemas.js';
+
+/**
+ * SQL: a dependency `d` (a task_dependencies row) of its task not met yet, its task joined as `dt`: not
+ * done, or done but waiting for the merge that lands its work (until = 'merged' and no merged_at yet).
+ */
+export const UNMET_DEPENDENCY = `(dt.status <> 'done' OR (d.until = 'merged' AND dt.merged_at IS NULL))`;
 
 /*
  * The shape of the task graph and the checks that keep it sound, for TaskRepo (tasks.ts): the parent
@@ -51,31 +58,43 @@ export class TaskGraph {
     return unique;
   }
 
-  writeDependencies(taskId: string, deps: string[]): void {
-    const insert = this.store.prepare('INSERT INTO task_dependencies (task_id, depends_on_id) VALUES (?, ?)');
-    for (const dep of deps) insert.run(taskId, dep);
+  writeDependencies(taskId: string, deps: string[], until: DependencyUntil): void {
+    const insert = this.store.prepare('INSERT INTO task_dependencies (task_id, depends_on_id, until) VALUES (?, ?, ?)');
+    for (const dep of deps) insert.run(taskId, dep, until);
   }
 
   /** Replaces a task's dependencies (already checked with `checkDependencyIds`), rejecting a cycle first. */
-  replaceDependencies(taskId: string, deps: string[]): void {
+  replaceDependencies(taskId: string, deps: string[], until: DependencyUntil): void {
     this.assertNoCycle(taskId, deps);
     this.store.prepare('DELETE FROM task_dependencies WHERE task_id = ?').run(taskId);
-    this.writeDependencies(taskId, deps);
+    this.writeDependencies(taskId, deps, until);
   }
 
-  /** The dependencies of each of the tasks, each list in the dependencies' creation order. */
-  dependenciesOf(ids: string[]): Map<string, string[]> {
-    const deps = new Map<string, string[]>();
+  /** Sets what every dependency of a task waits for. */
+  setUntil(taskId: string, until: DependencyUntil): void {
+    this.store.prepare('UPDATE task_dependencies SET until = ? WHERE task_id = ?').run(until, taskId);
+  }
+
+  /** What new dependencies of the project's tasks wait for when the caller does not say. */
+  defaultUntil(projectId: string): DependencyUntil {
+    const row = this.store.prepare('SELECT dependency_until FROM projects WHERE id = ?').get(projectId) as { dependency_until: DependencyUntil } | undefined;
+    return row?.dependency_until ?? 'done';
+  }
+
+  /** The dependencies of each of the tasks (each list in the dependencies' creation order), and those that wait for the merge. */
+  dependenciesOf(ids: string[]): Map<string, { all: string[]; merged: string[] }> {
+    const deps = new Map<string, { all: string[]; merged: string[] }>();
     const rows = this.store
       .prepare(
-        `SELECT d.task_id, d.depends_on_id FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
+        `SELECT d.task_id, d.depends_on_id, d.until FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
          WHERE d.task_id IN (SELECT value FROM json_each(?)) ORDER BY t.seq`,
       )
-      .all(JSON.stringify(ids)) as Array<{ task_id: string; depends_on_id: string }>;
+      .all(JSON.stringify(ids)) as Array<{ task_id: string; depends_on_id: string; until: DependencyUntil }>;
     for (const d of rows) {
-      const list = deps.get(d.task_id) ?? [];
-      list.push(d.depends_on_id);
-      deps.set(d.task_id, list);
+      let entry = deps.get(d.task_id);
+      if (!entry) deps.set(d.task_id, (entry = { all: [], merged: [] }));
+      entry.all.push(d.depends_on_id);
+      if (d.until === 'merged') entry.merged.push(d.depends_on_id);
     }
     return deps;
   }

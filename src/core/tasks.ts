@@ -1,8 +1,8 @@
 import { invalid, notFound } from './errors.js';
 import { newId, nowIso } from './ids.js';
-import type { TaskPriority, TaskStatus } from './schemas.js';
+import type { DependencyUntil, TaskPriority, TaskStatus } from './schemas.js';
 import type { Store } from './store.js';
-import { nestTasks, TaskGraph } from './task-graph.js';
+import { nestTasks, TaskGraph, UNMET_DEPENDENCY } from './task-graph.js';
 import type { Task, TaskNode } from './types.js';
 import { assertVersion } from './versions.js';
 
@@ -27,6 +27,7 @@ interface TaskRow {
   updated_at: string;
   version: number;
   completed_at: string | null;
+  merged_at: string | null;
   ready: number;
 }
 
@@ -46,6 +47,8 @@ export interface TaskPatch {
   priority?: TaskPriority;
   parentId?: string | null;
   dependencies?: string[];
+  /** What the dependencies wait for (the given ones, or the current ones when none are given). */
+  until?: DependencyUntil;
   assignee?: string | null;
   /** Update only if the task is still at this version (a conflict otherwise). */
   ifVersion?: number;
@@ -53,7 +56,7 @@ export interface TaskPatch {
 
 const READY_SQL = `(t.status = 'todo' AND NOT EXISTS (
   SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_id
-  WHERE d.task_id = t.id AND dt.status <> 'done'))`;
+  WHERE d.task_id = t.id AND ${UNMET_DEPENDENCY}))`;
 
 const SELECT_TASKS = `SELECT t.*, ${READY_SQL} AS ready FROM tasks t`;
 
@@ -74,6 +77,7 @@ export class TaskRepo {
     priority?: TaskPriority;
     parentId?: string;
     dependencies?: string[];
+    until?: DependencyUntil;
   }): Task {
     return this.store.tx(() => {
       if (input.parentId !== undefined) this.graph.assertInProject(input.parentId, input.projectId, 'parentId');
@@ -87,7 +91,7 @@ export class TaskRepo {
            VALUES (?, ?, ?, ?, ?, 'todo', ?, ?, ?, ?)`,
         )
         .run(id, input.projectId, input.parentId ?? null, input.title, input.description ?? '', input.priority ?? 'medium', seq, now, now);
-      this.graph.writeDependencies(id, deps);
+      this.graph.writeDependencies(id, deps, input.until ?? this.graph.defaultUntil(input.projectId));
       const task = this.get(id);
       this.store.emit({ type: 'task.created', task });
       return task;
@@ -152,15 +156,17 @@ export class TaskRepo {
       }
       if (patch.dependencies !== undefined) {
         const deps = this.graph.checkDependencyIds(patch.dependencies, current.projectId, id);
-        this.graph.replaceDependencies(id, deps);
-      }
+        this.graph.replaceDependencies(id, deps, patch.until ?? this.graph.defaultUntil(current.projectId));
+      } else if (patch.until !== undefined) this.graph.setUntil(id, patch.until);
       const status = patch.status ?? current.status;
       const completedAt =
         status === 'done' ? (current.status === 'done' ? current.completedAt : nowIso()) : null;
+      const assignee = patch.assignee !== undefined ? patch.assignee : current.assignee;
+      const mergedAt = status !== 'done' ? null : current.status === 'done' ? current.mergedAt : this.landsAtDone(assignee) ? completedAt : null;
       this.store
         .prepare(
           `UPDATE tasks SET title = ?, description = ?, status = ?, priority = ?, parent_id = ?,
-             assignee_session_id = ?, completed_at = ?, updated_at = ? WHERE id = ?`,
+             assignee_session_id = ?, completed_at = ?, merged_at = ?, updated_at = ? WHERE id = ?`,
         )
         .run(
           patch.title ?? current.title,
@@ -168,8 +174,9 @@ export class TaskRepo {
           status,
           patch.priority ?? current.priority,
           patch.parentId !== undefined ? patch.parentId : current.parentId,
-          patch.assignee !== undefined ? patch.assignee : current.assignee,
+          assignee,
           completedAt,
+          mergedAt,
           nowIso(),
           id,
         );
@@ -189,6 +196,42 @@ export class TaskRepo {
       if (reopenedIn.length > 0) this.onQueuesReopened(reopenedIn);
       if ((current.status === 'done') !== (status === 'done')) this.graph.announceDependents(id, (taskId) => this.get(taskId));
       return task;
+    });
+  }
+
+  /**
+   * Whether a task's work lands when it is done: yes unless the session doing it works on a branch of its
+   * own that has not been merged yet (then it lands with that merge: `markMerged`).
+   */
+  private landsAtDone(assignee: string | null): boolean {
+    if (assignee === null) return true;
+    const s = this.store.prepare('SELECT branch, merged_at FROM sessions WHERE id = ?').get(assignee) as
+      | { branch: string | null; merged_at: string | null }
+      | undefined;
+    return !s || s.branch === null || s.merged_at !== null;
+  }
+
+  /** A session's branch was merged: its done tasks have landed (their `merged` dependents may be ready now). */
+  markMerged(sessionId: string): Task[] {
+    return this.store.tx(() => {
+      const ids = (
+        this.store
+          .prepare(
+            `SELECT id FROM tasks WHERE status = 'done' AND merged_at IS NULL AND (assignee_session_id = ?
+               OR id IN (SELECT task_id FROM session_tasks WHERE session_id = ?) OR id IN (SELECT task_id FROM queue_items WHERE session_id = ?))`,
+          )
+          .all(sessionId, sessionId, sessionId) as Array<{ id: string }>
+      ).map((r) => r.id);
+      const now = nowIso();
+      const mark = this.store.prepare('UPDATE tasks SET merged_at = ?, updated_at = ? WHERE id = ?');
+      const landed = ids.map((id) => {
+        mark.run(now, now, id);
+        const task = this.get(id);
+        this.store.emit({ type: 'task.updated', task });
+        this.graph.announceDependents(id, (taskId) => this.get(taskId));
+        return task;
+      });
+      return landed;
     });
   }
 
@@ -246,13 +289,15 @@ export class TaskRepo {
       description: r.description,
       status: r.status,
       priority: r.priority,
-      dependencies: deps.get(r.id) ?? [],
+      dependencies: deps.get(r.id)?.all ?? [],
+      mergedDependencies: deps.get(r.id)?.merged ?? [],
       assignee: r.assignee_session_id,
       ready: r.ready === 1,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
       version: r.version,
       completedAt: r.completed_at,
+      mergedAt: r.merged_at,
     }));
   }
 }

@@ -14,6 +14,7 @@ interface TemplateRow {
   agent_command: string | null;
   agent_kind: AgentKind | null;
   description: string;
+  worktree: number | null;
   created_at: string;
   updated_at: string;
   version: number;
@@ -28,6 +29,7 @@ const toTemplate = (r: TemplateRow): Template => ({
   agentCommand: r.agent_command,
   agentKind: r.agent_kind ?? null,
   description: r.description,
+  worktree: r.worktree === null ? null : r.worktree === 1,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   version: r.version,
@@ -44,6 +46,7 @@ export class TemplateRepo {
     agentCommand?: string;
     agentKind?: AgentKind;
     description?: string;
+    worktree?: boolean;
   }): Template {
     return this.store.tx(() => {
       if (this.store.prepare('SELECT 1 FROM templates WHERE name = ?').get(input.name))
@@ -52,8 +55,8 @@ export class TemplateRepo {
       const now = nowIso();
       this.store
         .prepare(
-          `INSERT INTO templates (id, name, role, strategy, skills_json, agent_command, agent_kind, description, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO templates (id, name, role, strategy, skills_json, agent_command, agent_kind, description, worktree, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -64,6 +67,7 @@ export class TemplateRepo {
           input.agentCommand ?? null,
           input.agentKind ?? null,
           input.description ?? '',
+          input.worktree === undefined ? null : input.worktree ? 1 : 0,
           now,
           now,
         );

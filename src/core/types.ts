@@ -62,3 +62,15 @@ export type Skill = z.infer<typeof E.Skill>;
 export type Manifest = z.infer<typeof E.Manifest>;
 /** What manifest_generate returns. */
 export type ManifestWritten = z.infer<typeof E.ManifestWritten>;
+
+// ---- worktrees, diffs, merges (src/core/worktrees.ts, src/git) ----------------------------------------
+export type WorktreeInfo = z.infer<typeof E.WorktreeInfo>;
+export type SessionDiff = z.infer<typeof E.SessionDiff>;
+export type FileDiff = z.infer<typeof E.FileDiff>;
+export type SessionFiles = z.infer<typeof E.SessionFiles>;
+export type FileContent = z.infer<typeof E.FileContent>;
+export type MergeResult = z.infer<typeof E.MergeResult>;
+export type MergeRefusalReason = z.infer<typeof E.MergeRefusal>;
+export type CleanupResult = z.infer<typeof E.CleanupResult>;
+export type MergeQueueEntry = z.infer<typeof E.MergeQueueEntry>;
+export type MergeQueueState = z.infer<typeof E.MergeQueueStatus>;

@@ -81,6 +81,16 @@ export const ROUTES = [
   { op: 'session.timeline', method: 'GET', path: '/api/sessions/:sessionId/timeline', status: 200 },
   { op: 'session.stop', method: 'POST', path: '/api/sessions/:sessionId/stop', status: 200 },
   { op: 'session.send', method: 'POST', path: '/api/sessions/:sessionId/send', status: 200 },
+  { op: 'worktree.info', method: 'GET', path: '/api/sessions/:sessionId/worktree', status: 200, selfDefault: ['sessionId'] },
+  { op: 'session.diff', method: 'GET', path: '/api/sessions/:sessionId/diff', status: 200, selfDefault: ['sessionId'] },
+  { op: 'session.files', method: 'GET', path: '/api/sessions/:sessionId/files', status: 200, selfDefault: ['sessionId'] },
+  { op: 'session.file', method: 'GET', path: '/api/sessions/:sessionId/file', status: 200, selfDefault: ['sessionId'] },
+  { op: 'session.merge', method: 'POST', path: '/api/sessions/:sessionId/merge', status: 200 },
+  { op: 'session.cleanup', method: 'POST', path: '/api/sessions/:sessionId/cleanup', status: 200 },
+
+  { op: 'merge_queue.list', method: 'GET', path: '/api/merge-queue', status: 200 },
+  { op: 'merge_queue.add', method: 'POST', path: '/api/merge-queue', status: 201 },
+  { op: 'merge_queue.remove', method: 'DELETE', path: '/api/merge-queue/:entryId', status: 200 },
 
   { op: 'template.list', method: 'GET', path: '/api/templates', status: 200 },
   { op: 'template.create', method: 'POST', path: '/api/templates', status: 201 },

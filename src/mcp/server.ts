@@ -8,10 +8,12 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { mayCall, USER, type Actor } from '../core/access.js';
-import { ErrorJsonSchema, MaestroError, toMaestroError } from '../core/errors.js';
+import { ErrorJsonSchema } from '../core/entities/error.js';
+import { MaestroError, toMaestroError } from '../core/errors.js';
 import { OPERATIONS, type AnyOperation, type RuntimeOpResult } from '../core/operations.js';
 import type { Session } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
+import { leanSchema } from './lean-schema.js';
 
 export type McpRole = 'worker' | 'orchestrator' | 'user';
 
@@ -123,7 +125,8 @@ export function toolOutputZod(op: AnyOperation): z.ZodType {
 
 /** The outputSchema advertised in tools/list: JSON Schema of toolOutputZod (draft 2020-12, no $schema), an object. */
 export function toolOutputSchema(op: AnyOperation): NonNullable<Tool['outputSchema']> {
-  const { $schema: _drop, ...schema } = z.toJSONSchema(toolOutputZod(op), { target: 'draft-2020-12', io: 'output' }) as Record<string, unknown>;
+  const generated = z.toJSONSchema(toolOutputZod(op), { target: 'draft-2020-12', io: 'output' }) as Record<string, unknown>;
+  const { $schema: _drop, ...schema } = leanSchema(generated);
   // Named by its content: tools answering alike (the five report_* tools, task_create/get/update/…)
   // advertise one $id, and a client caching validators by $id (the SDK's Client does) compiles it once.
   const $id = `https://maestro.local/schemas/results/${createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 16)}.json`;

@@ -51,7 +51,7 @@ export function guessLaunchRecord(svc: MaestroService, session: Session, supervi
   });
   let cwd = svc.paths.home;
   try {
-    cwd = svc.projects.get(session.projectId).workingDir;
+    cwd = session.worktreePath ?? svc.projects.get(session.projectId).workingDir;
   } catch {
     /* project gone */
   }

@@ -39,7 +39,8 @@ export async function launchAgent(
 ): Promise<void> {
   const { svc, tmux } = ctx;
   assertCanLaunch({ closing: launch.closing, tmux });
-  const cwd = svc.projects.get(session.projectId).workingDir;
+  // A session with a worktree of its own runs there; others in the project's directory.
+  const cwd = session.worktreePath ?? svc.projects.get(session.projectId).workingDir;
   assertWorkingDir(cwd);
   const command = resolveAgentCommand({
     sessionCommand: session.agentCommand,

@@ -8,7 +8,8 @@
  * so they may run concurrently against one server. Ended sessions are never called as (their tokens stop
  * working over the wire, while executeOp itself does not authenticate).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -684,6 +685,122 @@ export const CASES: OpCase[] = [
     },
   },
   {
+    name: 'worktrees: a session in its own worktree; info, diff, files, file; merge refused, dry run, landed; a merged dependency; cleanup',
+    async run({ call, fails, setup, check, project, task, session }) {
+      const p = await project('worktrees', { 'a.txt': 'one\n', 'b.txt': 'keep\n', '.gitignore': '.env\n', '.env': 'SECRET=1\n' });
+      gitRepo(p.workingDir);
+      const a = await task(p, 'A');
+      const b = await task(p, 'B', { dependencies: [a.id], until: 'merged' });
+      expect(b).toMatchObject({ dependencies: [a.id], mergedDependencies: [a.id], mergedAt: null });
+      const o = await session(p, { role: 'orchestrator' });
+      const w = await session(p, { taskIds: [a.id], worktree: true, name: 'wt-one' }, o);
+      expect(w.session).toMatchObject({ branch: 'maestro/wt-one', baseRef: 'main', mergedAt: null });
+
+      // Where it works: its own checkout, with .env copied in, on its branch.
+      const info = await call('worktree.info', {}, w);
+      expect(info).toMatchObject({ sessionId: w.id, worktree: true, branch: 'maestro/wt-one', base: 'main', exists: true, dirty: [], ahead: 0, behind: 0 });
+      expect(info.path).toBe(w.session.worktreePath);
+      expect(existsSync(join(info.path, '.env'))).toBe(true);
+      expect((await call('worktree.info', { sessionId: o.id }, o)).worktree).toBe(false);
+
+      // Its changes: one committed, one not, one new file.
+      writeFileSync(join(info.path, 'a.txt'), 'one\ntwo\n');
+      git(info.path, 'commit', '-q', '-am', 'two');
+      writeFileSync(join(info.path, 'b.txt'), 'keep\nmore\n');
+      writeFileSync(join(info.path, 'new.txt'), 'new\n');
+      const diff = await call('session.diff', { sessionId: w.id }, o);
+      expect(diff.files.map((f: { path: string; status: string; additions: number }) => [f.path, f.status, f.additions])).toEqual([
+        ['a.txt', 'modified', 1],
+        ['b.txt', 'modified', 1],
+        ['new.txt', 'added', 1],
+      ]);
+      expect(diff.patch).toContain('+two');
+      expect(await call('session.diff', { sessionId: w.id, patch: false })).toMatchObject({ patch: '', additions: 3 });
+      const files = await call('session.files', { sessionId: w.id });
+      expect(files.files).toContainEqual({ path: 'new.txt', type: 'file', changed: true });
+      expect(files.files).toContainEqual({ path: '.gitignore', type: 'file', changed: false });
+      expect(await call('session.file', { sessionId: w.id, path: 'a.txt' })).toMatchObject({ content: 'one\ntwo\n', binary: false });
+      expect(await call('session.file', { sessionId: w.id, path: 'a.txt', version: 'base' })).toMatchObject({ content: 'one\n' });
+      expectError(await fails('session.file', { sessionId: w.id, path: '../outside.txt' }), 'invalid_input', 'path');
+      expectError(await fails('session.diff', { sessionId: o.id }, o), 'invalid_input', 'sessionId');
+
+      // Uncommitted work refuses the merge (a dry run says so, and why); a worker may not merge.
+      const dry = await call('session.merge', { sessionId: w.id, dryRun: true }, o);
+      expect(dry).toMatchObject({ ok: false, dryRun: true, refusal: 'dirty_source', files: ['b.txt', 'new.txt'], commit: null });
+      expectError(await fails('session.merge', { sessionId: w.id }, o), 'conflict', 'commit');
+      expectError(await fails('session.merge', { sessionId: w.id }, w), 'forbidden');
+      const before = git(p.workingDir, 'rev-parse', 'main');
+      expectError(await fails('session.cleanup', { sessionId: w.id }, o), 'conflict', 'sessionId'); // live
+
+      // A finished task whose branch has not landed keeps its `merged` dependent waiting.
+      await setup('task.complete', { taskId: a.id }, w);
+      expect(await check('task.get', { taskId: b.id })).toMatchObject({ ready: false });
+      const merged = await call('session.merge', { sessionId: w.id, commit: true, strategy: 'squash' }, o);
+      expect(merged).toMatchObject({ ok: true, dryRun: false, strategy: 'squash', into: 'main', previous: before, refusal: null });
+      expect(merged.commit).toBe(git(p.workingDir, 'rev-parse', 'main'));
+      expect(git(p.workingDir, 'show', 'main:new.txt')).toBe('new');
+      expect(await check('task.get', { taskId: b.id })).toMatchObject({ ready: true });
+      expect((await check('task.get', { taskId: a.id })).mergedAt).not.toBeNull();
+      expect((await check('session.info', { sessionId: w.id })).session).toMatchObject({ mergeCommit: merged.commit });
+
+      // Clean-up, once it has ended: the worktree and the (merged) branch go.
+      await setup('session.stop', { sessionId: w.id }, o);
+      expect(await call('session.cleanup', { sessionId: w.id }, o)).toMatchObject({ removedWorktree: true, deletedBranch: true, branch: 'maestro/wt-one' });
+      expect(existsSync(info.path)).toBe(false);
+      expectError(await fails('session.diff', { sessionId: w.id }, o), 'conflict', 'sessionId');
+    },
+  },
+  {
+    name: 'merge queue: add, landed in order, list; a conflict fails with its reason; remove',
+    async run({ call, fails, setup, check, project, task, session }) {
+      const p = await project('mq', { 'shared.txt': 'base\n' });
+      gitRepo(p.workingDir);
+      const a = await task(p, 'A');
+      const b = await task(p, 'B', { dependencies: [a.id] });
+      const o = await session(p, { role: 'orchestrator' });
+      const wb = await session(p, { taskIds: [b.id], worktree: true, name: 'mq-b' }, o);
+      const wa = await session(p, { taskIds: [a.id], worktree: true, name: 'mq-a' }, o);
+      const clash = await session(p, { worktree: true, name: 'mq-clash' }, o);
+      const commit = (s: SessionCaller, file: string, text: string) => {
+        writeFileSync(join(s.session.worktreePath!, file), text);
+        git(s.session.worktreePath!, 'add', '-A');
+        git(s.session.worktreePath!, 'commit', '-q', '-m', `${s.session.name}: ${file}`);
+      };
+      commit(wa, 'a.txt', 'a\n');
+      commit(wb, 'b.txt', 'b\n');
+      commit(wa, 'shared.txt', 'from a\n');
+      commit(clash, 'shared.txt', 'from clash\n');
+
+      // Added B first: B's task depends on A's, so A lands first; the clashing one fails, naming the file.
+      const added = await call('merge_queue.add', { sessionIds: [wb.id, wa.id, clash.id] }, o);
+      expect(added.map((e: { sessionId: string }) => e.sessionId)).toEqual([wb.id, wa.id, clash.id]);
+      expect(added[0]).toMatchObject({ projectId: p.id, branch: 'maestro/mq-b', strategy: 'merge', into: null });
+      const done = await until(
+        () => check('merge_queue.list', { project: p.id }),
+        (list: Array<{ status: string }>) => list.every((e) => e.status === 'merged' || e.status === 'failed'),
+        'the merge queue to finish',
+      );
+      const bySession = new Map(done.map((e: { sessionId: string }) => [e.sessionId, e]));
+      expect(bySession.get(wa.id)).toMatchObject({ status: 'merged', reason: null });
+      expect(bySession.get(wb.id)).toMatchObject({ status: 'merged' });
+      expect(bySession.get(clash.id)).toMatchObject({ status: 'failed', commit: null });
+      expect((bySession.get(clash.id) as { reason: string }).reason).toContain('shared.txt');
+      // A landed before B: A's commit is in B's, not the other way round; main is B's.
+      const landed = (s: SessionCaller) => (bySession.get(s.id) as { commit: string }).commit;
+      expect(git(p.workingDir, 'rev-parse', 'main')).toBe(landed(wb));
+      expect(git(p.workingDir, 'rev-list', landed(wb))).toContain(landed(wa));
+      expect(git(p.workingDir, 'rev-list', landed(wa))).not.toContain(landed(wb));
+      expect(git(p.workingDir, 'show', 'main:shared.txt')).toBe('from a');
+      expect(await call('merge_queue.list', { project: p.id })).toHaveLength(3);
+
+      // A finished entry cannot be cancelled; an unknown one is not_found.
+      expectError(await fails('merge_queue.remove', { entryId: added[0].id }, o), 'conflict', 'entryId');
+      expectError(await fails('merge_queue.remove', { entryId: 'mq_nope' }, o), 'not_found', 'entryId');
+      expectError(await fails('merge_queue.add', { sessionIds: [o.id] }, o), 'invalid_input', 'sessionIds');
+      await setup('session.stop', { sessionId: clash.id }, o);
+    },
+  },
+  {
     name: 'session: timeline, oldest first, with afterId and limit',
     async run({ call, fails, setup, project, session }) {
       const p = await project('timeline');
@@ -863,6 +980,27 @@ export const CASES: OpCase[] = [
     },
   },
 ];
+
+/** git in a directory, as a person would run it (an identity of its own, no hooks). */
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=Tester', '-c', 'user.email=tester@localhost', ...args], { cwd, encoding: 'utf8' }).trim();
+
+/** Makes a project directory a git repository on `main` with its files in one commit. */
+function gitRepo(dir: string): void {
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'initial');
+}
+
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 

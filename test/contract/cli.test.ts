@@ -71,6 +71,17 @@ class Args {
     else if (v !== undefined) throw new Unsupported(`${this.op} with ${key}=${JSON.stringify(v)}: ${flag} can only say true`);
     return this;
   }
+  /** A boolean with a flag for each side: `--worktree` / `--no-worktree`. */
+  toggle(key: string, on: string, off: string): this {
+    const v = this.take(key);
+    if (v === true) this.argv.push(on);
+    else if (v === false) this.argv.push(off);
+    return this;
+  }
+  /** An empty value stands for null (`--test-cmd ''`). */
+  clearable(key: string, flag: string): this {
+    return this.flag(key, flag, (v: unknown) => (v === null ? '' : String(v)));
+  }
   dir(key: string, flag: string): this {
     const v = this.take(key);
     if (v === undefined) return this;
@@ -93,7 +104,16 @@ const COMMANDS: Record<string, (input: Input) => string[]> = {
   'project.create': (i) => new Args('project.create', i, 'project', 'create').arg('name').dir('workingDir', '--dir').done(),
   'project.get': (i) => new Args('project.get', i, 'project', 'get').arg('project').done(),
   'project.update': (i) =>
-    new Args('project.update', i, 'project', 'update').arg('project').flag('name', '--name').dir('workingDir', '--dir').flag('ifVersion', '--if-version').done(),
+    new Args('project.update', i, 'project', 'update')
+      .arg('project')
+      .flag('name', '--name')
+      .dir('workingDir', '--dir')
+      .toggle('worktrees', '--worktree', '--no-worktree')
+      .clearable('baseBranch', '--base-branch')
+      .clearable('testCmd', '--test-cmd')
+      .flag('dependencyUntil', '--until')
+      .flag('ifVersion', '--if-version')
+      .done(),
   'project.delete': (i) => [...new Args('project.delete', i, 'project', 'delete').arg('project').done(), '--yes'],
 
   'task.create': (i) =>
@@ -103,6 +123,7 @@ const COMMANDS: Record<string, (input: Input) => string[]> = {
       .flag('priority', '--priority')
       .flag('parentId', '--parent')
       .list('dependencies', '--depends-on')
+      .flag('until', '--until')
       .flag('project', '--project')
       .done(),
   'task.list': (i) =>
@@ -123,6 +144,7 @@ const COMMANDS: Record<string, (input: Input) => string[]> = {
       .flag('priority', '--priority')
       .nullable('parentId', '--parent')
       .list('dependencies', '--depends-on')
+      .flag('until', '--until')
       .nullable('assignee', '--assignee')
       .flag('ifVersion', '--if-version')
       .done(),
@@ -160,6 +182,8 @@ const COMMANDS: Record<string, (input: Input) => string[]> = {
       .list('skills', '--skill')
       .flag('agentCommand', '--agent-command')
       .flag('agent', '--agent')
+      .toggle('worktree', '--worktree', '--no-worktree')
+      .flag('base', '--base')
       .flag('project', '--project');
     const env = a.take('env') as Record<string, string> | undefined;
     for (const [k, v] of Object.entries(env ?? {})) a.argv.push('--env', `${k}=${v}`);
@@ -188,7 +212,42 @@ const COMMANDS: Record<string, (input: Input) => string[]> = {
       .flag('agentCommand', '--agent-command')
       .flag('agent', '--agent')
       .flag('description', '--description')
+      .toggle('worktree', '--worktree', '--no-worktree')
       .done(),
+  'worktree.info': (i) => new Args('worktree.info', i, 'session', 'worktree').optionalArg('sessionId').done(),
+  'session.diff': (i) => {
+    const a = new Args('session.diff', i, 'session', 'diff').arg('sessionId');
+    const patch = a.take('patch');
+    if (patch === false) a.argv.push('--stat');
+    return a.done();
+  },
+  'session.files': (i) => new Args('session.files', i, 'session', 'files').arg('sessionId').done(),
+  'session.file': (i) => {
+    const a = new Args('session.file', i, 'session', 'cat').arg('sessionId').arg('path');
+    const version = a.take('version');
+    if (version === 'base') a.argv.push('--base');
+    else if (version !== undefined && version !== 'worktree') throw new Unsupported(`session.file with version=${JSON.stringify(version)}: only --base`);
+    return a.done();
+  },
+  'session.merge': (i) =>
+    new Args('session.merge', i, 'session', 'merge')
+      .arg('sessionId')
+      .flag('strategy', '--strategy')
+      .flag('into', '--into')
+      .bool('dryRun', '--dry-run')
+      .bool('commit', '--commit')
+      .done(),
+  'session.cleanup': (i) => new Args('session.cleanup', i, 'session', 'cleanup').arg('sessionId').bool('force', '--force').done(),
+  'merge_queue.add': (i) => {
+    const a = new Args('merge_queue.add', i, 'merge-queue', 'add');
+    const sessionIds = a.take('sessionIds') as string[] | undefined;
+    if (!Array.isArray(sessionIds) || sessionIds.length === 0) throw new Unsupported('merge_queue.add without sessions: <sessions...> needs one');
+    a.argv.push(...sessionIds);
+    return a.flag('strategy', '--strategy').flag('into', '--into').done();
+  },
+  'merge_queue.list': (i) => new Args('merge_queue.list', i, 'merge-queue', 'list').flag('project', '--project').done(),
+  'merge_queue.remove': (i) => new Args('merge_queue.remove', i, 'merge-queue', 'remove').arg('entryId').done(),
+
   'template.list': (i) => new Args('template.list', i, 'template', 'list').done(),
   'template.get': (i) => new Args('template.get', i, 'template', 'get').arg('template').done(),
   'template.delete': (i) => new Args('template.delete', i, 'template', 'delete').arg('template').done(),

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Project } from '../../core/types.js';
 import { shellQuote } from '../../pty/shell.js';
 import { fields, table, when } from '../output.js';
-import { versionOf } from '../options.js';
+import { orClear, wholeNumber } from '../options.js';
 import { makeClient, opCommand, usageError } from '../run.js';
 
 const projectDetail = (p: Project) =>
@@ -51,18 +51,29 @@ export function registerProjectCommands(program: Command): Command {
 
   opCommand(project, {
     usage: 'update <project>',
-    description: 'rename a project or change its working directory',
+    description: 'rename a project, change its working directory, or its worktree and merge settings',
     op: 'project.update',
     options: (c) =>
       c
         .option('--name <name>', 'new name')
         .option('--dir <path>', 'new working directory')
-        .option('--if-version <n>', 'only if the project is still at this version (else a conflict)'),
+        .option('--worktree', 'give new sessions their own git worktree by default')
+        .option('--no-worktree', 'run new sessions in the project directory by default')
+        .option('--base-branch <branch>', "where worktrees start and merges land ('': the directory's current branch)")
+        .option('--worktree-root <dir>', "where session worktrees go ('': $MAESTRO_HOME/worktrees/<project>)")
+        .option('--test-cmd <command>', "shell command run on a merged result before the target branch moves ('': none)")
+        .option('--until <what>', "what new dependencies wait for by default: done or merged")
+        .option('--if-version <n>', 'only if the project is still at this version (else a conflict)', wholeNumber),
     input: ([ref], o) => ({
       project: ref,
       name: o.name,
       workingDir: o.dir === undefined ? undefined : resolve(o.dir),
-      ifVersion: versionOf(o.ifVersion),
+      worktrees: o.worktree,
+      baseBranch: orClear(o.baseBranch),
+      worktreeRoot: o.worktreeRoot === undefined ? undefined : o.worktreeRoot.trim() === '' ? null : resolve(o.worktreeRoot),
+      testCmd: orClear(o.testCmd),
+      dependencyUntil: o.until,
+      ifVersion: o.ifVersion,
     }),
     fields: { project: '<project>' },
     human: (p) => `updated project ${p.id}  ${p.name}  (${p.workingDir})`,

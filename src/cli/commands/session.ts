@@ -60,6 +60,9 @@ export function registerSessionCommands(program: Command): Command {
         .option('--agent-command <command>', 'command that starts the agent')
         .option('--agent <kind>', 'which agent CLI: claude (default), codex, gemini or generic (see `maestro agent list`)')
         .option('--env <KEY=VALUE>', 'extra environment variable for the agent (repeatable)', keyValue)
+        .option('--worktree', 'run in its own git worktree on branch maestro/<name> (default: the template\'s, else the project\'s)')
+        .option('--no-worktree', 'run in the project directory')
+        .option('--base <ref>', "where its worktree branch starts (default: the project's base branch)")
         .option(...PROJECT_OPTION),
     input: (_a, o, env) => ({
       taskIds: o.task,
@@ -71,9 +74,12 @@ export function registerSessionCommands(program: Command): Command {
       agentCommand: o.agentCommand,
       agent: o.agent,
       env: o.env,
+      worktree: o.worktree,
+      base: o.base,
       project: projectOf(o, env),
     }),
-    human: (r) => `spawned ${sessionLine(r.session)}\nmanifest: ${r.manifestPath}`,
+    human: (r) =>
+      `spawned ${sessionLine(r.session)}\nmanifest: ${r.manifestPath}${r.session.worktreePath ? `\nworktree: ${r.session.worktreePath} (branch ${r.session.branch})` : ''}`,
   });
 
   return session;

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { PROJECT_OPTION, list, orNull, projectOf, taskStatus, taskStatusList, versionOf } from '../options.js';
+import { PROJECT_OPTION, list, orNull, projectOf, taskStatus, taskStatusList, wholeNumber } from '../options.js';
 import { taskDetail, taskLine, taskTable, taskTree } from '../output.js';
 import { opCommand, type Opts } from '../run.js';
 
@@ -49,6 +49,7 @@ export function registerTaskCommands(program: Command): Command {
         .option('-p, --priority <priority>', PRIORITY_HELP)
         .option('--parent <id>', 'make it a subtask of this task')
         .option('--depends-on <ids>', 'tasks that must be done first, comma-separated or repeated', list)
+        .option('--until <what>', "what the dependencies wait for: done (default), or merged (their branch landed)")
         .option(...PROJECT_OPTION)
         .hook('preAction', (cmd) => {
           const [positional] = cmd.processedArgs as [string | undefined];
@@ -63,6 +64,7 @@ export function registerTaskCommands(program: Command): Command {
       priority: o.priority,
       parentId: o.parent,
       dependencies: o.dependsOn,
+      until: o.until,
       project: projectOf(o, env),
     }),
     fields: { title: '<title>' },
@@ -92,7 +94,8 @@ export function registerTaskCommands(program: Command): Command {
         .option('--parent <id>', "new parent task ('none': make it top-level)")
         .option('--depends-on <ids>', "replace the dependencies, comma-separated ('none': no dependencies)", list)
         .option('--assignee <session>', "assign to this session ('none': unassign)")
-        .option('--if-version <n>', 'only if the task is still at this version (its version when you read it; else a conflict)'),
+        .option('--until <what>', "what the dependencies wait for: done, or merged (their branch landed)")
+        .option('--if-version <n>', 'only if the task is still at this version (its version when you read it; else a conflict)', wholeNumber),
     input: ([taskId], o) => ({
       taskId,
       title: o.title,
@@ -101,8 +104,9 @@ export function registerTaskCommands(program: Command): Command {
       priority: o.priority,
       parentId: orNull(o.parent),
       dependencies: o.dependsOn,
+      until: o.until,
       assignee: orNull(o.assignee),
-      ifVersion: versionOf(o.ifVersion),
+      ifVersion: o.ifVersion,
     }),
     fields: { taskId: '<id>' },
     human: (t) => taskLine('updated', t),

@@ -45,7 +45,9 @@ export function registerTemplateCommands(program: Command): Command {
         .option('--skill <names>', 'skill(s) to load, comma-separated or repeated', list)
         .option('--agent-command <command>', 'command that starts the agent')
         .option('--agent <kind>', 'which agent CLI: claude, codex, gemini or generic (see `maestro agent list`)')
-        .option('-d, --description <text>', 'what the preset is for'),
+        .option('-d, --description <text>', 'what the preset is for')
+        .option('--worktree', 'sessions from it get their own git worktree')
+        .option('--no-worktree', 'sessions from it run in the project directory'),
     input: ([name], o) => ({
       name,
       role: o.role,
@@ -54,6 +56,7 @@ export function registerTemplateCommands(program: Command): Command {
       agentCommand: o.agentCommand,
       agent: o.agent,
       description: o.description,
+      worktree: o.worktree,
     }),
     fields: { name: '<name>' },
     human: (t) => `created template ${t.name} (${t.id})`,

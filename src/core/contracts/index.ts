@@ -13,9 +13,10 @@ import { QUEUE_CONTRACTS } from './queue.js';
 import { REPORT_CONTRACTS } from './reports.js';
 import { SESSION_CONTRACTS } from './sessions.js';
 import { TASK_CONTRACTS } from './tasks.js';
+import { WORKTREE_CONTRACTS } from './worktrees.js';
 
 export { contract, toolName, type Access, type AnyContract, type Contract, type ContractSpec, type ToolName } from './contract.js';
-export { IDENTITY_CONTRACTS, LIBRARY_CONTRACTS, PROJECT_CONTRACTS, QUEUE_CONTRACTS, REPORT_CONTRACTS, SESSION_CONTRACTS, TASK_CONTRACTS };
+export { IDENTITY_CONTRACTS, LIBRARY_CONTRACTS, PROJECT_CONTRACTS, QUEUE_CONTRACTS, REPORT_CONTRACTS, SESSION_CONTRACTS, TASK_CONTRACTS, WORKTREE_CONTRACTS };
 
 /** Every operation's contract, in the order tools are listed (and schemas/index.json is written). */
 export const CONTRACTS = [
@@ -24,6 +25,7 @@ export const CONTRACTS = [
   ...REPORT_CONTRACTS,
   ...QUEUE_CONTRACTS,
   ...SESSION_CONTRACTS,
+  ...WORKTREE_CONTRACTS,
   ...LIBRARY_CONTRACTS,
   ...IDENTITY_CONTRACTS,
 ] as const satisfies ReadonlyArray<AnyContract>;

@@ -11,3 +11,5 @@ export * from './usage.js';
 export * from './session.js';
 export * from './library.js';
 export * from './overview.js';
+export * from './worktree.js';
+export * from './error.js';

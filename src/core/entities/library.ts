@@ -17,6 +17,7 @@ export const Template = z
     agentCommand: z.string().nullable(),
     agentKind: AgentKindSchema.nullable(),
     description: z.string(),
+    worktree: z.boolean().nullable().describe('Sessions from it get their own worktree (true) or not (false); null: the project decides'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: Version,
@@ -48,6 +49,13 @@ export const Manifest = z
       Task.pick({ id: true, title: true, description: true, status: true, priority: true, dependencies: true, parentId: true }),
     ),
     skills: z.array(SkillSummary),
+    workspace: z
+      .object({
+        path: z.string().describe('Where to work: your worktree, or the project directory'),
+        branch: z.string().nullable().describe('Your branch (commit your work on it); null: no worktree of your own'),
+        base: z.string().nullable().describe('The ref your branch started from; merges go into the project base branch'),
+      })
+      .describe('Where you work'),
     server: z.object({ apiUrl: z.string(), mcpUrl: z.string() }),
     env: z.record(z.string(), z.string()).describe('The MAESTRO_* environment of its agent (without its token)'),
     instructions: z.string(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DependencyUntil } from '../schemas.js';
 import { ProjectId, Timestamp, Version } from './common.js';
 
 export const Project = z
@@ -6,6 +7,11 @@ export const Project = z
     id: ProjectId,
     name: z.string().describe('Unique project name'),
     workingDir: z.string().describe('Absolute path of the project working directory'),
+    baseBranch: z.string().nullable().describe("Where worktrees start and merges land (null: the directory's current branch)"),
+    worktrees: z.boolean().describe('New sessions get their own git worktree unless they say otherwise'),
+    worktreeRoot: z.string().nullable().describe('Where session worktrees go (null: $MAESTRO_HOME/worktrees/<project>)'),
+    testCmd: z.string().nullable().describe('Run on a merged result before the target branch moves'),
+    dependencyUntil: DependencyUntil.describe('What new dependencies wait for by default'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: Version,

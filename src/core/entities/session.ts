@@ -30,6 +30,11 @@ export const Session = z
     stateReason: StateReason.nullable(),
     agentSessionId: z.string().nullable().describe("The agent's own session id (Claude Code's --session-id), when it has one"),
     transcriptPath: z.string().nullable().describe("The agent's transcript, once its hooks said where"),
+    worktreePath: z.string().nullable().describe('Its own git worktree, where its agent runs (null: the project directory)'),
+    branch: z.string().nullable().describe('Its worktree branch (maestro/<name>)'),
+    baseRef: z.string().nullable().describe('The ref its branch started from'),
+    mergedAt: Timestamp.nullable().describe('When its branch was merged'),
+    mergeCommit: z.string().nullable(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: Version,
@@ -53,6 +58,8 @@ export const TimelineKind = z.enum([
   'tool_use',
   /** The agent compacted its context. */
   'compaction',
+  /** Its git worktree: made, merged (or refused, and why), cleaned up. */
+  'worktree',
 ]);
 
 export const TimelineEvent = z

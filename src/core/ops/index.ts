@@ -10,6 +10,7 @@ import { QUEUE_OPS } from './queue.js';
 import { REPORT_OPS } from './reports.js';
 import { SESSION_OPS } from './sessions.js';
 import { TASK_OPS } from './tasks.js';
+import { WORKTREE_OPS } from './worktrees.js';
 
 export { implement, selfId, toolName, type AnyOperation, type OpContext, type Operation, type Run, type ToolName } from './operation.js';
 export {
@@ -36,6 +37,7 @@ const IMPLEMENTATIONS = [
   ...REPORT_OPS,
   ...QUEUE_OPS,
   ...SESSION_OPS,
+  ...WORKTREE_OPS,
   ...LIBRARY_OPS,
   ...IDENTITY_OPS,
 ] as const satisfies ReadonlyArray<AllOperations>;

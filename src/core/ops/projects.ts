@@ -7,6 +7,9 @@ export const PROJECT_OPS = [
     actor.kind === 'session' ? [svc.projects.get(actor.session.projectId)] : svc.projects.list()),
   implement(C.projectCreate, ({ svc }, input) => svc.projects.create(input)),
   implement(C.projectGet, ({ svc, actor }, input) => projectFor(svc, actor, input.project)),
-  implement(C.projectUpdate, ({ svc }, input) => svc.projects.update(input.project, { name: input.name, workingDir: input.workingDir, ifVersion: input.ifVersion })),
+  implement(C.projectUpdate, ({ svc }, input) => {
+    const { project, ...patch } = input;
+    return svc.projects.update(project, patch);
+  }),
   implement(C.projectDelete, ({ svc }, input) => svc.deleteProject(input.project)),
 ] as const;
