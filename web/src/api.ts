@@ -1,7 +1,27 @@
 import type { OperationName, OpInput, OpResult } from '../../src/core/contracts/index.js';
 import { MaestroError } from '../../src/core/error-codec.js';
 import { httpRoute, opRequest, requestFor, type HttpRouteName, type RouteResult } from '../../src/http/routes.js';
-import type { Project, QueueItem, Session, SessionInfo, SessionLogs, SessionSummary, Skill, SkillSummary, SpawnResult, Task, Template, TimelineEvent } from './types';
+import type {
+  CleanupResult,
+  FileContent,
+  MergeQueueEntry,
+  MergeResult,
+  Project,
+  QueueItem,
+  Session,
+  SessionDiff,
+  SessionFiles,
+  SessionInfo,
+  SessionLogs,
+  SessionSummary,
+  Skill,
+  SkillSummary,
+  SpawnResult,
+  Task,
+  Template,
+  TimelineEvent,
+  WorktreeInfo,
+} from './types';
 
 /** A 4xx/5xx answer of the API: the server's MaestroError (code, message, field…) and the HTTP status (0: no answer). */
 export class ApiError extends MaestroError {
@@ -100,6 +120,18 @@ export const api = {
   deleteTemplate: (templateId: string): Promise<Template> => call('template.delete', { template: templateId }),
   skills: (project?: string): Promise<SkillSummary[]> => call('skill.list', { project }),
   skill: (name: string, project?: string): Promise<Skill> => call('skill.get', { name, project }),
+
+  // A session's worktree: where it works, its changes, its files, merging and cleaning up (the Changes tab).
+  worktree: (sessionId: string): Promise<WorktreeInfo> => call('worktree.info', { sessionId }),
+  diff: (sessionId: string): Promise<SessionDiff> => call('session.diff', { sessionId }),
+  files: (sessionId: string): Promise<SessionFiles> => call('session.files', { sessionId }),
+  file: (sessionId: string, path: string, version: FileContent['version']): Promise<FileContent> => call('session.file', { sessionId, path, version }),
+  /** A refusal comes back as the result with dryRun, and as an ApiError (code `conflict`) without. */
+  merge: (input: OpInput<'session.merge'>): Promise<MergeResult> => call('session.merge', input),
+  cleanup: (sessionId: string, force: boolean): Promise<CleanupResult> => call('session.cleanup', force ? { sessionId, force } : { sessionId }),
+  mergeQueue: (project: string): Promise<MergeQueueEntry[]> => call('merge_queue.list', { project }),
+  enqueueMerge: (input: OpInput<'merge_queue.add'>): Promise<MergeQueueEntry[]> => call('merge_queue.add', input),
+  dequeueMerge: (entryId: string): Promise<MergeQueueEntry> => call('merge_queue.remove', { entryId }),
 
   /** Trades the owner secret (from the login link) for the login cookie: 204, or 401 for a wrong token. */
   login: (token: string): Promise<void> => callRoute('auth.login', { token }, { signIn: true }),

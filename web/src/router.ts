@@ -5,11 +5,13 @@ import { useEffect, useState } from 'preact/hooks';
  *   /projects                              project picker and "new project"
  *   /projects/:projectId/tasks[/:taskId]   task tree or board (+ task panel); ?status=todo,done filters, ?view=board
  *   /projects/:projectId/sessions          sessions of the project
- *   /sessions/:sessionId[/terminal|/replay|/conversation] one session: timeline, live terminal, replay, transcript
+ *   /sessions/:sessionId[/terminal|/replay|/conversation|/changes] one session: timeline, live terminal, replay,
+ *                                          transcript, its worktree's changes
  *   /library[/skills/:name]                session templates and the current project's skills (one read)
  */
 export type TaskView = 'tree' | 'board';
-export type SessionTab = 'timeline' | 'terminal' | 'replay' | 'conversation';
+export type SessionTab = 'timeline' | 'terminal' | 'replay' | 'conversation' | 'changes';
+const SESSION_TABS: readonly string[] = ['timeline', 'terminal', 'replay', 'conversation', 'changes'] satisfies SessionTab[];
 
 export type Route =
   | { name: 'home' }
@@ -37,8 +39,7 @@ export function parseRoute(pathname: string, search: string): Route {
   }
   if (parts[0] === 'sessions' && parts[1]) {
     const tab = parts[2] ?? 'timeline';
-    if (parts.length <= 3 && (tab === 'timeline' || tab === 'terminal' || tab === 'replay' || tab === 'conversation'))
-      return { name: 'session', sessionId: parts[1], tab };
+    if (parts.length <= 3 && SESSION_TABS.includes(tab)) return { name: 'session', sessionId: parts[1], tab: tab as SessionTab };
   }
   if (parts[0] === 'library') {
     if (parts.length === 1) return { name: 'library', skill: null };

@@ -26,3 +26,4 @@ export {
 } from './state/load';
 export { dropProject, dropTemplate, putTemplate, selectProject } from './state/changes';
 export { applyEvent } from './state/events';
+export { onLiveEvent } from './state/listen';

@@ -5,6 +5,7 @@
  * these modules reaches node's types, so web/tsconfig.json keeps `types: []`.
  */
 import type { SessionStatus, TaskPriority, TaskStatus } from '../../src/core/schemas.js';
+import type { MergeResult } from '../../src/core/types.js';
 
 export type * from '../../src/core/types.js';
 export type { MaestroEvent, MaestroEventBody, MaestroEventType } from '../../src/core/event-types.js';
@@ -22,6 +23,9 @@ export {
   TASK_PRIORITIES,
   TASK_STATUSES,
 } from '../../src/core/constants.js';
+
+/** How a session's branch lands: a merge commit, squashed, or rebased. */
+export type MergeStrategy = MergeResult['strategy'];
 
 export const OPEN_TASK_STATUSES: readonly TaskStatus[] = ['todo', 'in_progress', 'blocked', 'needs_input'];
 

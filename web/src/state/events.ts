@@ -2,6 +2,7 @@
 import { REPORT_KINDS, type MaestroEvent } from '../types';
 import { getState, setState } from './container';
 import { dropProject, dropTemplate, putTemplate } from './changes';
+import { notifyLiveEvent } from './listen';
 import { loadQueue, loadSessions, loadTasks } from './load';
 import { laterReport, mergeEvents } from './merge';
 
@@ -58,6 +59,7 @@ const refetchQueue = (sessionId: string) => {
 };
 
 export function applyEvent(ev: MaestroEvent): void {
+  notifyLiveEvent(ev);
   switch (ev.type) {
     case 'project.created':
     case 'project.updated': {
@@ -118,6 +120,9 @@ export function applyEvent(ev: MaestroEvent): void {
       return;
     case 'template.deleted':
       dropTemplate(ev.templateId);
+      return;
+    case 'merge_queue.updated':
+      // Only the Changes tab shows the merge queue; it follows these through onLiveEvent.
       return;
   }
 }

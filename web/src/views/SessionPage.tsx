@@ -3,12 +3,13 @@ import { ApiError, api, errorMessage } from '../api';
 import { Empty, Link, ReasonTag, RelTime, Spinner, StatusBadge, shortId } from '../components/ui';
 import { paths, type SessionTab } from '../router';
 import { applySessionInfo, currentTaskOf, getState, loadTimeline, selectProject, setState, toast, useAppState } from '../store';
-import { FINISHED_SESSION_STATUSES, type SessionUsage, type TimelineEvent, type TimelineKind } from '../types';
+import { FINISHED_SESSION_STATUSES, type Session, type SessionUsage, type TimelineEvent, type TimelineKind } from '../types';
 import { ConversationView } from './Conversation';
 import { lazyView } from './lazy';
 
 const TerminalView = lazyView<{ sessionId: string; live: boolean }>(() => import('./Terminal').then((m) => m.TerminalView), 'Loading terminal');
 const ReplayView = lazyView<{ sessionId: string }>(() => import('./Replay').then((m) => m.ReplayView), 'Loading player');
+const ChangesTab = lazyView<{ session: Session }>(() => import('./changes/ChangesTab').then((m) => m.ChangesTab), 'Loading changes');
 
 const KIND_ICON: Record<TimelineKind, string> = {
   progress: '▸',
@@ -23,6 +24,7 @@ const KIND_ICON: Record<TimelineKind, string> = {
   prompt: '›',
   tool_use: '⚙',
   compaction: '⇣',
+  worktree: '⎇',
 };
 
 export function SessionPage(props: { sessionId: string; tab: SessionTab }) {
@@ -98,6 +100,7 @@ export function SessionPage(props: { sessionId: string; tab: SessionTab }) {
     { id: 'terminal' as const, label: 'Terminal' },
     { id: 'replay' as const, label: 'Replay' },
     { id: 'conversation' as const, label: 'Conversation' },
+    { id: 'changes' as const, label: 'Changes' },
   ];
 
   return (
@@ -149,6 +152,7 @@ export function SessionPage(props: { sessionId: string; tab: SessionTab }) {
       {props.tab === 'terminal' && <TerminalView key={sessionId} sessionId={sessionId} live={live} />}
       {props.tab === 'replay' && <ReplayView key={sessionId} sessionId={sessionId} />}
       {props.tab === 'conversation' && <ConversationView key={sessionId} sessionId={sessionId} live={live} />}
+      {props.tab === 'changes' && <ChangesTab key={sessionId} session={session} />}
       {props.tab === 'timeline' && (
         <div class="session-grid">
           <Timeline events={s.timelines[sessionId]} tasks={s.tasks} />
@@ -191,6 +195,17 @@ export function SessionPage(props: { sessionId: string; tab: SessionTab }) {
                     <dt>Spawned by</dt>
                     <dd>
                       <Link href={paths.session(parent.id)}>{parent.name}</Link>
+                    </dd>
+                  </>
+                )}
+                {session.branch && (
+                  <>
+                    <dt>Branch</dt>
+                    <dd>
+                      <Link href={paths.session(session.id, 'changes')} class="mono">
+                        {session.branch}
+                      </Link>
+                      {session.mergedAt && <span class="subtle small"> · merged</span>}
                     </dd>
                   </>
                 )}
