@@ -405,6 +405,61 @@ describe(`the real Claude Code CLI under the supervisor, offline${SKIP_NOTE}`, {
     expect(judged(details), details).toEqual({ verdict: 'needs_input', pattern: 'enter-to-confirm', reason: null, because: null });
   });
 
+  it.skipIf(NO_CLAUDE)(`in a worktree of a trusted project Claude starts without its trust dialog: Maestro extended the trust${SKIP_NOTE}`, async () => {
+    // The project directory is a git repository the person trusted; each session gets a worktree of its
+    // own, a directory Claude has never seen. Maestro copies the project's trust to it before the launch.
+    const w = await startWorld('trusted');
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: w.workdir, encoding: 'utf8', env: { ...process.env, GIT_DIR: undefined, GIT_WORK_TREE: undefined } });
+    git('init', '-q', '-b', 'main');
+    writeFileSync(join(w.workdir, 'README.md'), '# claude-real\n');
+    git('add', '-A');
+    git('-c', 'user.name=Maestro Test', '-c', 'user.email=test@maestro.invalid', '-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'initial');
+
+    /** Spawns Claude in a worktree of `projectId` with `home` as its HOME; waits until it is at its prompt, never at the dialog. */
+    const startsInWorktree = async (projectId: string, name: string, home: string) => {
+      const task = w.server.svc.tasks.create({ projectId, title: 'Write the README' });
+      const res = await api<{ session: Session }>(w, 'POST', '/api/sessions', { project: projectId, taskIds: [task.id], name, worktree: true, env: offlineEnv(home) });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const id = res.body.session.id;
+      const worktreePath = session(w, id).worktreePath!;
+      // Claude runs hooks only in a folder it trusts: SessionStart, from the worktree, means no dialog stopped it.
+      const started = await eventually(w, id, () => timeline(w, id).find((e) => e.data?.hook === 'SessionStart'), 30_000, 'the SessionStart hook on the timeline');
+      await atPrompt(w, id);
+      const story = await describeState(w, id);
+      expect(started.message, story).toBe('agent session started (startup)');
+      expect(w.hooks.find((h) => h.sessionId === id && h.delivery.event === 'SessionStart')?.delivery.payload.cwd, story).toBe(realpathSync(worktreePath));
+      expect(session(w, id).stateReason, story).not.toBe('trust_prompt');
+      expect(timeline(w, id).filter((e) => e.data?.stateReason === 'trust_prompt' || /trust_prompt/.test(e.message)), story).toEqual([]);
+      expect(await w.supervisor.screen(id), story).not.toMatch(TRUST_DIALOG);
+      // The worktree's entry, read after Claude wrote its config: the trust fields only, marked as Maestro's.
+      return { worktreePath, story, config: JSON.parse(readFileSync(join(home, '.claude.json'), 'utf8')) };
+    };
+
+    // 1. The project is the repository, trusted.
+    const repo = await startsInWorktree(w.projectId, 'real-claude-wt', w.claudeHome);
+    expect(repo.worktreePath).toBe(join(w.server.home, 'worktrees', 'claude-real', 'real-claude-wt'));
+    expect(repo.config.projects[repo.worktreePath], repo.story).toEqual({ hasTrustDialogAccepted: true, maestroWorktreeOf: w.workdir });
+    expect(repo.config.projects[w.workdir], repo.story).toMatchObject({ hasTrustDialogAccepted: true });
+
+    // 2. The project is a subdirectory of the repository, and only it is trusted (a HOME of its own). Claude
+    // 2.1.3xx takes the trust of a worktree's main checkout by itself (case 1 would start without the
+    // entry), but not of a subdirectory: here the entry Maestro wrote is all that keeps the dialog away.
+    const appDir = join(w.workdir, 'app');
+    mkdirSync(appDir);
+    const appProject = w.server.svc.projects.create({ name: 'claude-real-app', workingDir: appDir }).id;
+    const appHome = join(w.claudeHome, 'app-home'); // removed with the test's Claude HOME
+    mkdirSync(appHome);
+    const trusted = { hasTrustDialogAccepted: true, allowedTools: ['Bash(git status)'] };
+    writeFileSync(
+      join(appHome, '.claude.json'),
+      `${JSON.stringify({ hasCompletedOnboarding: true, theme: 'dark', projects: Object.fromEntries([...new Set([appDir, realpathSync(appDir)])].map((d) => [d, trusted])) }, null, 2)}\n`,
+    );
+    const sub = await startsInWorktree(appProject, 'real-claude-app', appHome);
+    expect(sub.worktreePath).toBe(join(w.server.home, 'worktrees', 'claude-real-app', 'real-claude-app'));
+    expect(sub.config.projects[sub.worktreePath], sub.story).toEqual({ ...trusted, maestroWorktreeOf: appDir });
+    expect(sub.config.projects[w.workdir]?.hasTrustDialogAccepted, sub.story).not.toBe(true); // the repository itself was never trusted
+  }, 180_000);
+
   it.skipIf(NO_CLAUDE)(`its first prompt failing "Not logged in" leaves it waiting for a login, not running${SKIP_NOTE}`, async () => {
     // Claude fires UserPromptSubmit for the prompt (running), then ends the turn at once: no model
     // was reached. The session must not stay running while Claude sits at "Please run /login".

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { MaestroError } from '../core/errors.js';
 import type { Manifest, Session } from '../core/types.js';
 import { AGENTS } from './agents.js';
+import { extendClaudeTrust } from './claude-trust.js';
 import { detachLiveSession, openLiveSession } from './client.js';
 import {
   buildBrief,
@@ -52,6 +53,14 @@ export async function launchAgent(
 
   const files = launchFilePaths(svc.paths.session(session.id), svc.paths.mcpConfig(session.id));
   writeFiles(ctx, session, launch, files, command, cwd);
+  // A worktree is a new directory to Claude: it gets the project's trust, if the person gave it (claude-trust.ts).
+  if (command.kind === 'claude' && session.worktreePath)
+    await extendClaudeTrust({
+      projectDir: svc.projects.get(session.projectId).workingDir,
+      worktreePath: session.worktreePath,
+      env: { ...process.env, ...launch.env },
+      log: ctx.log.child({ sessionId: session.id }),
+    });
   const record = writeLaunchRecord(files, command, cwd);
   removeFile(files.exitCodePath);
 
