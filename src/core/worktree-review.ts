@@ -1,4 +1,4 @@
-import { diffWorktree } from '../git/diff.js';
+import { changedPaths, diffWorktree, mergeBaseOf } from '../git/diff.js';
 import { listTree, readFileAt } from '../git/files.js';
 import { GitError } from '../git/errors.js';
 import { worktreeStatus } from '../git/worktree.js';
@@ -56,13 +56,13 @@ export class WorktreeReview {
 
   async files(sessionId: string): Promise<SessionFiles> {
     const { session, path, base } = await this.worktreeOf(sessionId);
-    const changed = (await gitCall(() => diffWorktree({ path, base, maxBytes: 0 }))).files.map((f) => f.path);
+    const changed = await gitCall(() => changedPaths({ path, base }));
     return { sessionId: session.id, root: path, files: await gitCall(() => listTree({ path, changedPaths: changed })) };
   }
 
   async file(sessionId: string, file: string, version: 'worktree' | 'base' = 'worktree'): Promise<FileContent> {
     const { session, path, base } = await this.worktreeOf(sessionId);
-    const ref = version === 'base' ? (await gitCall(() => diffWorktree({ path, base, maxBytes: 0 }))).mergeBase : undefined;
+    const ref = version === 'base' ? (await gitCall(() => mergeBaseOf(path, base))).mergeBase : undefined;
     const read = await gitCall(() => readFileAt({ path, file, ref }), 'path');
     return { sessionId: session.id, path: file, version, ...read };
   }

@@ -23,13 +23,31 @@ const STATUS: Record<string, FileDiff['status']> = {
   A: 'added', M: 'modified', D: 'deleted', R: 'renamed', C: 'copied', T: 'type_changed',
 };
 
-export async function diffWorktree(o: { path: string; base: string; maxBytes?: number }): Promise<WorktreeDiff> {
-  const baseCommit = await resolveCommit(o.path, o.base);
-  if (!baseCommit) throw new GitError(`base '${o.base}' names no commit`, { args: ['rev-parse', o.base], kind: 'not_found' });
-  const head = await resolveCommit(o.path, 'HEAD');
-  const mb = head ? await git(o.path, ['merge-base', baseCommit, head]) : null;
+/** The worktree's HEAD and the merge base of `base` and it: what its changes are measured against. */
+export async function mergeBaseOf(path: string, base: string): Promise<{ head: string | null; mergeBase: string }> {
+  const baseCommit = await resolveCommit(path, base);
+  if (!baseCommit) throw new GitError(`base '${base}' names no commit`, { args: ['rev-parse', base], kind: 'not_found' });
+  const head = await resolveCommit(path, 'HEAD');
+  const mb = head ? await git(path, ['merge-base', baseCommit, head]) : null;
   // Unrelated histories have no merge base: compare with the base itself.
-  const mergeBase = mb?.code === 0 ? mb.stdout.trim() : baseCommit;
+  return { head, mergeBase: mb?.code === 0 ? mb.stdout.trim() : baseCommit };
+}
+
+/**
+ * The paths a worktree changed against the merge base (committed, staged, unstaged, and new files not
+ * ignored), without building the diff: a rename lists both names. What a file tree marks as changed.
+ */
+export async function changedPaths(o: { path: string; base: string }): Promise<string[]> {
+  const { mergeBase } = await mergeBaseOf(o.path, o.base);
+  const [tracked, untracked] = await Promise.all([
+    gitOk(o.path, ['-c', 'core.quotepath=false', 'diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', mergeBase]),
+    gitOk(o.path, ['ls-files', '-z', '--others', '--exclude-standard']),
+  ]);
+  return [...new Set([...tracked.split('\0'), ...untracked.split('\0')].filter(Boolean))];
+}
+
+export async function diffWorktree(o: { path: string; base: string; maxBytes?: number }): Promise<WorktreeDiff> {
+  const { head, mergeBase } = await mergeBaseOf(o.path, o.base);
 
   const tree = await snapshotTree(o.path);
   const untracked = new Set((await statusPorcelain(o.path)).filter((s) => s.untracked).map((s) => s.path));
