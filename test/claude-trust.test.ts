@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { claudeConfigPath, extendClaudeTrust, type TrustLog } from '../src/pty/claude-trust.js';
+import { claudeConfigPath, extendClaudeTrust, pruneClaudeTrust, type TrustLog } from '../src/pty/claude-trust.js';
 
 let root: string;
 /** Claude's HOME (where .claude.json is), the project directory, the worktrees' parent. */
@@ -264,5 +264,38 @@ describe('extending Claude trust to a worktree', () => {
     expect(readFileSync(configFile(), 'utf8')).toBe(text);
     expect(logged).toEqual([expect.objectContaining({ level: 'warn' })]);
     expect(existsSync(`${configFile()}.lock`)).toBe(false);
+  });
+});
+
+describe('pruneClaudeTrust', () => {
+  it('removes the entries Maestro made for worktrees that are gone, and nothing else', async () => {
+    writeConfig(claudeConfig({ hasTrustDialogAccepted: true }));
+    const [gone, kept] = [worktree('gone'), worktree('kept')];
+    expect((await extend(gone)).outcome).toBe('extended');
+    expect((await extend(kept)).outcome).toBe('extended');
+    rmSync(gone, { recursive: true, force: true });
+    // An entry of the person's for a directory that is gone too: not Maestro's, so it stays.
+    const config = readConfig();
+    config.projects['/nowhere/of/theirs'] = { hasTrustDialogAccepted: true };
+    writeConfig(config);
+
+    expect(await pruneClaudeTrust({ env: { HOME: home }, log })).toEqual([gone]);
+    const after = readConfig();
+    expect(Object.keys(after.projects).sort()).toEqual([project, '/home/someone/other', '/nowhere/of/theirs', kept].sort());
+    expect(after.projects[project].history).toEqual([{ display: 'fix the parser', pastedContents: {} }]);
+    expect(after.numStartups).toBe(12);
+    onlyTheConfig();
+    // Nothing left to prune: the file is not rewritten.
+    const before = readFileSync(configFile(), 'utf8');
+    expect(await pruneClaudeTrust({ env: { HOME: home }, log })).toEqual([]);
+    expect(readFileSync(configFile(), 'utf8')).toBe(before);
+  });
+
+  it('leaves a missing or unparsable config alone', async () => {
+    expect(await pruneClaudeTrust({ env: { HOME: home }, log })).toEqual([]);
+    expect(existsSync(configFile())).toBe(false);
+    writeFileSync(configFile(), '{ not json');
+    expect(await pruneClaudeTrust({ env: { HOME: home }, log })).toEqual([]);
+    expect(readFileSync(configFile(), 'utf8')).toBe('{ not json');
   });
 });

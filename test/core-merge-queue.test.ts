@@ -107,3 +107,18 @@ describe('merge queue', () => {
     expect(svc.sessions.get(a.id).mergeCommit).toBe(landed.commit);
   });
 });
+
+describe('cleanup', () => {
+  it('tells the launcher once the worktree is gone (it forgets what it set up outside, e.g. Claude trust), not on a refusal', async () => {
+    const removed: string[] = [];
+    svc.launcher = { launch: async () => undefined, stop: async () => undefined, worktreeRemoved: async (s) => void removed.push(s.id) };
+    const p = repoProject('tidy');
+    const a = await worker(p, 'a');
+    writeFileSync(join(a.worktreePath!, 'left.txt'), 'uncommitted\n');
+    await svc.stopSession(a.id);
+    await expect(svc.merges.cleanup(a.id)).rejects.toThrow(/uncommitted|left\.txt/);
+    expect(removed).toEqual([]);
+    expect(await svc.merges.cleanup(a.id, true)).toMatchObject({ removedWorktree: true, deletedBranch: true });
+    expect(removed).toEqual([a.id]);
+  });
+});

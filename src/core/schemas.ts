@@ -262,7 +262,7 @@ export const SessionCleanupInput = z.strictObject({
 });
 export const MergeQueueAddInput = z.strictObject({
   sessionIds: z.array(SessionId).min(1, 'sessionIds must name at least one session').max(200),
-  strategy: MergeStrategy.optional().describe('merge (default), squash or rebase'),
+  strategy: MergeStrategy.optional().describe('rebase (default: each entry replayed onto the result of the previous, a straight history), merge or squash'),
   into: gitRef.optional().describe("Target branch; default: the project's base branch"),
 });
 export const MergeQueueListInput = z.strictObject({ project: ProjectRef.optional() });

@@ -15,6 +15,8 @@ export interface SessionLauncher {
   stop(sessionId: string): Promise<void>;
   /** Delivers a message to the agent as its next prompt; resolves once delivery is known (or after waitMs). */
   send?(sessionId: string, text: string, waitMs: number): Promise<MessageDelivery>;
+  /** The session's worktree was removed: forget what was set up outside it for its agent (Claude's trust entry). */
+  worktreeRemoved?(session: Session): Promise<void>;
 }
 
 /**

@@ -32,7 +32,7 @@ export class WorktreeMerge {
   /** One merge at a time per project: they move the same target branch. */
   private readonly lock = new KeyedLock();
 
-  constructor(private readonly core: Pick<CoreContext, 'projects' | 'sessions' | 'tasks' | 'paths'>) {}
+  constructor(private readonly core: Pick<CoreContext, 'projects' | 'sessions' | 'tasks' | 'paths' | 'launcher'>) {}
 
   /** Merges (or, dryRun, checks) and says what happened; a refusal is a result here, not an error. */
   attempt(sessionId: string, req: MergeRequest): Promise<MergeResult> {
@@ -117,6 +117,7 @@ export class WorktreeMerge {
       const merged = session.mergedAt !== null || (await gitCall(() => isMerged(root, session.branch!, baseBranch)));
       const r = await gitCall(() => removeWorktree({ repoDir: root, path: session.worktreePath!, branch: session.branch, deleteBranch: merged || force, force }));
       if (r.refusal) throw new MaestroError('conflict', r.refusal, 'force');
+      if (r.removedWorktree) await this.core.launcher?.worktreeRemoved?.(session);
       const kept = r.deletedBranch ? `branch ${session.branch} deleted` : `branch ${session.branch} kept${merged ? '' : ' (not merged; --force deletes it)'}`;
       const message = `${r.removedWorktree ? `worktree ${session.worktreePath} removed` : 'worktree already gone'}; ${kept}`;
       sessions.appendTimeline(session.id, 'worktree', `cleaned up: ${message}`, null, { cleanup: { ...r, force } });

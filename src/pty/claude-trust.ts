@@ -250,3 +250,50 @@ async function lock(configPath: string): Promise<() => Promise<void>> {
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const isCode = (err: unknown, code: string) => (err as NodeJS.ErrnoException | null)?.code === code;
+
+/**
+ * After a worktree is removed: the entries Maestro added (marked `maestroWorktreeOf`) whose directory no
+ * longer exists go from Claude's config, this worktree's under any of its path forms and any left over
+ * from earlier. Entries Claude or the person made are never touched. Never throws.
+ */
+export async function pruneClaudeTrust(opts: { env?: Record<string, string | undefined>; log?: TrustLog }): Promise<string[]> {
+  const configPath = claudeConfigPath(opts.env ?? process.env);
+  try {
+    const first = await readConfig(configPath);
+    if (first === null || goneEntries(first.text).length === 0) return [];
+    const release = await lock(configPath);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const current = await readConfig(configPath);
+        const gone = current === null ? [] : goneEntries(current.text);
+        if (current === null || gone.length === 0) return [];
+        const config = JSON.parse(current.text) as Json;
+        const projects = { ...(config.projects as Json) };
+        for (const key of gone) delete projects[key];
+        if (await replaceIfUnchanged(current, serialize({ ...config, projects }, current.text))) {
+          opts.log?.info({ configPath, removed: gone }, "removed the Claude trust of worktrees that are gone");
+          return gone;
+        }
+        if (attempt >= ATTEMPTS) throw new Error(`${configPath} kept changing while it was being written`);
+      }
+    } finally {
+      await release();
+    }
+  } catch (err) {
+    opts.log?.warn({ configPath, err }, "could not remove the Claude trust of removed worktrees");
+    return [];
+  }
+}
+
+/** The keys of Maestro-made entries whose directory is gone. */
+function goneEntries(text: string): string[] {
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!isObject(config) || !isObject(config.projects)) return [];
+  const projects = config.projects;
+  return Object.keys(projects).filter((key) => isObject(projects[key]) && typeof projects[key].maestroWorktreeOf === 'string' && !existsSync(key));
+}

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { MaestroService, SessionLauncher } from '../core/service.js';
 import type { MessageDelivery, Session } from '../core/types.js';
 import { AgentChannel } from './agent-channel.js';
+import { pruneClaudeTrust } from './claude-trust.js';
 import { detachLiveSession } from './client.js';
 import type { HookDelivery } from './hooks/contract.js';
 import { launchAgent } from './launch.js';
@@ -86,6 +87,11 @@ export class Supervisor implements SessionLauncher {
    */
   send(sessionId: string, text: string, waitMs: number): Promise<MessageDelivery> {
     return this.channel.send(sessionId, text, waitMs);
+  }
+
+  /** A session's worktree was removed: the Claude trust the launch gave it goes too (claude-trust.ts). */
+  async worktreeRemoved(session: Session): Promise<void> {
+    await pruneClaudeTrust({ env: { ...process.env, ...session.env }, log: this.ctx.log.child({ sessionId: session.id }) });
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------------

@@ -774,7 +774,7 @@ export const CASES: OpCase[] = [
       // Added B first: B's task depends on A's, so A lands first; the clashing one fails, naming the file.
       const added = await call('merge_queue.add', { sessionIds: [wb.id, wa.id, clash.id] }, o);
       expect(added.map((e: { sessionId: string }) => e.sessionId)).toEqual([wb.id, wa.id, clash.id]);
-      expect(added[0]).toMatchObject({ projectId: p.id, branch: 'maestro/mq-b', strategy: 'merge', into: null });
+      expect(added[0]).toMatchObject({ projectId: p.id, branch: 'maestro/mq-b', strategy: 'rebase', into: null });
       const done = await until(
         () => check('merge_queue.list', { project: p.id }),
         (list: Array<{ status: string }>) => list.every((e) => e.status === 'merged' || e.status === 'failed'),

@@ -85,7 +85,9 @@ export function registerMergeQueueCommands(program: Command): void {
     description: 'queue sessions for merging (dependencies first; each on top of the previous, tested)',
     op: 'merge_queue.add',
     options: (c) =>
-      c.option('--strategy <strategy>', 'merge (default), squash or rebase').option('--into <branch>', "target branch (default: the project's base branch)"),
+      c
+        .option('--strategy <strategy>', 'rebase (default: each onto the previous result), merge or squash')
+        .option('--into <branch>', "target branch (default: the project's base branch)"),
     input: ([sessionIds], o) => ({ sessionIds: list((sessionIds as unknown as string[]).join(',')), strategy: o.strategy, into: o.into }),
     fields: { sessionIds: '<sessions...>', strategy: '--strategy', into: '--into' },
     human: (entries) => `queued:\n${queueTable(entries)}`,

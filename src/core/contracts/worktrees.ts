@@ -72,7 +72,7 @@ export const mergeQueueAdd = contract({
   name: 'merge_queue.add',
   title: 'Queue sessions for merging',
   description:
-    "Adds sessions to the project's merge queue. They are merged one by one in dependency order (a session whose tasks depend on another's goes after it), each on top of the previous result and tested before it lands; a conflict or a red test stops that entry with a reason (and those that depend on it) and the rest go on.",
+    "Adds sessions to the project's merge queue. They are merged one by one in dependency order (a session whose tasks depend on another's goes after it), each rebased onto the previous result (strategy rebase by default) and tested before it lands; a conflict or a red test stops that entry with a reason (and those that depend on it) and the rest go on.",
   input: S.MergeQueueAddInput,
   output: z.array(E.MergeQueueEntry),
   access: 'orchestrator',

@@ -19,7 +19,7 @@ export const WORKTREE_OPS = [
     const entries = svc.mergeQueue.add(
       projectId,
       sessions.map((s) => s.id),
-      { strategy: input.strategy ?? 'merge', into: input.into ?? null },
+      { strategy: input.strategy ?? 'rebase', into: input.into ?? null },
     );
     void svc.mergeQueueRunner.kick(projectId);
     return entries;
