@@ -5,7 +5,7 @@ import type { CoreContext } from './service-context.js';
 import type { SessionSetup } from './session-setup.js';
 import { FINISHED_STATUSES } from './sessions.js';
 import type { MessageDelivery, Project, Session, SpawnResult } from './types.js';
-import { makeSessionWorktree, projectRepo, wantsWorktree } from './worktree-spawn.js';
+import { makeSessionWorktree, projectRepo, wantsWorktree, type ProjectRepository } from './worktree-spawn.js';
 
 export interface SpawnRequest {
   projectId: string;
@@ -57,7 +57,7 @@ export class SessionControl {
     const worktree = wantsWorktree(req.worktree, template?.worktree, project);
     if (req.base !== undefined && !worktree) throw invalid('base is the start of a worktree branch: spawn with worktree', 'base');
     // A project that cannot have worktrees is refused before anything is recorded.
-    if (worktree) await projectRepo(project);
+    const repo = worktree ? await projectRepo(project) : null;
 
     const { session } = store.tx(() => {
       for (const taskId of req.taskIds) {
@@ -93,7 +93,7 @@ export class SessionControl {
       });
       return created;
     });
-    if (worktree) await this.makeWorktree(project, session, req.base);
+    if (repo) await this.makeWorktree(project, repo, session, req.base);
     const { manifestPath } = this.setup.writeManifest(session.id);
     const launcher = this.core.launcher;
     if (launcher) {
@@ -110,10 +110,10 @@ export class SessionControl {
   }
 
   /** Gives the session its worktree (the agent then runs there), or fails it saying why. */
-  private async makeWorktree(project: Project, session: Session, base: string | undefined): Promise<void> {
+  private async makeWorktree(project: Project, repo: ProjectRepository, session: Session, base: string | undefined): Promise<void> {
     const { sessions } = this.core;
     try {
-      const w = await makeSessionWorktree(this.core.paths, project, session, base);
+      const w = await makeSessionWorktree(this.core.paths, project, repo, session, base);
       sessions.setWorktree(session.id, { path: w.path, branch: w.branch, baseRef: w.base, baseCommit: w.baseCommit });
       const copied = w.copied.length ? `; copied ${w.copied.slice(0, 10).join(', ')}${w.copied.length > 10 ? ` and ${w.copied.length - 10} more` : ''}` : '';
       sessions.appendTimeline(session.id, 'worktree', `worktree ${w.path} on branch ${w.branch} from ${w.base} (${w.baseCommit.slice(0, 7)})${copied}`, null, {

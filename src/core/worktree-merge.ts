@@ -73,6 +73,7 @@ export class WorktreeMerge {
         mergeBranch({
           repoDir: root,
           branch: snapshot?.branch ?? branch,
+          label: branch,
           into,
           strategy,
           message: mergeMessage(session, strategy, into),
@@ -86,7 +87,7 @@ export class WorktreeMerge {
     } finally {
       if (snapshot) await git(root, ['branch', '-D', snapshot.branch]);
     }
-    const result = toResult(session.id, snapshot ? renamed(outcome, snapshot.branch, branch) : outcome);
+    const result = toResult(session.id, outcome);
     if (result.ok && !dryRun && result.commit) {
       sessions.setMerged(session.id, result.commit);
       tasks.markMerged(session.id);
@@ -193,7 +194,3 @@ async function adoptSnapshot(s: Session, commit: string): Promise<void> {
   await gitOk(s.worktreePath!, ['reset', '-q', '--mixed', commit]);
 }
 
-/** An outcome about the scratch branch, told about the session's own. */
-function renamed(o: MergeOutcome, scratch: string, branch: string): MergeOutcome {
-  return { ...o, branch, message: o.message.split(scratch).join(branch) };
-}

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { changedPaths, diffWorktree, mergeBaseOf } from '../git/diff.js';
 import { listTree, readFileAt } from '../git/files.js';
 import { GitError } from '../git/errors.js';
@@ -72,8 +73,8 @@ export class WorktreeReview {
     const session = this.core.sessions.get(sessionId);
     if (!session.branch || !session.worktreePath)
       throw invalid(`session ${session.id} has no worktree: it works in the project directory (spawn with --worktree to review its changes)`, 'sessionId');
-    const status = await worktreeStatus(session.worktreePath);
-    if (!status.exists)
+    // Only whether it is still there: a status (porcelain, ahead/behind) would be work thrown away.
+    if (!existsSync(session.worktreePath))
       throw new MaestroError(
         'conflict',
         `session ${session.id}'s worktree was cleaned up${session.mergeCommit ? `; its branch landed as ${session.mergeCommit.slice(0, 7)}` : ''}`,

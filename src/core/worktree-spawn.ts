@@ -29,8 +29,14 @@ export function slug(name: string): string {
   return s.slice(0, 60) || 'session';
 }
 
-/** The git repository of the project (its root) and the branch worktrees start from and merges go into. */
-export async function projectRepo(project: Project, field = 'worktree'): Promise<{ root: string; baseBranch: string }> {
+/** The git repository of a project: its root, and the branch worktrees start from and merges go into. */
+export interface ProjectRepository {
+  root: string;
+  baseBranch: string;
+}
+
+/** The project's repository, or an invalid_input (on `field`) saying why it cannot have worktrees. */
+export async function projectRepo(project: Project, field = 'worktree'): Promise<ProjectRepository> {
   if (!existsSync(project.workingDir) || !(await isGitRepo(project.workingDir)))
     throw invalid(`project '${project.name}' is not a git repository (${project.workingDir}): worktrees need one`, field);
   const root = await repoRoot(project.workingDir);
@@ -43,9 +49,14 @@ export async function projectRepo(project: Project, field = 'worktree'): Promise
   return { root, baseBranch };
 }
 
-/** Makes the session's worktree and branch from `base` (default: the project's base branch). */
-export async function makeSessionWorktree(paths: HomePaths, project: Project, session: Session, base: string | undefined): Promise<CreatedWorktree> {
-  const { root, baseBranch } = await projectRepo(project);
+/** Makes the session's worktree and branch in the project's repository from `base` (default: its base branch). */
+export async function makeSessionWorktree(
+  paths: HomePaths,
+  project: Project,
+  { root, baseBranch }: ProjectRepository,
+  session: Session,
+  base: string | undefined,
+): Promise<CreatedWorktree> {
   const from = base ?? baseBranch;
   if ((await resolveCommit(root, from)) === null) throw invalid(`base '${from}' is not a branch, tag or commit of ${root}`, base ? 'base' : 'worktree');
   const name = slug(session.name);

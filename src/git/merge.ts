@@ -23,6 +23,8 @@ export type MergeRefusal =
 export interface MergeRequest {
   repoDir: string;
   branch: string;
+  /** What the source is called in messages and the outcome when `branch` is a stand-in for it (a scratch branch); default: `branch`. */
+  label?: string;
   into: string;
   strategy: MergeStrategy;
   message: string;
@@ -54,7 +56,8 @@ const IN_PROGRESS = ['MERGE_HEAD', 'CHERRY_PICK_HEAD', 'REVERT_HEAD', 'rebase-me
 
 export async function mergeBranch(r: MergeRequest): Promise<MergeOutcome> {
   const into = r.into.replace(/^refs\/heads\//, '');
-  const branch = r.branch.replace(/^refs\/heads\//, '');
+  const ref = r.branch.replace(/^refs\/heads\//, '');
+  const branch = r.label ?? ref;
   const out: MergeOutcome = {
     ok: false, dryRun: r.dryRun === true, strategy: r.strategy, into, branch,
     previous: null, commit: null, refusal: null, message: '', files: [], test: null, updatedWorktree: null,
@@ -66,7 +69,7 @@ export async function mergeBranch(r: MergeRequest): Promise<MergeOutcome> {
     const previous = await resolveCommit(r.repoDir, `refs/heads/${into}`);
     out.previous = previous;
     if (!previous) return refuse('not_found', `target branch '${into}' does not exist`);
-    const source = await resolveCommit(r.repoDir, `refs/heads/${branch}`);
+    const source = await resolveCommit(r.repoDir, `refs/heads/${ref}`);
     if (!source) return refuse('not_found', `branch '${branch}' does not exist`);
     if (await isAncestor(r.repoDir, source, previous)) return refuse('nothing_to_merge', `'${branch}' is already merged into '${into}'`);
 
