@@ -91,21 +91,39 @@ type Json = Record<string, unknown>;
 type Plan = { outcome: Exclude<ClaudeTrustOutcome, 'extended' | 'failed' | 'no_config'>; from?: string } | { outcome: 'write'; from: string; next: Json; keys: string[] };
 
 async function extend(configPath: string, projectDir: string, worktreePath: string): Promise<ClaudeTrustResult> {
-  // A look without the lock first: most launches (untrusted, already trusted) write nothing.
+  const done = await rewrite<Plan>(configPath, (text) => {
+    const todo = plan(text, projectDir, worktreePath);
+    return todo.outcome === 'write' ? { write: todo.next, value: todo } : { value: todo };
+  });
+  if (done === null) return { outcome: 'no_config', configPath };
+  const todo = done.value;
+  return todo.outcome === 'write'
+    ? { outcome: 'extended', configPath, from: todo.from, keys: todo.keys }
+    : { outcome: todo.outcome, configPath, from: todo.from };
+}
+
+/** What a change makes of the config's text: a new config to write (and what to tell), or only what to tell. */
+type Change<T> = (text: string) => { write: Json; value: T } | { value: T };
+
+/**
+ * Applies `change` to Claude's config under Claude's own lock, re-reading and retrying when someone not
+ * taking the lock wrote meanwhile. Null when there is no config (never created).
+ */
+async function rewrite<T>(configPath: string, change: Change<T>): Promise<{ value: T } | null> {
+  // A look without the lock first: most calls (untrusted, already trusted, nothing to prune) write nothing.
   const first = await readConfig(configPath);
-  if (first === null) return { outcome: 'no_config', configPath };
-  const looked = plan(first.text, projectDir, worktreePath);
-  if (looked.outcome !== 'write') return { outcome: looked.outcome, configPath, from: looked.from };
+  if (first === null) return null;
+  const looked = change(first.text);
+  if (!('write' in looked)) return looked;
 
   const release = await lock(configPath);
   try {
     for (let attempt = 1; ; attempt++) {
       const current = await readConfig(configPath);
-      if (current === null) return { outcome: 'no_config', configPath };
-      const todo = plan(current.text, projectDir, worktreePath);
-      if (todo.outcome !== 'write') return { outcome: todo.outcome, configPath, from: todo.from };
-      const written = await replaceIfUnchanged(current, serialize(todo.next, current.text));
-      if (written) return { outcome: 'extended', configPath, from: todo.from, keys: todo.keys };
+      if (current === null) return null;
+      const todo = change(current.text);
+      if (!('write' in todo)) return todo;
+      if (await replaceIfUnchanged(current, serialize(todo.write, current.text))) return todo;
       if (attempt >= ATTEMPTS) throw new Error(`${configPath} kept changing while it was being written`);
     }
   } finally {
@@ -259,26 +277,17 @@ const isCode = (err: unknown, code: string) => (err as NodeJS.ErrnoException | n
 export async function pruneClaudeTrust(opts: { env?: Record<string, string | undefined>; log?: TrustLog }): Promise<string[]> {
   const configPath = claudeConfigPath(opts.env ?? process.env);
   try {
-    const first = await readConfig(configPath);
-    if (first === null || goneEntries(first.text).length === 0) return [];
-    const release = await lock(configPath);
-    try {
-      for (let attempt = 1; ; attempt++) {
-        const current = await readConfig(configPath);
-        const gone = current === null ? [] : goneEntries(current.text);
-        if (current === null || gone.length === 0) return [];
-        const config = JSON.parse(current.text) as Json;
-        const projects = { ...(config.projects as Json) };
-        for (const key of gone) delete projects[key];
-        if (await replaceIfUnchanged(current, serialize({ ...config, projects }, current.text))) {
-          opts.log?.info({ configPath, removed: gone }, "removed the Claude trust of worktrees that are gone");
-          return gone;
-        }
-        if (attempt >= ATTEMPTS) throw new Error(`${configPath} kept changing while it was being written`);
-      }
-    } finally {
-      await release();
-    }
+    const done = await rewrite(configPath, (text) => {
+      const gone = goneEntries(text);
+      if (gone.length === 0) return { value: gone };
+      const config = JSON.parse(text) as Json;
+      const projects = { ...(config.projects as Json) };
+      for (const key of gone) delete projects[key];
+      return { write: { ...config, projects }, value: gone };
+    });
+    const removed = done?.value ?? [];
+    if (removed.length > 0) opts.log?.info({ configPath, removed }, 'removed the Claude trust of worktrees that are gone');
+    return removed;
   } catch (err) {
     opts.log?.warn({ configPath, err }, "could not remove the Claude trust of removed worktrees");
     return [];
