@@ -405,23 +405,20 @@ describe('report transitions: sequences', () => {
     const sid = await session([T, U]);
     const me = asSession(sid);
     const states: string[] = [];
-    const snap = () => states.push(`${svc.tasks.get(T).status}/${svc.tasks.get(U).status}/${svc.sessions.get(sid).status}`);
-    await call(me, 'report.progress', { message: 'go' });
-    snap();
-    await call(me, 'report.needs_input', { message: 'which one?' });
-    snap();
-    await call(me, 'report.error', { message: 'flaky test' });
-    snap();
-    await call(me, 'report.progress', { message: 'answered, going on' });
-    snap();
-    await call(me, 'report.complete', { message: 'T done' });
-    snap();
-    await call(me, 'report.blocked', { message: 'U waits on a review' });
-    snap();
-    await call(me, 'report.complete', { message: 'U done' });
-    snap();
-    await call(me, 'report.progress', { message: 'one more thing' });
-    snap();
+    const reports: Array<[string, string]> = [
+      ['progress', 'go'],
+      ['needs_input', 'which one?'],
+      ['error', 'flaky test'],
+      ['progress', 'answered, going on'],
+      ['complete', 'T done'],
+      ['blocked', 'U waits on a review'],
+      ['complete', 'U done'],
+      ['progress', 'one more thing'],
+    ];
+    for (const [kind, message] of reports) {
+      await call(me, `report.${kind}`, { message });
+      states.push(`${svc.tasks.get(T).status}/${svc.tasks.get(U).status}/${svc.sessions.get(sid).status}`);
+    }
     expect(states).toEqual([
       'in_progress/todo/running',
       'needs_input/todo/needs_input',

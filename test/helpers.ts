@@ -100,6 +100,26 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000
   }
 }
 
+/**
+ * One HTTP request with a JSON body (when given) and these headers: the status, the content type, the raw
+ * text and its JSON (null when it is not JSON), for tests that look at any of them.
+ */
+export async function requestJson(url: string, method: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, type: res.headers.get('content-type'), text, json };
+}
+
 /** A request as the owner of the server's home; the status and the parsed JSON answer. */
 export async function ownerApi<T = any>(
   server: { url: string; home: string },

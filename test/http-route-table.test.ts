@@ -9,7 +9,7 @@ import { sendError } from '../src/http/door.js';
 import { HTTP_SPECS } from '../src/http/route-table.js';
 import { getOperation } from '../src/core/operations.js';
 import { HTTP_ROUTES, ROUTE_TABLE, ROUTES, SOCKET_ROUTES, buildPath, isOpRoute, opRequest, socketPath, type AnyRoute, type Route } from '../src/http/routes.js';
-import { ownerAuth, startTestServer, type TestServer } from './helpers.js';
+import { ownerAuth, requestJson, startTestServer, type TestServer } from './helpers.js';
 
 let server: TestServer;
 let owner: { authorization: string };
@@ -22,21 +22,8 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-async function http(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, json, text };
-}
+const http = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  requestJson(server.url + path, method, body, headers);
 
 /** A path of the route with every `:param` filled. */
 const filled = (route: AnyRoute) => buildPath(route, Object.fromEntries([...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => [m[1]!, 'x_1']))).path;

@@ -5,7 +5,7 @@ import { parseRecording, recordingOutput } from '../src/pty/asciicast.js';
 import type { RunningServer } from '../src/http/server.js';
 import { requestedSize } from '../src/pty/http.js';
 import { ptyWorld, serveWorld, until, type PtyWorld } from './pty-support.js';
-import { ownerAuth } from './helpers.js';
+import { ownerAuth, requestJson } from './helpers.js';
 
 let world: PtyWorld;
 let server: RunningServer;
@@ -25,21 +25,8 @@ const spawnShell = async (agentCommand: string) => {
   return (await world.svc.spawn({ projectId: world.project.id, taskIds: [task.id], agentCommand })).session;
 };
 
-async function http(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...ownerAuth(world.home), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, type: res.headers.get('content-type'), text, json };
-}
+const http = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  requestJson(server.url + path, method, body, { ...ownerAuth(world.home), ...headers });
 
 interface Frame {
   type: string;

@@ -1004,6 +1004,23 @@ async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: str
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
+/** The MaestroError a call that must fail fails with (a result, or any other error, fails the test). */
+async function failureOf(
+  call: (op: string, input: Input, as: Caller) => Promise<unknown>,
+  op: string,
+  input: Input,
+  as: Caller,
+): Promise<MaestroError> {
+  let result: unknown;
+  try {
+    result = await call(op, input, as);
+  } catch (err) {
+    if (err instanceof MaestroError) return err;
+    throw err;
+  }
+  throw new Error(`${op} ${JSON.stringify(input)} was expected to fail, but returned ${JSON.stringify(result).slice(0, 300)}`);
+}
+
 /** Registers the contract cases (and a check that they called every operation) for one transport. */
 export function runOpCases(t: OpTransport): void {
   const covered = new Set<string>();
@@ -1089,28 +1106,10 @@ export function runOpCases(t: OpTransport): void {
     };
     const ctx: Ctx = {
       call,
-      async fails(op, input = {}, as = OWNER) {
-        let result: unknown;
-        try {
-          result = await call(op, input, as);
-        } catch (err) {
-          if (err instanceof MaestroError) return err;
-          throw err;
-        }
-        throw new Error(`${op} ${JSON.stringify(input)} was expected to fail, but returned ${JSON.stringify(result).slice(0, 300)}`);
-      },
+      fails: (op, input = {}, as = OWNER) => failureOf(call, op, input, as),
       setup: async (op, input = {}, as = OWNER) => (await arrange(op, input, as)) as any,
       check: async (op, input = {}, as = OWNER) => (await arrange(op, input, as)) as any,
-      async checkFails(op, input = {}, as = OWNER) {
-        let result: unknown;
-        try {
-          result = await arrange(op, input, as);
-        } catch (err) {
-          if (err instanceof MaestroError) return err;
-          throw err;
-        }
-        throw new Error(`${op} ${JSON.stringify(input)} was expected to fail, but returned ${JSON.stringify(result).slice(0, 300)}`);
-      },
+      checkFails: (op, input = {}, as = OWNER) => failureOf(arrange, op, input, as),
       name: (label) => `${label}-${tag}-${++n}`,
       dir(label, files = {}) {
         const d = mkdtempSync(join(root, `${slug(label)}-`));
