@@ -4,7 +4,7 @@
  * entry whose predecessor failed). The service runs in-process with a stand-in launcher.
  */
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MaestroService } from '../src/core/service.js';
@@ -109,6 +109,22 @@ describe('merge queue', () => {
 });
 
 describe('cleanup', () => {
+  it('a session whose agent does not start leaves no worktree or branch behind', async () => {
+    svc.launcher = {
+      launch: async () => {
+        throw new Error('no such agent');
+      },
+      stop: async () => undefined,
+    };
+    const p = repoProject('failed');
+    await expect(svc.spawn({ projectId: p.id, taskIds: [], name: 'stillborn', worktree: true })).rejects.toThrow(/no such agent/);
+    const [s] = svc.sessions.list({ projectId: p.id });
+    expect(s).toMatchObject({ status: 'failed', branch: 'maestro/stillborn' });
+    expect(existsSync(s!.worktreePath!)).toBe(false);
+    expect(git(p.workingDir, 'branch', '--list', 'maestro/*')).toBe('');
+    expect(svc.sessions.timeline(s!.id).map((e) => e.message)).toContainEqual(expect.stringMatching(/did not start: worktree .* removed/));
+  });
+
   it('tells the launcher once the worktree is gone (it forgets what it set up outside, e.g. Claude trust), not on a refusal', async () => {
     const removed: string[] = [];
     svc.launcher = { launch: async () => undefined, stop: async () => undefined, worktreeRemoved: async (s) => void removed.push(s.id) };

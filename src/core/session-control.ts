@@ -1,3 +1,4 @@
+import { removeWorktree } from '../git/worktree.js';
 import type { AgentKind } from './constants.js';
 import { MaestroError, invalid } from './errors.js';
 import type { SessionRole, SessionStrategy } from './schemas.js';
@@ -101,6 +102,7 @@ export class SessionControl {
         await launcher.launch(sessions.get(session.id), { manifestPath, env: this.setup.sessionEnv(session.id) });
       } catch (err) {
         this.failToStart(session.id, err);
+        if (repo) await this.dropWorktree(repo, session.id);
         // The supervisor's own error (with its code and field) as it is; anything else becomes spawn_failed.
         if (err instanceof MaestroError) throw err;
         throw new MaestroError('spawn_failed', `session ${session.id} failed to start: ${reasonOf(err)}`, 'agentCommand', { cause: err });
@@ -124,6 +126,26 @@ export class SessionControl {
       this.failToStart(session.id, err);
       throw err;
     }
+  }
+
+  /**
+   * The worktree of a session whose agent never started goes again, with its branch: nothing was done
+   * there, and a failed spawn would otherwise leave a checkout and a branch behind each time.
+   */
+  private async dropWorktree(repo: ProjectRepository, sessionId: string): Promise<void> {
+    const { sessions } = this.core;
+    const s = sessions.get(sessionId);
+    if (!s.worktreePath) return;
+    const r = await removeWorktree({ repoDir: repo.root, path: s.worktreePath, branch: s.branch, deleteBranch: true, force: true }).catch(
+      (err: unknown) => ({ removedWorktree: false, deletedBranch: false, refusal: reasonOf(err) }),
+    );
+    sessions.appendTimeline(
+      sessionId,
+      'worktree',
+      r.removedWorktree ? `its agent did not start: worktree ${s.worktreePath} and branch ${s.branch} removed` : `its agent did not start; its worktree stays: ${r.refusal}`,
+      null,
+      { cleanup: r },
+    );
   }
 
   /** A session whose agent could not start has failed, and holds nothing: its tasks go back to whoever comes next. */
