@@ -17,6 +17,10 @@ import { registerMergeQueueCommands, registerWorktreeCommands } from './commands
 import { registerSkillCommands } from './commands/skill.js';
 import { registerTaskCommands } from './commands/task.js';
 import { registerTemplateCommands } from './commands/template.js';
+import { registerMessageCommands } from './commands/message.js';
+import { registerLeaseCommands } from './commands/lease.js';
+import { registerRunCommand } from './commands/run.js';
+import { registerNotifyCommands } from './commands/notify.js';
 
 const HELP_FOOTER = `
 Environment:
@@ -65,6 +69,10 @@ export function buildProgram(): Command {
   registerTemplateCommands(program);
   registerSkillCommands(program);
   registerOverviewCommands(program);
+  registerMessageCommands(program);
+  registerLeaseCommands(program);
+  registerRunCommand(program);
+  registerNotifyCommands(program);
   registerServerCommands(program);
   registerMcpCommands(program);
   registerAuthCommands(program);

@@ -201,4 +201,24 @@ CREATE INDEX merge_queue_project ON merge_queue(project_id, status, position);
 CREATE INDEX merge_queue_session ON merge_queue(session_id);
 `,
   },
+  {
+    version: 8,
+    name: 'messages between sessions',
+    sql: `-- messages: filled in with the feature`,
+  },
+  {
+    version: 9,
+    name: 'file leases',
+    sql: `-- leases: filled in with the feature`,
+  },
+  {
+    version: 10,
+    name: 'auto-dispatch',
+    sql: `-- dispatch: filled in with the feature`,
+  },
+  {
+    version: 11,
+    name: 'notifications',
+    sql: `-- notifications: filled in with the feature`,
+  },
 ];

@@ -267,3 +267,15 @@ export const MergeQueueAddInput = z.strictObject({
 });
 export const MergeQueueListInput = z.strictObject({ project: ProjectRef.optional() });
 export const MergeQueueRemoveInput = z.strictObject({ entryId: z.string().trim().min(1).max(64).describe('Merge queue entry id (mq_…)') });
+
+// ---- messages (issue 12) -----------------------------------------------------------------------------
+// end of messages
+
+// ---- leases (issue 12) -----------------------------------------------------------------------------
+// end of leases
+
+// ---- dispatch (issue 12) -----------------------------------------------------------------------------
+// end of dispatch
+
+// ---- notifications (issue 12) -----------------------------------------------------------------------------
+// end of notifications

@@ -104,6 +104,18 @@ export const ROUTES = [
   { op: 'manifest.generate', method: 'POST', path: '/api/manifest', status: 200 },
   { op: 'whoami', method: 'GET', path: '/api/whoami', status: 200 },
   { op: 'status', method: 'GET', path: '/api/status', status: 200 },
+
+  // messages
+  // end of messages routes
+
+  // leases
+  // end of leases routes
+
+  // dispatch
+  // end of dispatch routes
+
+  // notifications
+  // end of notifications routes
 ] as const satisfies readonly Route[];
 
 export const HTTP_ROUTES = [

@@ -14,9 +14,13 @@ import { REPORT_CONTRACTS } from './reports.js';
 import { SESSION_CONTRACTS } from './sessions.js';
 import { TASK_CONTRACTS } from './tasks.js';
 import { WORKTREE_CONTRACTS } from './worktrees.js';
+import { MESSAGE_CONTRACTS } from './messages.js';
+import { LEASE_CONTRACTS } from './leases.js';
+import { DISPATCH_CONTRACTS } from './dispatch.js';
+import { NOTIFY_CONTRACTS } from './notify.js';
 
 export { contract, toolName, type Access, type AnyContract, type Contract, type ContractSpec, type ToolName } from './contract.js';
-export { IDENTITY_CONTRACTS, LIBRARY_CONTRACTS, PROJECT_CONTRACTS, QUEUE_CONTRACTS, REPORT_CONTRACTS, SESSION_CONTRACTS, TASK_CONTRACTS, WORKTREE_CONTRACTS };
+export { IDENTITY_CONTRACTS, LIBRARY_CONTRACTS, PROJECT_CONTRACTS, QUEUE_CONTRACTS, REPORT_CONTRACTS, SESSION_CONTRACTS, TASK_CONTRACTS, WORKTREE_CONTRACTS, MESSAGE_CONTRACTS, LEASE_CONTRACTS, DISPATCH_CONTRACTS, NOTIFY_CONTRACTS };
 
 /** Every operation's contract, in the order tools are listed (and schemas/index.json is written). */
 export const CONTRACTS = [
@@ -26,6 +30,10 @@ export const CONTRACTS = [
   ...QUEUE_CONTRACTS,
   ...SESSION_CONTRACTS,
   ...WORKTREE_CONTRACTS,
+  ...MESSAGE_CONTRACTS,
+  ...LEASE_CONTRACTS,
+  ...DISPATCH_CONTRACTS,
+  ...NOTIFY_CONTRACTS,
   ...LIBRARY_CONTRACTS,
   ...IDENTITY_CONTRACTS,
 ] as const satisfies ReadonlyArray<AnyContract>;

@@ -12,4 +12,8 @@ export * from './session.js';
 export * from './library.js';
 export * from './overview.js';
 export * from './worktree.js';
+export * from './message.js';
+export * from './lease.js';
+export * from './dispatch.js';
+export * from './notify.js';
 export * from './error.js';

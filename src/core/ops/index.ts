@@ -11,6 +11,10 @@ import { REPORT_OPS } from './reports.js';
 import { SESSION_OPS } from './sessions.js';
 import { TASK_OPS } from './tasks.js';
 import { WORKTREE_OPS } from './worktrees.js';
+import { MESSAGE_OPS } from './messages.js';
+import { LEASE_OPS } from './leases.js';
+import { DISPATCH_OPS } from './dispatch.js';
+import { NOTIFY_OPS } from './notify.js';
 
 export { implement, selfId, toolName, type AnyOperation, type OpContext, type Operation, type Run, type ToolName } from './operation.js';
 export {
@@ -38,6 +42,10 @@ const IMPLEMENTATIONS = [
   ...QUEUE_OPS,
   ...SESSION_OPS,
   ...WORKTREE_OPS,
+  ...MESSAGE_OPS,
+  ...LEASE_OPS,
+  ...DISPATCH_OPS,
+  ...NOTIFY_OPS,
   ...LIBRARY_OPS,
   ...IDENTITY_OPS,
 ] as const satisfies ReadonlyArray<AllOperations>;

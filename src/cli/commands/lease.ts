@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+/** `maestro lease` (issue 12). */
+export function registerLeaseCommands(program: Command): void {
+  void program;
+}

@@ -1,0 +1,4 @@
+import { z } from 'zod';
+
+/* dispatch entities (issue 12). */
+export {};

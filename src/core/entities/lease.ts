@@ -1,0 +1,4 @@
+import { z } from 'zod';
+
+/* leases entities (issue 12). */
+export {};

@@ -1,0 +1,4 @@
+import { z } from 'zod';
+
+/* messages entities (issue 12). */
+export {};

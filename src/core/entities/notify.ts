@@ -1,0 +1,4 @@
+import { z } from 'zod';
+
+/* notify entities (issue 12). */
+export {};
