@@ -163,9 +163,11 @@ describe('the original CLI as the owner', { timeout: 120_000 }, () => {
   it('whoami | status | skill list', async () => {
     expect(await ok(cli, ['whoami'])).toEqual({ kind: 'user', apiUrl: server.url });
     expect((await cli(['whoami'])).stdout).toBe(`user (no session: full rights)\nserver: ${server.url}\n`);
-    const status = await ok(cli, ['status']);
+    // my-app's directory is this one (it was created here): a plain `status` is about it; --all about both.
+    const status = await ok(cli, ['status', '--all']);
     expect(status).toMatchObject({ projects: 2, tasks: { total: 5 }, sessions: { total: 2 } });
-    expect((await cli(['status'])).stdout).toMatch(/^projects: 2$/m);
+    expect((await cli(['status', '--all'])).stdout).toMatch(/^projects: 2$/m);
+    expect(await ok(cli, ['status'])).toMatchObject({ projects: 1, byProject: [{ name: 'my-app', tasks: { total: 5 } }] });
     const skills = await ok(cli, ['skill', 'list', '--project', 'my-app']);
     expect(skills).toEqual([expect.objectContaining({ name: 'deploy', source: 'global', description: 'how to deploy' })]);
     expect((await cli(['skill', 'list'], { MAESTRO_PROJECT_ID: ids.project })).stdout).toMatch(/deploy +global +how to deploy/);

@@ -1,5 +1,8 @@
 import { InvalidArgumentError } from 'commander';
-import type { Env, Opts } from './run.js';
+import { realpathSync } from 'node:fs';
+import { projectAt } from '../core/project-dirs.js';
+import { maestroHome } from '../core/paths.js';
+import { makeClient, usageError, type Env, type Opts } from './run.js';
 
 /*
  * Option value parsers. They only reshape text (comma lists, `none`, KEY=VALUE); whether a value is
@@ -41,10 +44,35 @@ export function keyValue(value: string, previous: Record<string, string> = {}): 
   return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1) };
 }
 
-/** `--project`, defaulting to MAESTRO_PROJECT_ID. */
-export const projectOf = (opts: Opts, env: Env): string | undefined => opts.project ?? (env.MAESTRO_PROJECT_ID?.trim() || undefined);
+/**
+ * The project a command is about: `--project` > $MAESTRO_PROJECT_ID > the project whose directory (or
+ * worktree folder) the command runs in > none, which the server takes as its only project.
+ */
+export async function projectOf(opts: Opts, env: Env, cwd: string = process.cwd()): Promise<string | undefined> {
+  const named = namedProject(opts, env);
+  if (named !== undefined) return named;
+  // An agent's calls are about its own project already (the server knows it from the session).
+  if (env.MAESTRO_SESSION_ID?.trim() || env.MAESTRO_SESSION_TOKEN?.trim()) return undefined;
+  return (await projectFromDirectory(env, cwd))?.id;
+}
 
-export const PROJECT_OPTION = ['--project <project>', 'project id or name (default: $MAESTRO_PROJECT_ID, or the only project)'] as const;
+/**
+ * Only the project the user named (`--project`, $MAESTRO_PROJECT_ID): for a command about a task that
+ * already says its project (`task create --parent`, `task tree <root>`), the directory does not count.
+ */
+export const namedProject = (opts: Opts, env: Env): string | undefined => opts.project ?? (env.MAESTRO_PROJECT_ID?.trim() || undefined);
+
+export const PROJECT_OPTION = [
+  '--project <project>',
+  'project id or name (default: $MAESTRO_PROJECT_ID, else the project of the current directory, else the only project)',
+] as const;
+export const ALL_PROJECTS_OPTION = ['--all', 'every project, whatever the current directory or $MAESTRO_PROJECT_ID'] as const;
+
+/** For a command with ALL_PROJECTS_OPTION: every project (`all: true`), or the one it is about; not both. */
+export async function projectsOf(opts: Opts, env: Env): Promise<{ project: string | undefined; all: true | undefined }> {
+  if (opts.all && opts.project !== undefined) throw usageError('give --project or --all, not both', 'all');
+  return opts.all ? { project: undefined, all: true } : { project: await projectOf(opts, env), all: undefined };
+}
 export const SESSION_OPTION = ['--session <id>', 'session to act on (default: $MAESTRO_SESSION_ID)'] as const;
 
 /** The original product's task status names that mean one of ours (`completed` is our `done`). */
@@ -53,3 +81,16 @@ export const taskStatus = (value: string | undefined): string | undefined => (va
 
 /** A comma list of task statuses, with the original product's names mapped to ours. */
 export const taskStatusList = (value: string, previous: string[] = []): string[] => [...previous, ...list(value, []).map((s) => taskStatus(s)!)];
+
+/** The project the directory `cwd` belongs to (its own folder or its sessions' worktrees), asked of the server. */
+export async function projectFromDirectory(env: Env, cwd: string) {
+  const projects = await makeClient(env).call('project.list');
+  const real = (path: string) => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return path; // a folder not made yet (no worktree so far) cannot hold the current directory anyway
+    }
+  };
+  return projectAt(projects, cwd, maestroHome(env), real);
+}

@@ -101,12 +101,14 @@ export function taskTree(roots: TaskNode[]): string {
 
 // ---- sessions ----------------------------------------------------------------------------------------
 
-export function sessionTable(sessions: Session[]): string {
+/** Sessions as a table; with a PROJECT column when they come from more than one project. */
+export function sessionTable(sessions: Array<Session & { projectName?: string }>): string {
   if (sessions.length === 0) return 'no sessions';
-  return table(
-    ['ID', 'NAME', 'ROLE', 'STRATEGY', 'STATUS', 'PARENT', 'TASKS'],
-    sessions.map((s) => [s.id, s.name, s.role, s.strategy, s.status, s.parentSessionId ?? '', s.taskIds.join(',')]),
-  );
+  const manyProjects = new Set(sessions.map((s) => s.projectId)).size > 1;
+  const head = ['ID', 'NAME', 'ROLE', 'STRATEGY', 'STATUS', 'PARENT', 'TASKS'];
+  const row = (s: Session) => [s.id, s.name, s.role, s.strategy, s.status, s.parentSessionId ?? '', s.taskIds.join(',')];
+  if (!manyProjects) return table(head, sessions.map(row));
+  return table(['PROJECT', ...head], sessions.map((s) => [s.projectName ?? s.projectId, ...row(s)]));
 }
 
 export const sessionLine = (s: Session) => `${s.id}  ${s.name}  [${s.role}, ${s.strategy}, ${s.status}]`;

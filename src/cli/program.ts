@@ -28,7 +28,8 @@ Environment:
   MAESTRO_PORT           port for \`maestro serve\` and the default API URL
   MAESTRO_HOME           where \`maestro serve\` keeps its data and owner secret (default ~/.maestro);
                          the CLI reads the secret from there
-  MAESTRO_PROJECT_ID     default for --project
+  MAESTRO_PROJECT_ID     default for --project (else the project of the current directory,
+                         else the only project)
   MAESTRO_SESSION_ID     act as this session (agents); default for --session
   MAESTRO_SESSION_TOKEN  prove the session's identity with its token
 

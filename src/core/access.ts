@@ -26,6 +26,17 @@ export function projectFor(svc: MaestroService, actor: Actor, ref: string | unde
 }
 
 /**
+ * What a listing covers: one project (named, or a session's own), or every project (undefined) for a
+ * person who names none or asks for `all`. Sessions never see past their project.
+ */
+export function projectScope(svc: MaestroService, actor: Actor, ref: string | undefined, all: boolean | undefined): string | undefined {
+  if (all && ref !== undefined) throw invalid('give a project or all, not both', 'all');
+  if (all && actor.kind === 'session') throw forbidden(`session ${actor.session.id} may only see its own project`, 'all');
+  if (all) return undefined;
+  return ref !== undefined || actor.kind === 'session' ? projectFor(svc, actor, ref).id : undefined;
+}
+
+/**
  * The session an operation acts on. A session acts on itself; an orchestrator may also act on the
  * sessions it spawned; a user must name one.
  */

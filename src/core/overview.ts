@@ -2,7 +2,7 @@ import type { Reports } from './reports.js';
 import type { CoreContext } from './service-context.js';
 import type { SessionTranscripts } from './session-transcripts.js';
 import { FINISHED_STATUSES, type SessionFilter } from './sessions.js';
-import type { SessionInfo, SessionSummary, StatusResult } from './types.js';
+import type { Session, SessionInfo, SessionSummary, StatusResult, Task } from './types.js';
 
 /** Read-only views across the stores: session lists and details, and the counts of the status overview. */
 export class Overview {
@@ -14,9 +14,11 @@ export class Overview {
 
   /** Sessions with their last report, current task and queue counts. */
   listSessions(filter: SessionFilter): SessionSummary[] {
-    const { sessions, queue } = this.core;
+    const { sessions, queue, projects } = this.core;
+    const names = new Map(projects.list().map((p) => [p.id, p.name]));
     return sessions.list(filter).map((session) => ({
       ...session,
+      projectName: names.get(session.projectId) ?? session.projectId,
       lastReport: sessions.lastReport(session.id) ?? null,
       currentTaskId: this.reports.currentTask(session.id)?.id ?? null,
       queue: session.strategy === 'queue' ? queue.status(session.id).counts : null,
@@ -44,17 +46,33 @@ export class Overview {
     const { projects, tasks: taskRepo, sessions: sessionRepo } = this.core;
     const tasks = taskRepo.list(projectId ? { projectId } : {});
     const sessions = sessionRepo.list(projectId ? { projectId } : {});
+    const counted = (projectId ? [projects.get(projectId)] : projects.list()).sort((a, b) => a.name.localeCompare(b.name));
     return {
-      projects: projectId ? 1 : projects.list().length,
-      tasks: { total: tasks.length, ready: tasks.filter((t) => t.ready).length, byStatus: countBy(tasks.map((t) => t.status)) },
-      sessions: {
-        total: sessions.length,
-        active: sessions.filter((s) => !FINISHED_STATUSES.includes(s.status)).length,
-        byStatus: countBy(sessions.map((s) => s.status)),
-      },
+      projects: counted.length,
+      ...counts(tasks, sessions),
+      byProject: counted.map((p) => ({
+        projectId: p.id,
+        name: p.name,
+        ...counts(
+          tasks.filter((t) => t.projectId === p.id),
+          sessions.filter((s) => s.projectId === p.id),
+        ),
+      })),
       usage: await this.transcripts.usageByProject(sessions),
     };
   }
+}
+
+/** Tasks and sessions counted by status (ready tasks, and sessions still active). */
+function counts(tasks: Task[], sessions: Session[]) {
+  return {
+    tasks: { total: tasks.length, ready: tasks.filter((t) => t.ready).length, byStatus: countBy(tasks.map((t) => t.status)) },
+    sessions: {
+      total: sessions.length,
+      active: sessions.filter((s) => !FINISHED_STATUSES.includes(s.status)).length,
+      byStatus: countBy(sessions.map((s) => s.status)),
+    },
+  };
 }
 
 function countBy(values: string[]): Record<string, number> {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { PROJECT_OPTION, SESSION_OPTION, projectOf } from '../options.js';
-import { counts, fields, sessionLine, tokenLine } from '../output.js';
+import { ALL_PROJECTS_OPTION, PROJECT_OPTION, SESSION_OPTION, projectsOf } from '../options.js';
+import type { StatusResult } from '../../core/types.js';
+import { counts, fields, sessionLine, table, tokenLine } from '../output.js';
 import { opCommand } from '../run.js';
 
 /** `manifest generate`, `whoami`, `status`. */
@@ -50,9 +51,10 @@ export function registerOverviewCommands(program: Command): void {
     usage: 'status',
     description: 'counts of tasks and sessions by status, and the tokens and cost of their agents per project',
     op: 'status',
-    options: (c) => c.option(...PROJECT_OPTION),
-    input: (_a, o, env) => ({ project: projectOf(o, env) }),
+    options: (c) => c.option(...PROJECT_OPTION).option(...ALL_PROJECTS_OPTION),
+    input: async (_a, o, env) => projectsOf(o, env),
     human: (s) => {
+      if (s.byProject.length > 1) return statusByProject(s);
       const out = fields([
         ['projects', s.projects],
         ['tasks', `${s.tasks.total} total, ${s.tasks.ready} ready (${counts(s.tasks.byStatus)})`],
@@ -63,4 +65,30 @@ export function registerOverviewCommands(program: Command): void {
       return [out, ...s.usage.byProject.map((p) => `  ${p.name}: ${tokenLine(p)} (${p.sessions} session(s))`)].join('\n');
     },
   });
+}
+
+/** `status --all`: one line per project (what needs a person first), then the totals. */
+function statusByProject(s: StatusResult): string {
+  const tokens = new Map(s.usage.byProject.map((p) => [p.projectId, p]));
+  const rows = s.byProject.map((p) => {
+    const by = p.sessions.byStatus;
+    const usage = tokens.get(p.projectId);
+    return [
+      p.name,
+      String(p.tasks.total),
+      String(p.tasks.ready),
+      String(p.tasks.byStatus.done ?? 0),
+      String(p.sessions.active),
+      String(by.needs_input ?? 0),
+      String(by.blocked ?? 0),
+      String(by.running ?? 0),
+      usage ? tokenLine(usage) : '-',
+    ];
+  });
+  const total = fields([
+    ['projects', s.projects],
+    ['tasks', `${s.tasks.total} total, ${s.tasks.ready} ready (${counts(s.tasks.byStatus)})`],
+    ['sessions', `${s.sessions.total} total, ${s.sessions.active} active (${counts(s.sessions.byStatus)})`],
+  ]);
+  return `${table(['PROJECT', 'TASKS', 'READY', 'DONE', 'ACTIVE', 'NEEDS INPUT', 'BLOCKED', 'RUNNING', 'TOKENS'], rows)}\n\n${total}`;
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SessionInfo } from '../../core/types.js';
-import { PROJECT_OPTION, int, keyValue, list, projectOf } from '../options.js';
+import { ALL_PROJECTS_OPTION, PROJECT_OPTION, int, keyValue, list, projectOf, projectsOf } from '../options.js';
 import { fields, joinOr, queueTable, sessionLine, sessionTable, timelineLines, tokenLine, when } from '../output.js';
 import { makeClient, opCommand, type Env } from '../run.js';
 
@@ -29,8 +29,9 @@ export function registerSessionCommands(program: Command): Command {
         .option('--status <statuses>', 'only these statuses, comma-separated', list)
         .option('--parent <session>', 'only sessions spawned by this session')
         .option('--task <id>', 'only sessions working on this task')
-        .option(...PROJECT_OPTION),
-    input: (_a, o, env) => ({ status: o.status, parentSessionId: o.parent, project: projectOf(o, env) }),
+        .option(...PROJECT_OPTION)
+        .option(...ALL_PROJECTS_OPTION),
+    input: async (_a, o, env) => ({ status: o.status, parentSessionId: o.parent, ...(await projectsOf(o, env)) }),
     output: (sessions, o) => (o.task ? sessions.filter((s) => s.taskIds.includes(o.task)) : sessions),
     human: (sessions) => sessionTable(sessions),
   });
@@ -64,7 +65,7 @@ export function registerSessionCommands(program: Command): Command {
         .option('--no-worktree', 'run in the project directory')
         .option('--base <ref>', "where its worktree branch starts (default: the project's base branch)")
         .option(...PROJECT_OPTION),
-    input: (_a, o, env) => ({
+    input: async (_a, o, env) => ({
       taskIds: o.task,
       role: o.role,
       strategy: o.strategy,
@@ -76,7 +77,7 @@ export function registerSessionCommands(program: Command): Command {
       env: o.env,
       worktree: o.worktree,
       base: o.base,
-      project: projectOf(o, env),
+      project: await projectOf(o, env),
     }),
     human: (r) =>
       `spawned ${sessionLine(r.session)}\nmanifest: ${r.manifestPath}${r.session.worktreePath ? `\nworktree: ${r.session.worktreePath} (branch ${r.session.branch})` : ''}`,

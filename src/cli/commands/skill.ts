@@ -13,7 +13,7 @@ export function registerSkillCommands(program: Command): Command {
     description: 'list skills available to a project',
     op: 'skill.list',
     options: (c) => c.option(...PROJECT_OPTION),
-    input: (_a, o, env) => ({ project: projectOf(o, env) }),
+    input: async (_a, o, env) => ({ project: await projectOf(o, env) }),
     human: (skills) =>
       skills.length === 0
         ? 'no skills (add markdown files to $MAESTRO_HOME/skills or <project>/.maestro/skills)'
@@ -25,7 +25,7 @@ export function registerSkillCommands(program: Command): Command {
     description: 'print the markdown of a skill',
     op: 'skill.get',
     options: (c) => c.option(...PROJECT_OPTION),
-    input: ([name], o, env) => ({ name, project: projectOf(o, env) }),
+    input: async ([name], o, env) => ({ name, project: await projectOf(o, env) }),
     fields: { name: '<name>' },
     human: (s) => s.content,
   });

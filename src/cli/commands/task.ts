@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { PROJECT_OPTION, list, orNull, projectOf, taskStatus, taskStatusList, wholeNumber } from '../options.js';
+import { PROJECT_OPTION, list, namedProject, orNull, projectOf, taskStatus, taskStatusList, wholeNumber } from '../options.js';
 import { taskDetail, taskLine, taskTable, taskTree } from '../output.js';
 import { opCommand, type Opts } from '../run.js';
 
@@ -25,8 +25,8 @@ export function registerTaskCommands(program: Command): Command {
         .option('--parent <id>', "only direct subtasks of this task ('none': only top-level tasks)")
         .option('--assignee <session>', 'only tasks assigned to this session')
         .option(...PROJECT_OPTION),
-    input: (_a, o, env) => ({
-      project: projectOf(o, env),
+    input: async (_a, o, env) => ({
+      project: o.parent && o.parent !== 'none' ? namedProject(o, env) : await projectOf(o, env),
       status: o.status,
       ready: o.ready,
       parentId: orNull(o.parent),
@@ -58,14 +58,14 @@ export function registerTaskCommands(program: Command): Command {
           if (positional !== undefined && flag !== undefined)
             cmd.error('error: give the title once: as the <title> argument or with --title, not both', { exitCode: 2 });
         }),
-    input: ([title], o, env) => ({
+    input: async ([title], o, env) => ({
       title: title ?? o.title,
       description: descriptionOf(o),
       priority: o.priority,
       parentId: o.parent,
       dependencies: o.dependsOn,
       until: o.until,
-      project: projectOf(o, env),
+      project: o.parent ? namedProject(o, env) : await projectOf(o, env),
     }),
     fields: { title: '<title>' },
     human: (t) => taskLine('created', t),
@@ -127,7 +127,7 @@ export function registerTaskCommands(program: Command): Command {
     description: 'show tasks as a tree of subtasks (the whole project, or the subtree under [root])',
     op: 'task.tree',
     options: (c) => c.option(...PROJECT_OPTION),
-    input: ([rootId], o, env) => ({ rootId, project: projectOf(o, env) }),
+    input: async ([rootId], o, env) => ({ rootId, project: rootId ? namedProject(o, env) : await projectOf(o, env) }),
     fields: { rootId: '[root]' },
     human: (roots) => taskTree(roots),
   });

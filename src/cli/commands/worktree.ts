@@ -98,7 +98,7 @@ export function registerMergeQueueCommands(program: Command): void {
     description: "show the project's merge queue",
     op: 'merge_queue.list',
     options: (c) => c.option(...PROJECT_OPTION),
-    input: (_a, o, env) => ({ project: projectOf(o, env) }),
+    input: async (_a, o, env) => ({ project: await projectOf(o, env) }),
     human: (entries) => (entries.length ? queueTable(entries) : 'the merge queue is empty'),
   });
 

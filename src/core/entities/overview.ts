@@ -38,6 +38,16 @@ export const StatusResult = z
       active: z.number().int().describe('Sessions not completed, failed or stopped'),
       byStatus: z.record(z.string(), z.number().int()).describe('Session count per status'),
     }),
+    byProject: z
+      .array(
+        z.object({
+          projectId: z.string(),
+          name: z.string(),
+          tasks: z.object({ total: z.number().int(), ready: z.number().int(), byStatus: z.record(z.string(), z.number().int()) }),
+          sessions: z.object({ total: z.number().int(), active: z.number().int(), byStatus: z.record(z.string(), z.number().int()) }),
+        }),
+      )
+      .describe('The same counts per project (every project counted, in name order)'),
     usage: z
       .object({
         total: TokenCounts.extend({ sessions: z.number().int() }),

@@ -91,6 +91,7 @@ export const MessageDelivery = z
 
 /** A session as listed: with what a person watching wants at a glance. */
 export const SessionSummary = Session.extend({
+  projectName: z.string().describe('Name of its project'),
   lastReport: TimelineEvent.nullable(),
   currentTaskId: TaskId.nullable(),
   queue: QueueCounts.nullable().describe('Queue progress, for queue sessions'),

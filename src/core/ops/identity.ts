@@ -1,4 +1,4 @@
-import { projectFor } from '../access.js';
+import { projectScope } from '../access.js';
 import * as C from '../contracts/identity.js';
 import { implement } from './operation.js';
 
@@ -17,5 +17,5 @@ export const IDENTITY_OPS = [
     };
   }),
   implement(C.status, ({ svc, actor }, input) =>
-    svc.status(input.project !== undefined || actor.kind === 'session' ? projectFor(svc, actor, input.project).id : undefined)),
+    svc.status(projectScope(svc, actor, input.project, input.all))),
 ] as const;

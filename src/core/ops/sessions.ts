@@ -1,4 +1,4 @@
-import { projectFor, readableSession, targetSession, visibleTask } from '../access.js';
+import { projectFor, projectScope, readableSession, targetSession, visibleTask } from '../access.js';
 import * as C from '../contracts/sessions.js';
 import { forbidden } from '../errors.js';
 import { implement, selfId } from './operation.js';
@@ -23,7 +23,7 @@ export const SESSION_OPS = [
   }),
   implement(C.sessionList, ({ svc, actor }, input) =>
     svc.listSessions({
-      projectId: input.project !== undefined || actor.kind === 'session' ? projectFor(svc, actor, input.project).id : undefined,
+      projectId: projectScope(svc, actor, input.project, input.all),
       status: input.status,
       parentSessionId: input.parentSessionId,
     })),

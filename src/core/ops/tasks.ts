@@ -35,8 +35,9 @@ export const TASK_OPS = [
     return svc.tasks.setStatus(input.taskId, 'done');
   }),
   implement(C.taskTree, ({ svc, actor }, input) => {
-    const project = projectFor(svc, actor, input.project);
-    if (input.rootId !== undefined) visibleTask(svc, actor, input.rootId, 'rootId');
-    return svc.tasks.tree(project.id, input.rootId);
+    const root = input.rootId !== undefined ? visibleTask(svc, actor, input.rootId, 'rootId') : undefined;
+    // A subtree says its project: it needs no other (and no guess among several projects).
+    const projectId = root && input.project === undefined ? root.projectId : projectFor(svc, actor, input.project).id;
+    return svc.tasks.tree(projectId, input.rootId);
   }),
 ] as const;
