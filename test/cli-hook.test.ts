@@ -27,6 +27,8 @@ interface Recorded {
 class Recorder {
   requests: Recorded[] = [];
   status: number | 'hang' = 200;
+  /** The body of a 2xx answer, when a test sets one (else `{"accepted":1}`). */
+  answer: string | null = null;
   private sockets = new Set<Socket>();
   private server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -35,7 +37,7 @@ class Recorder {
       this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       if (this.status === 'hang') return;
       res.writeHead(this.status, { 'content-type': 'application/json' });
-      res.end(this.status < 300 ? '{"accepted":1}' : '{"error":{"code":"x","message":"no"}}');
+      res.end(this.status < 300 ? (this.answer ?? '{"accepted":1}') : '{"error":{"code":"x","message":"no"}}');
     });
   });
   url = '';
@@ -168,6 +170,7 @@ beforeEach(() => {
   spoolFile = hookSpoolPath(join(home, 'sessions', SESSION));
   server.requests = [];
   server.status = 200;
+  server.answer = null;
   env = { MAESTRO_HOME: home, MAESTRO_API_URL: server.url, MAESTRO_SESSION_ID: SESSION, MAESTRO_SESSION_TOKEN: TOKEN };
 });
 afterEach(() => {
@@ -426,5 +429,55 @@ export async function resolve(specifier, context, next) {
     expect(own.stdout).toContain('hooks.spool.jsonl');
     const all = await runCli(['--help'], { ...CLEAN_ENV });
     expect(all.stdout).toMatch(/\n {2}hook <event> +report a Claude Code hook/);
+  });
+});
+
+describe('maestro hook: what it prints for Claude Code (messages, issue 12)', () => {
+  const context = (event: string, text: string) => ({ hookSpecificOutput: { hookEventName: event, additionalContext: text } });
+  const answer = (output: unknown) => JSON.stringify({ sessionId: SESSION, accepted: 1, fromSpool: 0, output });
+
+  it('UserPromptSubmit and PostToolUse print the additionalContext the server answers, as one JSON line', async () => {
+    for (const event of ['UserPromptSubmit', 'PostToolUse']) {
+      server.answer = answer(context(event, 'Maestro: a new message\n--- Message msg_1 from lead'));
+      const r = await fire(event, JSON.stringify({ hook_event_name: event, prompt: 'go' }), env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(`${JSON.stringify(context(event, 'Maestro: a new message\n--- Message msg_1 from lead'))}\n`);
+      expect(JSON.parse(r.stdout)).toEqual(context(event, 'Maestro: a new message\n--- Message msg_1 from lead'));
+    }
+  });
+
+  it('Stop prints a block decision with the messages as its reason', async () => {
+    server.answer = answer({ decision: 'block', reason: 'Maestro: a new message' });
+    const r = await fire('Stop', JSON.stringify({ hook_event_name: 'Stop', stop_hook_active: false }), { ...env, MAESTRO_HOOK_DEBUG: '1' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ decision: 'block', reason: 'Maestro: a new message' });
+    expect(r.stderr).toMatch(/^maestro hook Stop: delivered \(HTTP 200, printed \d+ characters\)/);
+  });
+
+  it('prints nothing when the answer has no output, an output for another event, or for an event that cannot inject', async () => {
+    server.answer = answer(undefined);
+    quiet(await fire('UserPromptSubmit', '{}', env));
+    server.answer = answer(context('UserPromptSubmit', 'for another event'));
+    quiet(await fire('PostToolUse', '{}', env));
+    server.answer = answer(context('PreToolUse', 'not an injecting event'));
+    quiet(await fire('PreToolUse', '{}', env));
+    server.answer = answer({ decision: 'approve', reason: 'only block is printed' });
+    quiet(await fire('Stop', '{}', env));
+    server.answer = 'not json {';
+    quiet(await fire('UserPromptSubmit', '{}', env));
+    expect(server.requests).toHaveLength(5);
+  });
+
+  it('prints nothing when the server refuses, fails or hangs (and still spools what it should)', async () => {
+    server.answer = answer(context('UserPromptSubmit', 'never shown'));
+    server.status = 500;
+    quiet(await fire('UserPromptSubmit', '{}', env));
+    expect(spooled()).toHaveLength(1);
+    server.status = 'hang';
+    const r = await fire('UserPromptSubmit', '{}', env);
+    quiet(r);
+    expect(r.ms).toBeLessThan(WALL_BACKSTOP_MS);
+    expect(spooled()).toHaveLength(2);
   });
 });

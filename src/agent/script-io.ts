@@ -50,3 +50,22 @@ export async function useTool(name: string, input: Record<string, unknown>, resu
   agent.transcript?.toolResult(use.tool_use_id, result);
   await agent.hooks?.fire('PostToolUse', { ...use, tool_response: { success: true } }, name);
 }
+
+/**
+ * What a hook added to the model's context, shown as Claude Code shows it: on the terminal and, as what the
+ * model was told, in the transcript (messages from other sessions arrive this way, issue 12).
+ */
+export function showContext(event: string, text: string): void {
+  say(`⎿ ${event} hook added context:`);
+  for (const line of text.split('\n')) say(`  ${line}`);
+  agent.transcript?.note(`[${event} hook context] ${text}`);
+}
+
+/** The end of a turn: Stop fires; a hook that blocks it makes the agent go on with its reason, as Claude Code does. */
+export async function endTurn(): Promise<void> {
+  await agent.hooks?.stop((reason) => {
+    say('⎿ Stop hook said to go on:');
+    for (const line of reason.split('\n')) say(`  ${line}`);
+    agent.transcript?.note(`[Stop hook] ${reason}`);
+  });
+}

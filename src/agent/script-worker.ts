@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { McpLink } from './mcp-link.js';
 import { env, knobs, type Manifest, type ManifestTask } from './script-config.js';
-import { agent, crashIfAsked, readLine, say, sleep, tell, useTool } from './script-io.js';
+import { agent, crashIfAsked, endTurn, readLine, say, sleep, tell, useTool } from './script-io.js';
 
 /*
  * The scripted agent as a worker (./script.ts):
@@ -52,7 +52,7 @@ export async function workSimple(link: McpLink, manifest: Manifest): Promise<voi
       say(`? ${question}`);
       process.stdout.write('Answer and press Enter (y/n): ');
       agent.transcript?.say(question);
-      await agent.hooks?.fire('Stop', { stop_hook_active: false }); // the turn ends on the question
+      await endTurn(); // the turn ends on the question
       answer = await readLine();
       agent.transcript?.prompt(answer);
       await agent.hooks?.fire('UserPromptSubmit', { prompt: answer });

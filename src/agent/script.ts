@@ -17,7 +17,7 @@ import { HookRunner } from './hooks.js';
 import { McpLink } from './mcp-link.js';
 import { TranscriptWriter } from './transcript.js';
 import { env, knobs, type Manifest } from './script-config.js';
-import { agent, closeInput, readLine, say } from './script-io.js';
+import { agent, closeInput, endTurn, readLine, say, showContext } from './script-io.js';
 import { orchestrate } from './script-orchestrator.js';
 import { workQueue, workSimple } from './script-worker.js';
 
@@ -40,6 +40,7 @@ export async function runScriptedAgent(): Promise<never> {
     say(`Tasks: ${manifest.tasks.map((t) => t.id).join(', ') || '(none)'}`);
     const transcriptPath = join(dirname(manifestPath), 'transcript.jsonl');
     const hooks = (agent.hooks = HookRunner.fromEnv(env, transcriptPath));
+    if (hooks) hooks.onContext = showContext;
     if (knobs.transcript) agent.transcript = TranscriptWriter.open(transcriptPath, { sessionId: env.MAESTRO_AGENT_SESSION_ID });
     const transcript = agent.transcript;
     await hooks?.fire('SessionStart', { source: 'startup' });
@@ -60,7 +61,7 @@ export async function runScriptedAgent(): Promise<never> {
     await link.close();
     const last = knobs.unreported ? 'Stopping here.' : 'All done.';
     transcript?.say(last);
-    await hooks?.fire('Stop', { stop_hook_active: false });
+    await endTurn();
     say(last);
     if (knobs.linger) {
       process.stdout.write('> ');
@@ -71,7 +72,7 @@ export async function runScriptedAgent(): Promise<never> {
         const reply = `(nothing to do about "${line}")`;
         say(reply);
         transcript?.say(reply);
-        await hooks?.fire('Stop', { stop_hook_active: false });
+        await endTurn();
         process.stdout.write('> ');
       }
     }

@@ -2,7 +2,7 @@ import { runHook } from './hook.js';
 
 /*
  * Entry of `maestro hook <event>` (bin/maestro.js comes here directly, without the rest of the CLI, because
- * Claude Code runs it on every hook). Always exits 0 and prints nothing on stdout: see ./hook.ts.
+ * Claude Code runs it on every hook). Always exits 0; prints on stdout only the hook JSON the server asks for: see ./hook.ts.
  */
 
 const args = process.argv.slice(3);

@@ -1,6 +1,7 @@
 import { homePaths, maestroHome } from '../core/paths.js';
 import { HOOK_EVENT_NAME, type HookDelivery, type HookPost } from '../pty/hooks/contract.js';
 import { debugLine, errorText, type HookOutcome } from './hook/outcome.js';
+import { hookOutput } from './hook/output.js';
 import { shapePayload } from './hook/payload.js';
 import { hooksUrl, postJson } from './hook/post.js';
 import { spool } from './hook/spool.js';
@@ -14,9 +15,13 @@ import { readAll } from './hook/stdin.js';
  * payload.ts (shaping), post.ts (delivering), spool.ts (spooling), outcome.ts (what became of it).
  *
  * A hook runs in the agent's way (Claude waits for it), and what it prints or how it exits can steer the
- * agent: exit 2 blocks a tool call or a prompt, and stdout of UserPromptSubmit/SessionStart hooks is added
- * to the model's context. So this never prints on stdout, always exits 0, never throws, and is bounded in
- * time (stdin 1 s; the POST 800 ms, less when reading took long: about 1.5 s in all). Errors are silent unless
+ * agent: exit 2 blocks a tool call or a prompt, and its stdout can add to the model's context or block a
+ * Stop. So this always exits 0, never throws, is bounded in time (stdin 1 s; the POST 800 ms, less when
+ * reading took long: about 1.5 s in all), and prints on stdout only one thing, only when the server's answer
+ * asks for it (messages for the session from other sessions, issue 12; see ./hook/output.ts): one line of
+ * Claude Code's hook JSON for the event it ran for, `{"hookSpecificOutput":{"hookEventName":"UserPromptSubmit"
+ * or "PostToolUse","additionalContext":"…"}}`, or for Stop `{"decision":"block","reason":"…"}`. Nothing is
+ * printed when the server is down, late or refuses, or when nothing new waits. Errors are silent unless
  * MAESTRO_HOOK_DEBUG=1: then one line on stderr says what became of the event and how long it took
  * (`maestro hook Stop: spooled: ECONNREFUSED (3 ms in the hook, 61 ms since the process started)`).
  *
@@ -44,6 +49,8 @@ const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export interface HookOptions {
   stdin?: NodeJS.ReadableStream & { destroy?: () => void; isTTY?: boolean };
+  /** Where Claude Code's hook JSON goes (default: process.stdout). */
+  stdout?: { write(text: string, done: (err?: Error | null) => void): unknown };
   env?: NodeJS.ProcessEnv;
   /** When the budget started, as a `performance.now()` (default 0: the process's start). */
   startedAt?: number;
@@ -89,9 +96,25 @@ async function hook(event: string | undefined, env: NodeJS.ProcessEnv, opts: Hoo
   const answer = await postJson(url, token, JSON.stringify(post), Math.round(Math.min(POST_DEADLINE_MS, Math.max(MIN_POST_MS, left))));
   if ('error' in answer) return spool(sessionDir, delivery, answer.error);
   const { status } = answer;
-  if (status < 300) return { kind: 'delivered', status };
+  if (status < 300) {
+    const line = hookOutput(event, answer.body);
+    if (line === null) return { kind: 'delivered', status };
+    await print(opts.stdout ?? process.stdout, `${line}\n`);
+    return { kind: 'delivered', status, printed: line };
+  }
   // The server is there but cannot take it now: it will drain the spool later.
   if (status >= 500 || status === 408 || status === 429) return spool(sessionDir, delivery, `HTTP ${status}`);
   // Refused for good (the session ended, the input is bad): a spooled copy would be refused too.
   return { kind: 'refused', status };
+}
+
+/** Writes and waits until the text is handed over (the process exits right after). */
+function print(out: NonNullable<HookOptions['stdout']>, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      out.write(text, () => resolve());
+    } catch {
+      resolve();
+    }
+  });
 }

@@ -64,6 +64,7 @@ export function instructionsFor(
   }
   lines.push(
     'Report as you go with the Maestro MCP tools: report_progress for milestones, report_needs_input when you need a human answer, report_blocked when you cannot go on, report_error for failures, and report_complete (or task_complete) when a task is done.',
+    'Other sessions work beside you. Talk to them with message_send (to a session id, orchestrator, project or user) and read message_inbox; messages sent to you also arrive in your context: answer with replyTo and confirm with message_ack. Before editing files another agent may touch, take them with lease_acquire (paths or globs) and give them back with lease_release; a refusal names who holds them.',
   );
   return lines.join('\n');
 }

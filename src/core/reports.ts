@@ -2,10 +2,11 @@ import type { ReportKind } from './schemas.js';
 import type { CoreContext } from './service-context.js';
 import { nextSessionStatus, nextTaskStatus, REPORT_TRANSITIONS } from './report-transitions.js';
 import type { Session, Task, TimelineEvent } from './types.js';
+import type { MessageCenter } from './messages-center.js';
 
 /** Reports of sessions: which task one is about, and the state machine of report-transitions.ts applied. */
 export class Reports {
-  constructor(private readonly core: Pick<CoreContext, 'store' | 'tasks' | 'sessions' | 'queue'>) {}
+  constructor(private readonly core: Pick<CoreContext, 'store' | 'tasks' | 'sessions' | 'queue'> & { messages?: Pick<MessageCenter, 'fromReport'> }) {}
 
   /**
    * The task a report without an explicit task id is about. In a queue session that is the current queue item
@@ -31,7 +32,7 @@ export class Reports {
    */
   report(sessionId: string, kind: ReportKind, message: string, taskId?: string): { event: TimelineEvent; task: Task | null; session: Session } {
     const { store, tasks, sessions, queue } = this.core;
-    return store.tx(() => {
+    const result = store.tx(() => {
       const session = sessions.get(sessionId);
       const task = taskId !== undefined ? tasks.get(taskId) : this.currentTask(sessionId);
       // Asked before the task moves: moving an unheld task hands it to this session.
@@ -50,6 +51,13 @@ export class Reports {
       if (sessionNext) sessions.setStatus(sessionId, sessionNext, { message: `${kind} report: status ${session.status} -> ${sessionNext}` });
       return { event, task: updatedTask, session: sessions.get(sessionId) };
     });
+    // issue 12: a blocked / needs_input report also reaches the session's orchestrator (or the user) as a message.
+    try {
+      this.core.messages?.fromReport(sessionId, kind, message, result.task?.id ?? null);
+    } catch {
+      /* the report stands even if its message cannot be sent */
+    }
+    return result;
   }
 
   /** Whether the session still has work: a task of its own not finished, or queued items. */

@@ -1,3 +1,4 @@
+import { NUDGE_PROMPT, typedText } from '../core/messages-text.js';
 import type { MessageDelivery } from '../core/types.js';
 import type { HookDelivery } from './hooks/contract.js';
 import { HookIngest } from './hooks/ingest.js';
@@ -20,7 +21,55 @@ export class AgentChannel {
     private readonly io: TerminalIO,
   ) {
     this.steering = new Steering((id, text) => io.typePrompt(id, text));
-    this.hooks = new HookIngest(ctx.svc, ctx.log, (id) => ctx.live.get(id) ?? null, (id, d) => this.steering.observe(id, d));
+    this.hooks = new HookIngest(ctx.svc, ctx.log, (id) => ctx.live.get(id) ?? null, (id, d) => {
+      this.steering.observe(id, d);
+      this.notePermission(id, d);
+    });
+    // Messages between sessions (issue 12) are pushed through here: the latest supervisor's channel is the one.
+    ctx.svc.messages.setPusher((id) => this.pushMessages(id));
+  }
+
+  /** Sessions prompted to fetch their messages, until that prompt's fate is known. */
+  private readonly nudged = new Set<string>();
+  /** Sessions whose agent shows a permission prompt: typed text would answer it. */
+  private readonly askingPermission = new Set<string>();
+
+  /** A permission prompt opens with its Notification and closes with the next hook of the turn. */
+  private notePermission(sessionId: string, d: HookDelivery): void {
+    if (d.event === 'Notification') {
+      if (d.payload.notification_type === 'permission_prompt') this.askingPermission.add(sessionId);
+    } else this.askingPermission.delete(sessionId);
+  }
+
+  /**
+   * A session has new messages. An agent with hooks gets them in its context from its next hook: mid-turn
+   * (PostToolUse) or at the end of the turn (Stop), so nothing is typed while it works; idle at its prompt
+   * (not at a permission prompt), it is typed a short prompt whose UserPromptSubmit hook brings them. An
+   * agent without hooks has them typed in as one prompt. A session without a live terminal keeps them for
+   * message_inbox.
+   */
+  pushMessages(sessionId: string): void {
+    const live = this.ctx.live.get(sessionId);
+    if (!live || !this.io.isLive(sessionId)) return;
+    if (live.lastHookAt > 0) {
+      if (this.steering.isBusy(sessionId) || this.nudged.has(sessionId)) return;
+      // At a permission prompt typed text would answer it: the next hook (once a person answered) brings them.
+      if (this.askingPermission.has(sessionId)) return;
+      this.nudged.add(sessionId);
+      void this.steering
+        .send(sessionId, NUDGE_PROMPT, 30_000)
+        .catch(() => undefined)
+        .finally(() => this.nudged.delete(sessionId));
+      return;
+    }
+    const waiting = this.ctx.svc.messages.undelivered(sessionId);
+    if (waiting.length === 0) return;
+    this.io.typePrompt(sessionId, typedText(waiting));
+    this.ctx.svc.messages.delivered(
+      waiting.map((m) => m.id),
+      sessionId,
+      'typed',
+    );
   }
 
   /**
@@ -47,5 +96,7 @@ export class AgentChannel {
   /** The agent is gone: drop what steering queued for it. */
   forget(sessionId: string): void {
     this.steering.forget(sessionId);
+    this.askingPermission.delete(sessionId);
+    this.nudged.delete(sessionId);
   }
 }

@@ -16,7 +16,8 @@ import type { Supervisor } from './supervisor.js';
  *   GET  /api/sessions/:sessionId/logs        {"sessionId","transcriptPath","total","truncated","entries":[…]}: the agent's
  *                                             conversation from its transcript; ?limit=N (default 200), &head=1
  *   POST /api/sessions/:sessionId/hooks       {"events":[{"event","payload","firedAt"}]} from `maestro hook`
- *                                             (the session itself, or the owner)
+ *                                             (the session itself, or the owner); the answer's `output`, when
+ *                                             messages wait for the session, is the hook JSON it prints
  *   WS   /ws/terminal/:sessionId[?cols=N&rows=N]  live terminal at the viewer's size (protocol below)
  *
  * Every caller has been authenticated by the server's door (owner secret, dashboard cookie or a live
@@ -51,7 +52,11 @@ export function installPtyRoutes(routes: RouteHandlers, supervisor: Supervisor, 
     const session = readableSession(svc, actor, params.sessionId);
     if (actor.kind === 'session' && actor.session.id !== session.id)
       throw forbidden(`a session posts only its own hooks (you are ${actor.session.id})`, 'sessionId');
-    return { sessionId: session.id, ...(await supervisor.ingestHooks(session.id, body.events)) };
+    const ingested = await supervisor.ingestHooks(session.id, body.events);
+    // Messages for the session ride on the answer (issue 12): `maestro hook` prints `output` for Claude Code.
+    const last = body.events[body.events.length - 1];
+    const output = actor.kind === 'session' && last ? svc.messages.hookAnswer(session.id, last.event) : null;
+    return { sessionId: session.id, ...ingested, ...(output ? { output } : {}) };
   });
 
   // The agent's conversation from its transcript (src/core/transcript.ts): ?limit=N (last N entries, default 200), &head=1 (first N).

@@ -5,7 +5,8 @@
 
 export type HookOutcome =
   | { kind: 'ignored'; reason: string }
-  | { kind: 'delivered'; status: number }
+  /** `printed`: the hook output JSON written on stdout for Claude Code (messages for the session), if any. */
+  | { kind: 'delivered'; status: number; printed?: string }
   | { kind: 'refused'; status: number }
   | { kind: 'spooled'; reason: string }
   | { kind: 'lost'; reason: string };
@@ -18,8 +19,9 @@ export function errorText(err: unknown): string {
 
 /** The MAESTRO_HOOK_DEBUG=1 line on stderr: what became of the event and how long it took. Never throws. */
 export function debugLine(event: string | undefined, outcome: HookOutcome, began: number): void {
+  const printed = outcome.kind === 'delivered' && outcome.printed ? `, printed ${outcome.printed.length} characters` : '';
   const what =
-    outcome.kind === 'delivered' || outcome.kind === 'refused' ? `${outcome.kind} (HTTP ${outcome.status})` : `${outcome.kind}: ${outcome.reason}`;
+    outcome.kind === 'delivered' || outcome.kind === 'refused' ? `${outcome.kind} (HTTP ${outcome.status}${printed})` : `${outcome.kind}: ${outcome.reason}`;
   try {
     // performance.now() counts from the process's start: with Node's own start-up, what the agent waited
     const now = performance.now();
