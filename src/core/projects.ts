@@ -15,6 +15,7 @@ interface ProjectRow {
   worktree_root: string | null;
   test_cmd: string | null;
   dependency_until: DependencyUntil;
+  lease_guard: number;
   created_at: string;
   updated_at: string;
   version: number;
@@ -29,6 +30,7 @@ const toProject = (r: ProjectRow): Project => ({
   worktreeRoot: r.worktree_root,
   testCmd: r.test_cmd,
   dependencyUntil: r.dependency_until,
+  leaseGuard: r.lease_guard !== 0,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   version: r.version,
@@ -43,6 +45,7 @@ export interface ProjectPatch {
   worktreeRoot?: string | null;
   testCmd?: string | null;
   dependencyUntil?: DependencyUntil;
+  leaseGuard?: boolean;
   ifVersion?: number;
 }
 
@@ -77,7 +80,7 @@ export class ProjectRepo {
       this.store
         .prepare(
           `UPDATE projects SET name = ?, working_dir = ?, base_branch = ?, worktrees = ?, worktree_root = ?, test_cmd = ?,
-             dependency_until = ?, updated_at = ? WHERE id = ?`,
+             dependency_until = ?, lease_guard = ?, updated_at = ? WHERE id = ?`,
         )
         .run(
           patch.name ?? current.name,
@@ -87,6 +90,7 @@ export class ProjectRepo {
           keep(patch.worktreeRoot, current.worktreeRoot),
           keep(patch.testCmd, current.testCmd),
           patch.dependencyUntil ?? current.dependencyUntil,
+          keep(patch.leaseGuard, current.leaseGuard) ? 1 : 0,
           nowIso(),
           current.id,
         );

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { currentBranch, isGitRepo, repoRoot, resolveCommit } from '../git/repo.js';
 import { createWorktree, type CreatedWorktree } from '../git/worktree.js';
 import { invalid, MaestroError } from './errors.js';
+import { installLeaseGuard } from './leases-guard.js';
 import type { HomePaths } from './paths.js';
+import { slug } from './slug.js';
 import type { Project, Session } from './types.js';
 
 /*
@@ -16,17 +18,6 @@ import type { Project, Session } from './types.js';
 /** Whether a new session gets a worktree: its own say, its template's, then its project's. */
 export function wantsWorktree(req: boolean | undefined, template: boolean | null | undefined, project: Project): boolean {
   return req ?? template ?? project.worktrees;
-}
-
-/** A name safe as a branch component and a directory name: letters, digits, dot, dash, underscore. */
-export function slug(name: string): string {
-  const s = name
-    .normalize('NFKD')
-    .replace(/[^A-Za-z0-9._-]+/g, '-')
-    .replace(/^[-.]+|[-.]+$/g, '')
-    .replace(/\.{2,}/g, '.')
-    .replace(/\.lock$/i, '-lock');
-  return s.slice(0, 60) || 'session';
 }
 
 /** The git repository of a project: its root, and the branch worktrees start from and merges go into. */
@@ -69,7 +60,7 @@ export async function makeSessionWorktree(
     dir = join(parent, `${name}-${session.id.slice(-8)}`);
   }
   try {
-    return await createWorktree({ repoDir: root, path: dir, branch, base: from });
+    return await createWorktree({ repoDir: root, path: dir, branch, base: from }).then((w) => installLeaseGuard(paths, project, session, w));
   } catch (err) {
     throw new MaestroError('spawn_failed', `could not make a worktree for session ${session.id}: ${(err as Error).message}`, 'worktree', {
       cause: err,

@@ -63,6 +63,8 @@ export function registerProjectCommands(program: Command): Command {
         .option('--worktree-root <dir>', "where session worktrees go ('': $MAESTRO_HOME/worktrees/<project>)")
         .option('--test-cmd <command>', "shell command run on a merged result before the target branch moves ('': none)")
         .option('--until <what>', "what new dependencies wait for by default: done or merged")
+        .option('--lease-guard', "install the pre-commit lease guard in new session worktrees (the default)")
+        .option('--no-lease-guard', 'do not install the pre-commit lease guard in new session worktrees')
         .option('--if-version <n>', 'only if the project is still at this version (else a conflict)', wholeNumber),
     input: ([ref], o) => ({
       project: ref,
@@ -73,6 +75,7 @@ export function registerProjectCommands(program: Command): Command {
       worktreeRoot: o.worktreeRoot === undefined ? undefined : o.worktreeRoot.trim() === '' ? null : resolve(o.worktreeRoot),
       testCmd: orClear(o.testCmd),
       dependencyUntil: o.until,
+      leaseGuard: o.leaseGuard,
       ifVersion: o.ifVersion,
     }),
     fields: { project: '<project>' },

@@ -12,6 +12,7 @@ export const Project = z
     worktreeRoot: z.string().nullable().describe('Where session worktrees go (null: $MAESTRO_HOME/worktrees/<project>)'),
     testCmd: z.string().nullable().describe('Run on a merged result before the target branch moves'),
     dependencyUntil: DependencyUntil.describe('What new dependencies wait for by default'),
+    leaseGuard: z.boolean().describe("Session worktrees get the pre-commit guard refusing commits of files under another session's exclusive lease"),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: Version,
