@@ -192,8 +192,14 @@ export function loginLink(url: string, token = server.secret): string {
  * token for its cookie and takes it out of the address), once the dashboard's live socket is connected.
  * `signedIn: false` opens `url` as it is, with no cookie.
  */
-export async function openPage(url: string, viewport = { width: 1280, height: 800 }, opts: { signedIn?: boolean } = {}): Promise<void> {
+export async function openPage(
+  url: string,
+  viewport = { width: 1280, height: 800 },
+  opts: { signedIn?: boolean; prepare?: (context: BrowserContext) => Promise<void> } = {},
+): Promise<void> {
   context = await browser.newContext({ viewport });
+  // Before the first page loads: permissions, init scripts (`prepare`).
+  await opts.prepare?.(context);
   page = await context.newPage();
   pageErrors = watchPageErrors(page);
   if (opts.signedIn === false) {

@@ -16,6 +16,7 @@ import {
   useAppState,
 } from './store';
 import { LibraryView, NewTemplateDialog } from './views/Library';
+import { OverviewView } from './views/Overview';
 import { NewProjectDialog, ProjectsView } from './views/Projects';
 import { SessionPage } from './views/SessionPage';
 import { SessionsView } from './views/Sessions';
@@ -53,11 +54,12 @@ function Dashboard() {
     void loadProjectData(pid).finally(() => loading.current.delete(pid));
   }, [s.projectId, s.projectsLoaded, s.projects.length]);
 
-  // "/" goes to the current project's tasks, or to the project list when there is none.
+  // "/" goes to the overview of every project when there are several, else to the project's tasks, or to
+  // the project list when there is none.
   useEffect(() => {
     if (route.name !== 'home' || !s.projectsLoaded) return;
-    navigate(s.projectId ? paths.tasks(s.projectId) : paths.projects(), { replace: true });
-  }, [route.name, s.projectsLoaded, s.projectId]);
+    navigate(s.projects.length > 1 ? paths.overview() : s.projectId ? paths.tasks(s.projectId) : paths.projects(), { replace: true });
+  }, [route.name, s.projectsLoaded, s.projectId, s.projects.length]);
 
   // Move focus to the new page's heading for screen readers and keyboard users.
   const mainRef = useRef<HTMLElement>(null);
@@ -96,6 +98,8 @@ function Dashboard() {
           </section>
         ) : route.name === 'projects' ? (
           <ProjectsView />
+        ) : route.name === 'overview' ? (
+          <OverviewView />
         ) : route.name === 'tasks' ? (
           s.projectId === route.projectId ? (
             <TasksView projectId={route.projectId} taskId={route.taskId} status={route.status} view={route.view} />
@@ -154,6 +158,10 @@ function TopBar({ route }: { route: Route }) {
   const attention = pid
     ? Object.values(s.sessions).filter((x) => x.projectId === pid && (x.status === 'needs_input' || x.status === 'blocked')).length
     : 0;
+  // Across projects, once the overview has loaded every project's sessions.
+  const attentionAll = s.allSessionsLoaded
+    ? Object.values(s.sessions).filter((x) => x.status === 'needs_input' || x.status === 'blocked').length
+    : 0;
   const isMac = /Mac|iPhone|iPad/.test(navigator.platform);
   return (
     <header class="topbar">
@@ -194,6 +202,14 @@ function TopBar({ route }: { route: Route }) {
         </select>
       </div>
       <nav class="mainnav" aria-label="Main">
+        <Link href={paths.overview()} class={section === 'overview' ? 'active' : ''} aria-current={section === 'overview' ? 'page' : undefined} data-testid="nav-overview">
+          All projects
+          {attentionAll > 0 && (
+            <span class="nav-badge" title={`${attentionAll} session(s) in all projects blocked or waiting for input`}>
+              {attentionAll}
+            </span>
+          )}
+        </Link>
         {pid && (
           <>
             <Link href={paths.tasks(pid)} class={section === 'tasks' ? 'active' : ''} aria-current={section === 'tasks' ? 'page' : undefined} data-testid="nav-tasks">

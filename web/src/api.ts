@@ -1,4 +1,4 @@
-import type { OperationName, OpInput, OpResult } from '../../src/core/contracts/index.js';
+import type { OperationName, OpResult } from '../../src/core/contracts/index.js';
 import { MaestroError } from '../../src/core/error-codec.js';
 import { httpRoute, opRequest, requestFor, type HttpRouteName, type RouteResult } from '../../src/http/routes.js';
 import type {
@@ -6,6 +6,9 @@ import type {
   FileContent,
   MergeQueueEntry,
   MergeResult,
+  Message,
+  MessageInbox,
+  OpInput,
   Project,
   QueueItem,
   Session,
@@ -103,11 +106,14 @@ export const api = {
   createProject: (input: OpInput<'project.create'>): Promise<Project> => call('project.create', input),
 
   tasks: (project: string): Promise<Task[]> => call('task.list', { project }),
+  task: (taskId: string): Promise<Task> => call('task.get', { taskId }),
   createTask: (input: OpInput<'task.create'>): Promise<Task> => call('task.create', input),
   updateTask: (taskId: string, patch: Omit<OpInput<'task.update'>, 'taskId'>): Promise<Task> => call('task.update', { ...patch, taskId }),
   completeTask: (taskId: string, summary?: string): Promise<Task> => call('task.complete', summary ? { taskId, summary } : { taskId }),
 
   sessions: (project: string): Promise<SessionSummary[]> => call('session.list', { project }),
+  /** The sessions of every project (the all-projects overview), each with its projectId. */
+  allSessions: (): Promise<SessionSummary[]> => call('session.list', { all: true }),
   sessionInfo: (sessionId: string, timelineLimit?: number): Promise<SessionInfo> => call('session.info', { sessionId, timelineLimit }),
   timeline: (sessionId: string, afterId?: number): Promise<TimelineEvent[]> => call('session.timeline', { sessionId, afterId, limit: 10000 }),
   /** The agent's conversation from its transcript (last `limit` entries); 404 until it has one. */
@@ -132,6 +138,14 @@ export const api = {
   mergeQueue: (project: string): Promise<MergeQueueEntry[]> => call('merge_queue.list', { project }),
   enqueueMerge: (input: OpInput<'merge_queue.add'>): Promise<MergeQueueEntry[]> => call('merge_queue.add', input),
   dequeueMerge: (entryId: string): Promise<MergeQueueEntry> => call('merge_queue.remove', { entryId }),
+
+  // Messages between sessions and the user (issue 12).
+  /** A session's messages, sent and received, newest first, each with every recipient's state. */
+  sessionMessages: (sessionId: string): Promise<Message[]> => call('message.list', { sessionId, limit: 500 }),
+  /** The user's inbox (unread first), every project; this call marks the unread ones read. */
+  userInbox: (): Promise<MessageInbox> => call('message.inbox', { all: true, limit: 200 }),
+  sendMessage: (input: OpInput<'message.send'>): Promise<Message> => call('message.send', input),
+  ackMessage: (messageId: string, note?: string): Promise<Message> => call('message.ack', note ? { messageId, note } : { messageId }),
 
   /** Trades the owner secret (from the login link) for the login cookie: 204, or 401 for a wrong token. */
   login: (token: string): Promise<void> => callRoute('auth.login', { token }, { signIn: true }),

@@ -2,20 +2,22 @@ import { useEffect, useState } from 'preact/hooks';
 
 /*
  * History routing (the server answers every non-/api path with index.html):
+ *   /overview                              every project's sessions at once (needs input first), the user's inbox
  *   /projects                              project picker and "new project"
  *   /projects/:projectId/tasks[/:taskId]   task tree or board (+ task panel); ?status=todo,done filters, ?view=board
  *   /projects/:projectId/sessions          sessions of the project
- *   /sessions/:sessionId[/terminal|/replay|/conversation|/changes] one session: timeline, live terminal, replay,
- *                                          transcript, its worktree's changes
+ *   /sessions/:sessionId[/terminal|/replay|/conversation|/changes|/messages] one session: timeline, live terminal,
+ *                                          replay, transcript, its worktree's changes, its messages
  *   /library[/skills/:name]                session templates and the current project's skills (one read)
  */
 export type TaskView = 'tree' | 'board';
-export type SessionTab = 'timeline' | 'terminal' | 'replay' | 'conversation' | 'changes';
-const SESSION_TABS: readonly string[] = ['timeline', 'terminal', 'replay', 'conversation', 'changes'] satisfies SessionTab[];
+export type SessionTab = 'timeline' | 'terminal' | 'replay' | 'conversation' | 'changes' | 'messages';
+const SESSION_TABS: readonly string[] = ['timeline', 'terminal', 'replay', 'conversation', 'changes', 'messages'] satisfies SessionTab[];
 
 export type Route =
   | { name: 'home' }
   | { name: 'projects' }
+  | { name: 'overview' }
   | { name: 'tasks'; projectId: string; taskId: string | null; status: string[]; view: TaskView | null }
   | { name: 'sessions'; projectId: string }
   | { name: 'session'; sessionId: string; tab: SessionTab }
@@ -26,6 +28,7 @@ export function parseRoute(pathname: string, search: string): Route {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const q = new URLSearchParams(search);
   if (parts.length === 0) return { name: 'home' };
+  if (parts[0] === 'overview' && parts.length === 1) return { name: 'overview' };
   if (parts[0] === 'projects') {
     if (parts.length === 1) return { name: 'projects' };
     const projectId = parts[1]!;
@@ -58,6 +61,7 @@ const taskQuery = (status: string[], view?: TaskView | null): string => {
 
 export const paths = {
   projects: () => '/projects',
+  overview: () => '/overview',
   tasks: (projectId: string, status: string[] = [], view?: TaskView | null) =>
     `/projects/${enc(projectId)}/tasks${taskQuery(status, view)}`,
   task: (projectId: string, taskId: string, status: string[] = [], view?: TaskView | null) =>

@@ -27,3 +27,13 @@ export {
 export { dropProject, dropTemplate, putTemplate, selectProject } from './state/changes';
 export { applyEvent } from './state/events';
 export { onLiveEvent } from './state/listen';
+export { readNotifySettings, safeStorage, NOTIFY_KEY, type NotifySettings } from './state/container';
+export {
+  isFinished,
+  loadAllSessions,
+  overviewSessions,
+  projectCounts,
+  statusSinceOf,
+  STATUS_RANK,
+  type ProjectCounts,
+} from './state/overview';

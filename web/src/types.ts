@@ -9,6 +9,7 @@ import type { MergeResult } from '../../src/core/types.js';
 
 export type * from '../../src/core/types.js';
 export type { MaestroEvent, MaestroEventBody, MaestroEventType } from '../../src/core/event-types.js';
+export type { Message, MessageInbox, MessageRecipient, MessageState } from '../../src/core/types.js';
 /** The operations by name, with what each takes and returns (from their node-free contracts). */
 export type { OperationName, OpInput, OpResult } from '../../src/core/contracts/index.js';
 export type { ReportKind, SessionRole, SessionStatus, SessionStrategy, TaskPriority, TaskStatus } from '../../src/core/schemas.js';

@@ -43,6 +43,7 @@ function buildItems(s: State): Item[] {
   }
   items.push(
     { id: 'new-project', group: 'Actions', label: 'New project', keywords: 'create add', run: () => openDialog({ kind: 'newProject' }) },
+    { id: 'go-overview', group: 'Actions', label: 'Go to all projects', hint: 'Every session, inbox', keywords: 'overview sessions inbox messages attention', run: () => navigate(paths.overview()) },
     { id: 'go-projects', group: 'Actions', label: 'Go to projects', keywords: 'switch list', run: () => navigate(paths.projects()) },
     { id: 'go-library', group: 'Actions', label: 'Go to library', hint: 'Templates and skills', keywords: 'templates skills presets', run: () => navigate(paths.library()) },
     { id: 'new-template', group: 'Actions', label: 'New template', hint: 'A session preset', keywords: 'create add preset', run: () => openDialog({ kind: 'newTemplate' }) },

@@ -63,6 +63,30 @@ export interface State {
   paletteOpen: boolean;
   /** Bumped on every (re)connection of the live socket, so views can refetch what they own. */
   epoch: number;
+  /** Whether the sessions of every project have been loaded (the all-projects overview asked for them). */
+  allSessionsLoaded: boolean;
+  /** When a session entered its status, for the changes this page saw live (else views estimate it). */
+  statusSince: Record<string, string>;
+  /** Desktop notifications, as the user chose them in this browser (kept in localStorage). */
+  notify: NotifySettings;
+}
+
+/** Desktop notifications: on (the browser allowed them) and whether a completed session notifies too. */
+export interface NotifySettings {
+  enabled: boolean;
+  completed: boolean;
+}
+
+/** Where the desktop notification settings are remembered. */
+export const NOTIFY_KEY = 'maestro.notifications';
+
+export function readNotifySettings(): NotifySettings {
+  try {
+    const raw = JSON.parse(safeStorage()?.getItem(NOTIFY_KEY) ?? 'null') as Partial<NotifySettings> | null;
+    return { enabled: raw?.enabled === true, completed: raw?.completed === true };
+  } catch {
+    return { enabled: false, completed: false };
+  }
 }
 
 /** Where the selected project is remembered between visits. */
@@ -97,6 +121,9 @@ const initial: State = {
   dialog: null,
   paletteOpen: false,
   epoch: 0,
+  allSessionsLoaded: false,
+  statusSince: {},
+  notify: readNotifySettings(),
 };
 
 let state: State = initial;
@@ -136,5 +163,5 @@ export function useAppState(): State {
 /** Forgets everything loaded from the server (signing out): nothing of it stays on screen, and a later sign-in loads it afresh. */
 export function clearData(): void {
   const { projectId } = state;
-  setState({ ...initial, auth: state.auth, authNotice: state.authNotice, projectId });
+  setState({ ...initial, auth: state.auth, authNotice: state.authNotice, projectId, notify: state.notify });
 }

@@ -5,40 +5,8 @@ import { dropProject, dropTemplate, putTemplate } from './changes';
 import { notifyLiveEvent } from './listen';
 import { loadQueue, loadSessions, loadTasks } from './load';
 import { laterReport, mergeEvents } from './merge';
-
-/**
- * Runs `load` about `delay` ms after the first call; calls made meanwhile share that run, and calls
- * made while it runs get one more run after it. So a burst of events costs one or two requests, and
- * a steady stream of them cannot postpone the refetch forever.
- */
-function coalesce(load: () => Promise<unknown> | undefined, delay = 250): () => void {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running = false;
-  let again = false;
-  const fire = async () => {
-    timer = undefined;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    try {
-      await load();
-    } catch {
-      /* the next event or reconnect refetches */
-    } finally {
-      running = false;
-      if (again) {
-        again = false;
-        schedule();
-      }
-    }
-  };
-  const schedule = () => {
-    timer ??= setTimeout(fire, delay);
-  };
-  return schedule;
-}
+import { coalesce } from './coalesce';
+import { overviewFollows } from './overview';
 
 const inView = (projectId: string | undefined): projectId is string => !!projectId && projectId === getState().projectId;
 /** A status change can make other tasks ready (or not): refetch the project's tasks. */
@@ -60,6 +28,7 @@ const refetchQueue = (sessionId: string) => {
 
 export function applyEvent(ev: MaestroEvent): void {
   notifyLiveEvent(ev);
+  overviewFollows(ev);
   switch (ev.type) {
     case 'project.created':
     case 'project.updated': {
@@ -87,7 +56,12 @@ export function applyEvent(ev: MaestroEvent): void {
     case 'session.created':
     case 'session.updated': {
       const x = ev.session;
-      setState((s) => ({ sessions: { ...s.sessions, [x.id]: x } }));
+      setState((s) => {
+        // A status change seen live: the session has been in its new status since this update.
+        const before = s.sessions[x.id];
+        const moved = before && before.status !== x.status && x.updatedAt >= before.updatedAt;
+        return { sessions: { ...s.sessions, [x.id]: x }, ...(moved ? { statusSince: { ...s.statusSince, [x.id]: x.updatedAt } } : {}) };
+      });
       // A new session's current task may be one it shares with others (no task event says so).
       if (ev.type === 'session.created' && inView(x.projectId)) refetchSessions();
       return;

@@ -6,6 +6,7 @@ import { applySessionInfo, currentTaskOf, getState, loadTimeline, selectProject,
 import { FINISHED_SESSION_STATUSES, type Session, type SessionUsage, type TimelineEvent, type TimelineKind } from '../types';
 import { ConversationView } from './Conversation';
 import { lazyView } from './lazy';
+import { MessagesTab } from './messages/MessagesTab';
 
 const TerminalView = lazyView<{ sessionId: string; live: boolean }>(() => import('./Terminal').then((m) => m.TerminalView), 'Loading terminal');
 const ReplayView = lazyView<{ sessionId: string }>(() => import('./Replay').then((m) => m.ReplayView), 'Loading player');
@@ -101,6 +102,7 @@ export function SessionPage(props: { sessionId: string; tab: SessionTab }) {
     { id: 'replay' as const, label: 'Replay' },
     { id: 'conversation' as const, label: 'Conversation' },
     { id: 'changes' as const, label: 'Changes' },
+    { id: 'messages' as const, label: 'Messages' },
   ];
 
   return (
@@ -153,6 +155,7 @@ export function SessionPage(props: { sessionId: string; tab: SessionTab }) {
       {props.tab === 'replay' && <ReplayView key={sessionId} sessionId={sessionId} />}
       {props.tab === 'conversation' && <ConversationView key={sessionId} sessionId={sessionId} live={live} />}
       {props.tab === 'changes' && <ChangesTab key={sessionId} session={session} />}
+      {props.tab === 'messages' && <MessagesTab key={sessionId} session={session} />}
       {props.tab === 'timeline' && (
         <div class="session-grid">
           <Timeline events={s.timelines[sessionId]} tasks={s.tasks} />
