@@ -1,5 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { randomBytes } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { MaestroError, toMaestroError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Authenticator } from './auth.js';
@@ -63,6 +65,29 @@ export function requireJson(req: Request, res: Response, next: NextFunction): vo
   if (STATE_CHANGING.has(req.method) && !isJson(req))
     sendError(res, new MaestroError('invalid_input', 'the request body must be JSON (Content-Type: application/json)', 'content-type'), undefined, 415);
   else next();
+}
+
+/**
+ * A request Node refuses before express sees it (a head or URL too large, a malformed or too slow request)
+ * is answered like every other refusal, JSON with a request id, instead of Node's bare status line. The
+ * statuses are Node's own: 431 for a head too large, 408 for a request too slow, else 400.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'the request head (headers or URL) is too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request took too long']
+        : [400, 'the request is not valid HTTP'];
+  const body = JSON.stringify({ error: new MaestroError('invalid_input', message).toJSON() });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-Id: ${randomBytes(6).toString('hex')}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** The door, first: a request id, and browsers from other origins refused. */

@@ -8,7 +8,7 @@ import { MaestroError } from '../core/errors.js';
 import type { MaestroService } from '../core/service.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Authenticator } from './auth.js';
-import { doorHandlers, openDoor, requireCredential, requireJson, sendError, serverLimits, type ServerLimits } from './door.js';
+import { answerClientError, doorHandlers, openDoor, requireCredential, requireJson, sendError, serverLimits, type ServerLimits } from './door.js';
 import { closeSocketsOfEndedSessions, streamEvents } from './event-stream.js';
 import { mountRoutes, opDoor } from './mount.js';
 import { createRequestGuard, type RequestGuard } from './request-guard.js';
@@ -136,6 +136,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   finishApp(app, webRoot, logger);
   http.removeAllListeners('request');
   http.on('request', app);
+  http.on('clientError', answerClientError);
 
   streamEvents(ws, opts.svc);
   closeSocketsOfEndedSessions(ws, opts.svc);
