@@ -8,6 +8,7 @@ import { mcpHttpExtension } from './mcp/http.js';
 import { ptyHttpExtension } from './pty/http.js';
 import type { DetectionTiming } from './pty/state.js';
 import { Supervisor } from './pty/supervisor.js';
+import { Notifications, type NotifyOptions } from './notify/index.js';
 
 export interface MaestroOptions {
   home?: string;
@@ -20,6 +21,8 @@ export interface MaestroOptions {
   agentCommand?: string;
   /** State detection tuning (tests shorten it). */
   supervisorTiming?: Partial<DetectionTiming>;
+  /** Webhook sender settings (tests shorten the retry backoff); see src/notify/. */
+  notify?: NotifyOptions;
 }
 
 export interface RunningMaestro {
@@ -68,14 +71,19 @@ export async function startMaestro(opts: MaestroOptions = {}): Promise<RunningMa
     extensions.push(ptyHttpExtension(supervisor));
   }
   let server: RunningServer | undefined;
+  let notifications: Notifications | undefined;
   try {
     server = await startServer({ svc, host: opts.host, port: opts.port, logger, extensions });
+    notifications = new Notifications(svc, { ...opts.notify, logger: logger.child({ component: 'notify' }) });
     lock.setUrl(server.url);
     // Reattach only now: the agents' environment and manifests need the final server URL.
     await supervisor?.start();
     // Merges a stopped server left waiting (or mid-way: a merge moves its target at once or not at all).
     svc.mergeQueueRunner.resume();
+    // Dispatchers a stopped server left running pick up where they were (their workers were reattached above).
+    svc.dispatcher.resume();
   } catch (err) {
+    notifications?.close();
     await supervisor?.close();
     await server?.close();
     svc.close();
@@ -90,9 +98,11 @@ export async function startMaestro(opts: MaestroOptions = {}): Promise<RunningMa
     url: listening.url,
     home,
     close: async () => {
+      await svc.dispatcher.close(); // no worker starts while the server goes; one being started is recorded first
       // Detach from the agents without ending them, so the next start can reattach.
       await supervisor?.close();
       await listening.close();
+      notifications?.close();
       svc.close();
       lock.release();
     },

@@ -101,6 +101,7 @@ describe('the route table', () => {
   it('answers 201 for creates and 204 for empty answers, as the table says', async () => {
     const project = (await http('POST', '/api/projects', { name: 'created', workingDir: server.home }, owner)).json;
     const task = (await http('POST', '/api/tasks', { project: project.id, title: 't' }, owner)).json;
+    const holder = (await http('POST', '/api/sessions', { project: project.id, taskIds: [] }, owner)).json; // leases (issue 12)
     const inputs: Record<string, unknown> = {
       'project.create': { name: 'created-2', workingDir: server.home },
       'task.create': { project: project.id, title: 'another' },
@@ -108,6 +109,9 @@ describe('the route table', () => {
       'template.create': { name: 'tpl-created', agentCommand: 'sh' },
       // refused (the session has no worktree), yet a create: the refusal must not come back as 201
       'merge_queue.add': { sessionIds: ['ses_none'] },
+      'notify.add': { url: 'http://127.0.0.1:9/created', on: ['blocked'] }, // notifications (issue 12)
+      'lease.acquire': { paths: ['created/**'], sessionId: holder.session.id }, // leases (issue 12)
+      'message.send': { to: holder.session.id, subject: 'created', body: 'a message' }, // messages (issue 12)
     };
     const creates = ROUTES.filter((r) => r.status === 201);
     expect(creates.map((r) => r.op).sort()).toEqual(Object.keys(inputs).sort());

@@ -174,6 +174,23 @@ describe('MCP outputSchema and structuredContent', () => {
     expect(await call(orchestrator, 'queue_add', { sessionId: qid, taskIds: [sub3.id] })).toHaveLength(3);
     const worker = await connect('worker', asSession(svc.sessions.get(qid)));
 
+    // ---- leases (issue 12): the worker leases, the orchestrator is refused, checks and lists; released ----
+    const leased = await call(worker, 'lease_acquire', { paths: ['src/**'], reason: 'parser' });
+    expect(leased.leases[0]).toMatchObject({ pattern: 'src/**', exclusive: true, sessionId: qid });
+    expect(await call(orchestrator, 'lease_acquire', { paths: ['src/a.ts'] }, true)).toMatchObject({ code: 'conflict', field: 'paths' });
+    expect((await call(orchestrator, 'lease_check', { paths: ['src/a.ts'] })).conflicts[0].lease.sessionId).toBe(qid);
+    expect((await call(user, 'lease_list', { project: project.id })).map((l: { id: string }) => l.id)).toEqual([leased.leases[0].id]);
+    expect((await call(worker, 'lease_release')).released).toHaveLength(1);
+
+    // ---- messages (issue 12): the worker writes to its orchestrator, which reads and acknowledges it ----
+    const note = await call(worker, 'message_send', { to: 'orchestrator', subject: 'Parser plan', body: 'LL(1) first.', taskId: sub1.id });
+    expect(note.recipients.map((r: { sessionId: string }) => r.sessionId)).toEqual([lead.id]);
+    expect((await call(user, 'message_inbox', { sessionId: lead.id })).markedRead).toBe(false);
+    expect((await call(orchestrator, 'message_inbox')).messages.map((m: { id: string }) => m.id)).toEqual([note.id]);
+    expect((await call(orchestrator, 'message_ack', { messageId: note.id, note: 'ok' })).state).toBe('acknowledged');
+    expect((await call(worker, 'message_list')).find((m: { id: string }) => m.id === note.id).state).toBe('acknowledged');
+    expect(await call(worker, 'message_ack', { messageId: note.id }, true)).toMatchObject({ code: 'forbidden', field: 'messageId' });
+
     // ---- the queue worker: start, skip, complete, reports of every kind ----
     expect((await call(worker, 'whoami')).kind).toBe('session');
     expect((await call(worker, 'queue_start')).item.taskId).toBe(sub1.id);
@@ -232,6 +249,21 @@ describe('MCP outputSchema and structuredContent', () => {
     expect(await call(orchestrator, 'merge_queue_remove', { entryId: again.id }, true)).toMatchObject({ code: 'conflict', field: 'entryId' });
     await call(orchestrator, 'session_stop', { sessionId: wt.id });
     expect(await call(orchestrator, 'session_cleanup', { sessionId: wt.id })).toMatchObject({ removedWorktree: true, deletedBranch: true });
+
+    // ---- notifications (issue 12): webhooks, a test delivery to a closed port ----
+    const hook = await call(user, 'notify_add', { url: 'http://127.0.0.1:9/hook', on: ['needs_input', 'blocked'], project: project.id, format: 'ntfy' });
+    expect(hook.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect((await call(user, 'notify_test', { webhookId: hook.id })).status).toBe('failed');
+    expect((await call(user, 'notify_list')).find((h: { id: string }) => h.id === hook.id).lastDelivery.event).toBe('test');
+    expect((await call(user, 'notify_remove', { webhookId: hook.id })).id).toBe(hook.id);
+
+    // ---- dispatch (issue 12): the plan, status and stop (a dry run: no workers start here) ----
+    const dispatchPlan = await call(orchestrator, 'dispatch_start', { dryRun: true });
+    expect(dispatchPlan).toMatchObject({ project: project.id, status: null });
+    expect(Array.isArray(dispatchPlan.plan.order)).toBe(true);
+    expect((await call(worker, 'dispatch_status')).project).toBe(project.id);
+    expect((await call(user, 'dispatch_stop', { project: project.id })).status).toBeNull();
+    expect(await call(worker, 'dispatch_start', { dryRun: true }, true)).toMatchObject({ code: 'forbidden' });
 
     // ---- errors: structuredContent.error carries code and field ----
     const missing = await call(worker, 'task_get', { taskId: 'tsk_nope' }, true);

@@ -66,5 +66,12 @@ export async function killTmuxServer(home: string): Promise<void> {
   await new Tmux(join(home, 'tmux.sock'), join(home, 'tmux.conf')).killServer();
 }
 
+/** Stops a server that ran agents (they stay in tmux: the tmux server goes too) and deletes its home. */
+export async function closeAgentServer(server: { close(): Promise<void>; home: string }): Promise<void> {
+  await server.close();
+  await killTmuxServer(server.home);
+  rmSync(server.home, { recursive: true, force: true });
+}
+
 /** The suite's polling helper, under the name these tests read best with. */
 export { waitFor as until } from './helpers.js';

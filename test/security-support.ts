@@ -300,6 +300,25 @@ export function opInput(op: OperationName, w: SecurityWorld): Record<string, unk
     'manifest.generate': { sessionId },
     whoami: {},
     status: {},
+    // dispatch (issue 12): a dry run, so the matrix starts no workers
+    'dispatch.start': { project, dryRun: true },
+    'dispatch.stop': { project },
+    'dispatch.status': { project },
+    // notifications (issue 12)
+    'notify.add': { url: 'http://127.0.0.1:9/matrix-hook', on: ['blocked'], project },
+    'notify.list': {},
+    'notify.remove': { webhookId: 'whk_matrix' },
+    'notify.test': { webhookId: 'whk_matrix' },
+    // messages (issue 12): the owner writes to the target, peeks at its inbox (nothing marked read)
+    'message.send': { to: sessionId, subject: 'matrix', body: 'a matrix message' },
+    'message.inbox': { sessionId },
+    'message.ack': { messageId: 'msg_matrix' },
+    'message.list': { project },
+    // leases (issue 12)
+    'lease.acquire': { paths: ['matrix/**'], sessionId },
+    'lease.release': { sessionId },
+    'lease.list': { project },
+    'lease.check': { paths: ['matrix/a.ts'], project },
   };
   return inputs[op];
 }
@@ -368,6 +387,7 @@ export function stateOf(svc: MaestroService): string {
     timelines: sessions.map((s) => svc.sessions.timeline(s.id, { limit: 10_000 })),
     queues: sessions.filter((s) => s.strategy === 'queue').map((s) => svc.queue.list(s.id)),
     templates: svc.templates.list(),
+    leases: svc.projects.list().map((p) => svc.leases.list(p.id, { all: true })), // leases (issue 12)
   });
 }
 

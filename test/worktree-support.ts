@@ -12,10 +12,16 @@ import { BIN } from './helpers.js';
 /** git's own variables of an outer process (a hook, a worktree) must not steer the repositories made here. */
 const GIT_ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_')));
 
+/**
+ * Commits made here skip hooks: a session's worktree has Maestro's pre-commit lease guard, which asks the
+ * server, and a test's in-process server cannot answer while execFileSync holds its event loop.
+ */
+const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];
+
 /** Runs git in `cwd` and returns its stdout without the trailing newline; throws with stderr on failure. */
 export function git(cwd: string, ...args: string[]): string {
   try {
-    return execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).replace(/\n$/, '');
+    return execFileSync('git', args[0] === 'commit' ? [...NO_HOOKS, ...args] : args, { cwd, env: GIT_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).replace(/\n$/, '');
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`git ${args.join(' ')} (in ${cwd}) failed: ${e.stderr || e.message}`);

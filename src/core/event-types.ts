@@ -1,4 +1,4 @@
-import type { MergeQueueEntry, Project, QueueStatus, Session, Task, Template, TimelineEvent } from './types.js';
+import type { MergeQueueEntry, Message, Project, QueueStatus, Session, Task, Template, TimelineEvent } from './types.js';
 
 /*
  * The shapes of the core's events, in a module of types only (it imports nothing but types.ts), so
@@ -14,8 +14,11 @@ export type MaestroEventBody =
   | { type: 'session.event'; sessionId: string; event: TimelineEvent }
   | { type: 'queue.updated'; sessionId: string; status: QueueStatus }
   | { type: 'merge_queue.updated'; entry: MergeQueueEntry }
+  | { type: 'message.created' | 'message.updated'; message: Message }
+  | { type: 'lease.updated'; action: 'acquired' | 'released'; projectId: string; sessionId: string; leaseIds: string[]; patterns: string[] }
   | { type: 'template.created' | 'template.updated'; template: Template }
-  | { type: 'template.deleted'; templateId: string };
+  | { type: 'template.deleted'; templateId: string }
+  | { type: 'dispatch.updated'; projectId: string; status: 'running' | 'stopped' | 'drained'; kind: string; taskId: string | null; sessionId: string | null; message: string };
 
 export type MaestroEvent = MaestroEventBody & { seq: number; at: string };
 export type MaestroEventType = MaestroEvent['type'];

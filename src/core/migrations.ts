@@ -204,21 +204,144 @@ CREATE INDEX merge_queue_session ON merge_queue(session_id);
   {
     version: 8,
     name: 'messages between sessions',
-    sql: `-- messages: filled in with the feature`,
+    // Messages between sessions and the user (issue 12): one row per message, one per recipient with how
+    // far it got (delivered, read, acknowledged). Sessions are named by id without a foreign key: a message
+    // outlives neither its project (cascade) nor needs its sessions to stay.
+    sql: `
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  from_session_id TEXT,
+  from_name TEXT NOT NULL,
+  to_target TEXT NOT NULL,
+  thread_id TEXT NOT NULL,
+  reply_to TEXT,
+  task_id TEXT,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX messages_project ON messages(project_id, created_at);
+CREATE INDEX messages_from ON messages(from_session_id, created_at);
+CREATE TABLE message_recipients (
+  message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  session_id TEXT,
+  name TEXT NOT NULL,
+  delivered_at TEXT,
+  delivered_via TEXT,
+  read_at TEXT,
+  acked_at TEXT,
+  ack_note TEXT,
+  PRIMARY KEY (message_id, position)
+);
+CREATE INDEX message_recipients_session ON message_recipients(session_id, read_at);
+`,
   },
   {
     version: 9,
     name: 'file leases',
-    sql: `-- leases: filled in with the feature`,
+    // Who holds which paths of a project (leases.ts). A lease ends by its TTL, by release, or with its
+    // session; released_at/ended_by record how, for the history. lease_guard: whether session
+    // worktrees get the pre-commit guard (git/commit-guard.ts).
+    sql: `
+ALTER TABLE projects ADD COLUMN lease_guard INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE leases (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  pattern TEXT NOT NULL,
+  exclusive INTEGER NOT NULL,
+  reason TEXT,
+  acquired_at TEXT NOT NULL,
+  renewed_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  released_at TEXT,
+  ended_by TEXT
+);
+CREATE INDEX leases_project ON leases(project_id, released_at, expires_at);
+CREATE INDEX leases_session ON leases(session_id, released_at);
+`,
   },
   {
     version: 10,
     name: 'auto-dispatch',
-    sql: `-- dispatch: filled in with the feature`,
+    // One dispatcher per project (maestro run, dispatch_start): its settings and state survive a restart.
+    // Its workers are the sessions it spawned, per run (generation); a failure is one attempt at a task.
+    // The log is what it decided, for people to follow.
+    sql: `
+CREATE TABLE dispatchers (
+  project_id TEXT PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+  status TEXT NOT NULL,
+  max_workers INTEGER NOT NULL,
+  template TEXT,
+  retries INTEGER NOT NULL,
+  generation INTEGER NOT NULL,
+  started_by TEXT,
+  reason TEXT,
+  started_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE dispatch_workers (
+  session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  generation INTEGER NOT NULL,
+  task_id TEXT NOT NULL,
+  outcome TEXT,
+  created_at TEXT NOT NULL,
+  settled_at TEXT
+);
+CREATE INDEX dispatch_workers_project ON dispatch_workers(project_id, generation);
+CREATE TABLE dispatch_failures (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  generation INTEGER NOT NULL,
+  task_id TEXT NOT NULL,
+  session_id TEXT,
+  reason TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX dispatch_failures_task ON dispatch_failures(project_id, generation, task_id);
+CREATE TABLE dispatch_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  task_id TEXT,
+  session_id TEXT,
+  message TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX dispatch_log_project ON dispatch_log(project_id, id);
+`,
   },
   {
     version: 11,
     name: 'notifications',
-    sql: `-- notifications: filled in with the feature`,
+    sql: `
+CREATE TABLE webhooks (
+  id TEXT PRIMARY KEY,
+  project_id TEXT REFERENCES projects(id) ON DELETE CASCADE,
+  url TEXT NOT NULL,
+  events_json TEXT NOT NULL,
+  format TEXT NOT NULL CHECK (format IN ('json','slack','discord','ntfy')),
+  secret TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX webhooks_project ON webhooks(project_id);
+
+CREATE TABLE webhook_deliveries (
+  id TEXT PRIMARY KEY,
+  webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+  event TEXT NOT NULL,
+  session_id TEXT,
+  status TEXT NOT NULL CHECK (status IN ('pending','delivered','failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  http_status INTEGER,
+  last_error TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, created_at);
+`,
   },
 ];

@@ -106,6 +106,7 @@ export const ProjectUpdateInput = z.strictObject({
   worktreeRoot: z.string().trim().min(1).max(4096).nullable().optional().describe('Where session worktrees go (null: $MAESTRO_HOME/worktrees/<project>)'),
   testCmd: z.string().trim().min(1).max(4000).nullable().optional().describe('Shell command run on a merged result before the target branch moves (null: none)'),
   dependencyUntil: DependencyUntil.optional().describe("What a new dependency waits for by default: 'done' or 'merged'"),
+  leaseGuard: z.boolean().optional().describe("Install the pre-commit guard in new session worktrees: it refuses commits of files under another session's exclusive lease (default true)"),
   ifVersion: ifVersion('project'),
 });
 export const ProjectDeleteInput = z.strictObject({ project: ProjectRef });
@@ -186,8 +187,10 @@ export const SessionSpawnInput = z.strictObject({
   worktree: z.boolean().optional().describe("Run in its own git worktree on branch maestro/<name>; default: the template's, else the project's"),
   base: gitRef.optional().describe("Ref the worktree branch starts from; default: the project's base branch"),
 });
+const allProjects = z.boolean().optional().describe('Every project (people only; the default without a project, unless a session asks)');
 export const SessionListInput = z.strictObject({
   project: ProjectRef.optional(),
+  all: allProjects,
   status: z.array(SessionStatus).optional(),
   parentSessionId: SessionId.optional().describe('Only sessions spawned by this session'),
 });
@@ -233,7 +236,7 @@ export const SkillGetInput = z.strictObject({ name: skillName, project: ProjectR
 
 export const ManifestGenerateInput = z.strictObject({ sessionId: SessionId.optional() });
 export const WhoamiInput = z.strictObject({});
-export const StatusInput = z.strictObject({ project: ProjectRef.optional() });
+export const StatusInput = z.strictObject({ project: ProjectRef.optional(), all: allProjects });
 
 // ---- worktrees, diffs, merges ------------------------------------------------------------------------
 export const WorktreeInfoInput = z.strictObject({
@@ -269,13 +272,158 @@ export const MergeQueueListInput = z.strictObject({ project: ProjectRef.optional
 export const MergeQueueRemoveInput = z.strictObject({ entryId: z.string().trim().min(1).max(64).describe('Merge queue entry id (mq_…)') });
 
 // ---- messages (issue 12) -----------------------------------------------------------------------------
+export const MESSAGE_SUBJECT_MAX = 200;
+export const MESSAGE_BODY_MAX = 20_000;
+const MessageId = z.string().trim().min(1, 'message id must not be empty').max(64, 'message id is too long').describe('Message id (msg_…)');
+export const MessageSendInput = z.strictObject({
+  to: z
+    .string()
+    .trim()
+    .min(1, "to must name a session id, 'orchestrator', 'project' or 'user'")
+    .max(64, 'to is too long')
+    .describe("A session id; 'orchestrator' (your orchestrator, else the project's live orchestrators, else the user); 'project' (every live session of the project but you); 'user' (the person at the dashboard/CLI)"),
+  subject: z.string().trim().min(1, 'subject must not be empty').max(MESSAGE_SUBJECT_MAX, `subject is longer than ${MESSAGE_SUBJECT_MAX} characters`),
+  body: z.string().trim().min(1, 'body must not be empty').max(MESSAGE_BODY_MAX, `body is longer than ${MESSAGE_BODY_MAX} characters`).describe('The message; markdown'),
+  taskId: TaskId.optional().describe('The task it is about'),
+  replyTo: MessageId.optional().describe('The message this answers (same thread)'),
+  project: ProjectRef.optional().describe("For the owner sending to 'orchestrator' or 'project': which project"),
+});
+export const MessageInboxInput = z.strictObject({
+  all: z.boolean().optional().describe('Also the messages already read (history), after the unread ones'),
+  sessionId: SessionId.optional().describe("Owner (or an orchestrator, for its project's sessions): look at that session's inbox without marking anything read"),
+  limit: z.number().int().min(1, 'limit must be at least 1').max(500, 'limit is at most 500').optional().describe('At most this many messages (default 50)'),
+  project: ProjectRef.optional().describe("Owner: only the user inbox's messages of this project"),
+});
+export const MessageAckInput = z.strictObject({
+  messageId: MessageId,
+  note: z.string().trim().max(2000, 'note is longer than 2000 characters').optional().describe('A short answer, shown to the sender'),
+});
+export const MessageListInput = z.strictObject({
+  sessionId: SessionId.optional().describe('Only messages this session sent or received (default for a session: itself)'),
+  project: ProjectRef.optional(),
+  limit: z.number().int().min(1, 'limit must be at least 1').max(1000, 'limit is at most 1000').optional().describe('At most this many, newest first (default 100)'),
+});
 // end of messages
 
 // ---- leases (issue 12) -----------------------------------------------------------------------------
+export const LEASE_TTL_MIN_SECONDS = 10;
+export const LEASE_TTL_MAX_SECONDS = 86_400;
+export const LEASE_TTL_DEFAULT_SECONDS = 3600;
+export const LEASE_PATHS_MAX = 100;
+const leasePattern = z
+  .string()
+  .min(1, 'a path must not be empty')
+  .max(1024, 'a path is longer than 1024 characters')
+  .describe("A path or glob relative to the project directory: '*' and '?' within a directory, '**' any depth; a trailing slash ('src/') is everything under that directory");
+const LeaseId = z.string().trim().min(1, 'lease id must not be empty').max(64, 'lease id is too long').describe('Lease id (lse_…)');
+const leaseOnBehalf = SessionId.optional().describe('The session the lease is for: yours by default (the owner must name one; an orchestrator may name a session it spawned)');
+export const LeaseAcquireInput = z.strictObject({
+  paths: z
+    .array(leasePattern)
+    .min(1, 'paths must name at least one path or glob')
+    .max(LEASE_PATHS_MAX, `paths may name at most ${LEASE_PATHS_MAX} paths or globs`)
+    .describe('Files, directories or globs to lease, relative to the project directory; all are granted or none'),
+  exclusive: z.boolean().optional().describe('true (default): nobody else may lease an overlapping path; false: shared, refused only by an exclusive lease'),
+  ttlSeconds: z
+    .number()
+    .int('ttlSeconds must be a whole number of seconds')
+    .min(LEASE_TTL_MIN_SECONDS, `ttlSeconds must be at least ${LEASE_TTL_MIN_SECONDS}`)
+    .max(LEASE_TTL_MAX_SECONDS, `ttlSeconds must be at most ${LEASE_TTL_MAX_SECONDS} (24 hours)`)
+    .optional()
+    .describe(`How long the lease lasts, in seconds (default ${LEASE_TTL_DEFAULT_SECONDS}); acquire the same path again to renew it`),
+  reason: z.string().trim().min(1, 'reason must not be empty').max(500, 'reason is longer than 500 characters').optional().describe('Why you hold it, shown to whoever it keeps out'),
+  sessionId: leaseOnBehalf,
+});
+export const LeaseReleaseInput = z.strictObject({
+  leaseIds: z.array(LeaseId).min(1, 'leaseIds must name at least one lease').max(500).optional().describe('These leases (the owner may release anyone\u2019s)'),
+  paths: z.array(leasePattern).min(1, 'paths must name at least one path or glob').max(LEASE_PATHS_MAX).optional().describe('The leases with these patterns, as they were acquired'),
+  sessionId: leaseOnBehalf,
+  project: ProjectRef.optional().describe('For the owner releasing by paths without a sessionId: whose project'),
+});
+export const LeaseListInput = z.strictObject({
+  project: ProjectRef.optional(),
+  sessionId: SessionId.optional().describe('Only the leases of this session'),
+  all: z.boolean().optional().describe('Also the released and expired ones (history), newest first'),
+});
+export const LeaseCheckInput = z.strictObject({
+  paths: z
+    .array(leasePattern)
+    .min(1, 'paths must name at least one path')
+    .max(10_000, 'paths may name at most 10000 paths')
+    .describe('Paths (or globs) relative to the project directory'),
+  sessionId: SessionId.optional().describe('Whose point of view: leases of this session are not in the way (default: you; the owner: none)'),
+  project: ProjectRef.optional(),
+});
 // end of leases
 
 // ---- dispatch (issue 12) -----------------------------------------------------------------------------
+export const DispatchStartInput = z.strictObject({
+  project: ProjectRef.optional(),
+  maxWorkers: z
+    .number({ error: 'maxWorkers must be a whole number from 1 to 64' })
+    .int('maxWorkers must be a whole number from 1 to 64')
+    .min(1, 'maxWorkers must be at least 1')
+    .max(64, 'maxWorkers must be at most 64')
+    .optional()
+    .describe('How many workers may run at once (1..64, default 3)'),
+  template: z.string().trim().min(1, 'template must not be empty').max(200).optional().describe("Template name or id the workers are spawned with (role and strategy are always worker, simple)"),
+  retries: z
+    .number({ error: 'retries must be a whole number from 0 to 10' })
+    .int('retries must be a whole number from 0 to 10')
+    .min(0, 'retries must be at least 0')
+    .max(10, 'retries must be at most 10')
+    .optional()
+    .describe('How many times a failed task is tried again before it is blocked (0..10, default 2)'),
+  dryRun: z.boolean().optional().describe('Only return the plan (the order tasks would start in); nothing starts'),
+});
+export const DispatchStopInput = z.strictObject({ project: ProjectRef.optional() });
+export const DispatchStatusInput = z.strictObject({
+  project: ProjectRef.optional(),
+  afterLogId: z.number().int().min(0).optional().describe('Only log entries after this id (to follow a run)'),
+});
 // end of dispatch
 
 // ---- notifications (issue 12) -----------------------------------------------------------------------------
+/** What a webhook can be told about: a session needing input, blocked, failing (or reporting an error), done. */
+export const NOTIFY_EVENTS = ['needs_input', 'blocked', 'error', 'completed'] as const;
+export const NotifyEvent = z.enum(NOTIFY_EVENTS, { error: () => `must be one of ${NOTIFY_EVENTS.join(', ')}` });
+export type NotifyEvent = z.infer<typeof NotifyEvent>;
+export const NOTIFY_FORMATS = ['json', 'slack', 'discord', 'ntfy'] as const;
+export const NotifyFormat = z.enum(NOTIFY_FORMATS, { error: () => `must be one of ${NOTIFY_FORMATS.join(', ')}` });
+export type NotifyFormat = z.infer<typeof NotifyFormat>;
+const WebhookId = z.string().trim().min(1, 'webhookId must not be empty').max(64).describe('Webhook id (whk_…)');
+export const NotifyAddInput = z.strictObject({
+  url: z
+    .string()
+    .trim()
+    .min(1, 'url must not be empty')
+    .max(2000, 'url is longer than 2000 characters')
+    .refine((u) => {
+      try {
+        const parsed = new URL(u);
+        return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '';
+      } catch {
+        return false;
+      }
+    }, 'url must be an http:// or https:// URL')
+    .describe('Where to POST the notifications (http or https)'),
+  on: z
+    .array(NotifyEvent)
+    .min(1, 'on must name at least one event (needs_input, blocked, error, completed)')
+    .max(4)
+    .describe('The events to send: needs_input, blocked, error, completed'),
+  project: ProjectRef.optional().describe('Only this project\u2019s sessions (id or name); omitted: every project (a global webhook)'),
+  format: NotifyFormat.optional().describe('Body format: json (default, the generic payload), slack, discord or ntfy'),
+  secret: z
+    .string()
+    .min(16, 'secret must be at least 16 characters')
+    .max(256, 'secret is longer than 256 characters')
+    .optional()
+    .describe('HMAC-SHA256 signing key; generated (32 random bytes, hex) when omitted, and returned once by notify_add'),
+});
+export const NotifyListInput = z.strictObject({
+  project: ProjectRef.optional().describe("Only this project's webhooks (and the global ones); omitted: every webhook"),
+});
+export const NotifyRemoveInput = z.strictObject({ webhookId: WebhookId });
+export const NotifyTestInput = z.strictObject({ webhookId: WebhookId });
 // end of notifications

@@ -24,6 +24,10 @@ import { TemplateRepo } from './templates.js';
 import type { ReadTranscriptOptions } from './transcript.js';
 import { WorktreeMerge } from './worktree-merge.js';
 import { WorktreeReview } from './worktree-review.js';
+import { Dispatcher } from './dispatcher.js';
+import { LeaseRepo } from './leases.js';
+import { MessageCenter } from './messages-center.js';
+import { WebhookRepo, type Notifier } from './webhooks.js';
 import type {
   Manifest,
   MessageDelivery,
@@ -87,6 +91,16 @@ export class MaestroService implements CoreContext {
   readonly mergeQueue: MergeQueueRepo;
   /** Works off the merge queues (merge-queue-runner.ts); the server resumes it at start. */
   readonly mergeQueueRunner: MergeQueueRunner;
+  /** Auto-dispatch (dispatcher.ts): keeps up to N workers busy on ready tasks; the server resumes it at start. */
+  readonly dispatcher: Dispatcher;
+  /** File leases (leases.ts): who holds which paths; ends them with their sessions. */
+  readonly leases: LeaseRepo;
+  /** Messages between sessions and the user, and their push to agents (messages-center.ts). */
+  readonly messages: MessageCenter;
+  /** Webhooks and their deliveries (webhooks.ts); src/notify/ sends them. */
+  readonly webhooks: WebhookRepo;
+  /** The webhook sender, set by the server (src/notify/); notify_test makes a one-off one without it. */
+  notifier: Notifier | null = null;
   /** The supervisor, set by the server when it runs agents (the parts read it at each call). */
   launcher: SessionLauncher | null = null;
   /** Set by the server once it listens (the parts read it at each call). */
@@ -117,6 +131,10 @@ export class MaestroService implements CoreContext {
     this.merges = new WorktreeMerge(this);
     this.mergeQueue = new MergeQueueRepo(this.store);
     this.mergeQueueRunner = new MergeQueueRunner(this, this.mergeQueue, this.merges);
+    this.dispatcher = new Dispatcher(this, (req) => this.spawn(req));
+    this.leases = new LeaseRepo(this.store, this.bus);
+    this.messages = new MessageCenter(this);
+    this.webhooks = new WebhookRepo(this.store);
 
     this.reports = new Reports(this);
     this.setup = new SessionSetup(this);
@@ -135,6 +153,7 @@ export class MaestroService implements CoreContext {
   }
 
   close(): void {
+    void this.dispatcher.close();
     if (this.db.open) this.db.close();
   }
 

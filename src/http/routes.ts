@@ -106,15 +106,30 @@ export const ROUTES = [
   { op: 'status', method: 'GET', path: '/api/status', status: 200 },
 
   // messages
+  { op: 'message.list', method: 'GET', path: '/api/messages', status: 200 },
+  { op: 'message.send', method: 'POST', path: '/api/messages', status: 201 },
+  { op: 'message.inbox', method: 'POST', path: '/api/messages/inbox', status: 200 },
+  { op: 'message.ack', method: 'POST', path: '/api/messages/:messageId/ack', status: 200 },
   // end of messages routes
 
   // leases
+  { op: 'lease.list', method: 'GET', path: '/api/leases', status: 200 },
+  { op: 'lease.acquire', method: 'POST', path: '/api/leases', status: 201 },
+  { op: 'lease.release', method: 'POST', path: '/api/leases/release', status: 200 },
+  { op: 'lease.check', method: 'POST', path: '/api/leases/check', status: 200 },
   // end of leases routes
 
   // dispatch
+  { op: 'dispatch.start', method: 'POST', path: '/api/dispatch/start', status: 200 },
+  { op: 'dispatch.stop', method: 'POST', path: '/api/dispatch/stop', status: 200 },
+  { op: 'dispatch.status', method: 'GET', path: '/api/dispatch', status: 200 },
   // end of dispatch routes
 
   // notifications
+  { op: 'notify.list', method: 'GET', path: '/api/notify/webhooks', status: 200 },
+  { op: 'notify.add', method: 'POST', path: '/api/notify/webhooks', status: 201 },
+  { op: 'notify.remove', method: 'DELETE', path: '/api/notify/webhooks/:webhookId', status: 200 },
+  { op: 'notify.test', method: 'POST', path: '/api/notify/webhooks/:webhookId/test', status: 200 },
   // end of notifications routes
 ] as const satisfies readonly Route[];
 

@@ -956,7 +956,7 @@ export const CASES: OpCase[] = [
   },
   {
     name: 'status: counts for a project (owner and session) and overall',
-    async run({ call, setup, project, task, session }) {
+    async run({ call, fails, setup, project, task, session }) {
       const p = await project('status');
       const a = await task(p, 'A');
       const b = await task(p, 'B', { dependencies: [a.id] });
@@ -977,13 +977,356 @@ export const CASES: OpCase[] = [
       const all = await call('status', {});
       expect(all.projects).toBeGreaterThanOrEqual(1);
       expect(all.tasks.total).toBeGreaterThanOrEqual(3);
+      expect(st.byProject).toEqual([{ projectId: p.id, name: p.name, tasks: st.tasks, sessions: st.sessions }]);
+      const everywhere = await call('status', { all: true });
+      expect(everywhere.byProject.find((x: { projectId: string }) => x.projectId === p.id)).toEqual(st.byProject[0]);
+      expect(everywhere.byProject.length).toBe(everywhere.projects);
+      expectError(await fails('status', { all: true }, w), 'forbidden', 'all');
+      expectError(await fails('status', { all: true, project: p.name }), 'invalid_input', 'all');
+    },
+  },
+  {
+    name: 'session.list all: every project for a person (with project names), refused to a session',
+    async run({ call, fails, project, session }) {
+      const p1 = await project('all-one');
+      const p2 = await project('all-two');
+      const s1 = await session(p1);
+      const s2 = await session(p2);
+      const listed = await call('session.list', { all: true });
+      const mine = listed.filter((s: { id: string }) => s.id === s1.id || s.id === s2.id);
+      expect(mine.map((s: { id: string; projectName: string }) => [s.id, s.projectName]).sort()).toEqual(
+        [
+          [s1.id, p1.name],
+          [s2.id, p2.name],
+        ].sort(),
+      );
+      const orchestrator = await session(p1, { role: 'orchestrator' });
+      expectError(await fails('session.list', { all: true }, orchestrator), 'forbidden', 'all');
+      expectError(await fails('session.list', { all: true, project: p1.name }), 'invalid_input', 'all');
+    },
+  },
+  // ---- messages (issue 12) ---------------------------------------------------------------------------
+  {
+    name: 'message: a worker writes to its orchestrator, which reads (marked read) and acks; replies thread; the sender sees the states',
+    async run({ call, check, project, session, task }) {
+      const p = await project('msg');
+      const t = await task(p, 'the API');
+      const o = await session(p, { role: 'orchestrator', name: 'lead' });
+      const w = await session(p, { name: 'w1', taskIds: [t.id] }, o);
+      const m = await call('message.send', { to: 'orchestrator', subject: 'REST or RPC?', body: 'Which one for the API?', taskId: t.id }, w);
+      expect(m).toMatchObject({ projectId: p.id, to: 'orchestrator', from: { sessionId: w.id, name: 'w1' }, taskId: t.id, replyTo: null, threadId: m.id, state: 'sent' });
+      expect(m.id).toMatch(/^msg_/);
+      expect(m.recipients).toEqual([
+        { sessionId: o.id, name: 'lead', state: 'sent', deliveredAt: null, deliveredVia: null, readAt: null, ackedAt: null, ackNote: null },
+      ]);
+      const inbox = await call('message.inbox', {}, o);
+      expect(inbox).toMatchObject({ owner: { sessionId: o.id, name: 'lead' }, unread: 1, markedRead: true });
+      expect(ids(inbox.messages)).toEqual([m.id]);
+      expect(inbox.messages[0].recipients[0]).toMatchObject({ state: 'read', deliveredVia: 'inbox' });
+      expect((await call('message.inbox', {}, o)).messages).toEqual([]);
+      expect(ids((await call('message.inbox', { all: true }, o)).messages)).toEqual([m.id]);
+      const reply = await call('message.send', { to: w.id, subject: 'Re: REST or RPC?', body: 'REST.', replyTo: m.id }, o);
+      expect(reply).toMatchObject({ threadId: m.id, replyTo: m.id, recipients: [{ sessionId: w.id }] });
+      const acked = await call('message.ack', { messageId: m.id, note: 'answered' }, o);
+      expect(acked).toMatchObject({ id: m.id, state: 'acknowledged', recipients: [{ state: 'acknowledged', ackNote: 'answered' }] });
+      // idempotent: the first acknowledgement stays as it was
+      expect(await call('message.ack', { messageId: m.id, note: 'again' }, o)).toEqual(acked);
+      const sent = await call('message.list', {}, w);
+      expect(sent.map((x: { id: string; state: string }) => [x.id, x.state])).toEqual([
+        [reply.id, 'sent'],
+        [m.id, 'acknowledged'],
+      ]);
+      expect(ids(await check('message.list', { sessionId: o.id }))).toEqual([reply.id, m.id]);
+    },
+  },
+  {
+    name: 'message: broadcast to the project, to the user; the owner reads the user inbox, peeks at a session without marking, lists',
+    async run({ call, project, session }) {
+      const p = await project('msg-cast');
+      const o = await session(p, { role: 'orchestrator' });
+      const a = await session(p, {}, o);
+      const b = await session(p, {}, o);
+      const cast = await call('message.send', { to: 'project', subject: 'Freeze', body: 'Code freeze at five.' }, o);
+      expect(cast.recipients.map((r: { sessionId: string }) => r.sessionId).sort()).toEqual([a.id, b.id].sort());
+      const fromOwner = await call('message.send', { to: 'orchestrator', subject: 'Status?', body: 'How far along?', project: p.id });
+      expect(fromOwner).toMatchObject({ from: { sessionId: null, name: 'user' }, recipients: [{ sessionId: o.id }] });
+      const toUser = await call('message.send', { to: 'user', subject: 'May I?', body: 'Delete build/?' }, a);
+      expect(toUser.recipients).toEqual([expect.objectContaining({ sessionId: null, name: 'user', state: 'sent' })]);
+      const peek = await call('message.inbox', { sessionId: a.id });
+      expect(peek).toMatchObject({ owner: { sessionId: a.id }, markedRead: false, unread: 1 });
+      expect(ids(peek.messages)).toEqual([cast.id]);
+      expect((await call('message.inbox', { sessionId: a.id })).unread).toBe(1);
+      const mine = await call('message.inbox', { project: p.id });
+      expect(mine).toMatchObject({ owner: { sessionId: null, name: 'user' }, unread: 1, markedRead: true });
+      expect(ids(mine.messages)).toEqual([toUser.id]);
+      expect((await call('message.ack', { messageId: toUser.id })).state).toBe('acknowledged');
+      expect(ids(await call('message.list', { project: p.id })).sort()).toEqual([cast.id, fromOwner.id, toUser.id].sort());
+      expect(ids(await call('message.list', { project: p.id, limit: 1 }))).toEqual([toUser.id]);
+      expect(ids(await call('message.list', { sessionId: b.id }))).toEqual([cast.id]);
+    },
+  },
+  {
+    name: 'message: refusals name the field (other project, ended or unknown recipient, not a recipient, bad sizes)',
+    async run({ call, fails, setup, project, session }) {
+      const p = await project('msg-no');
+      const other = await project('msg-other');
+      const o = await session(p, { role: 'orchestrator' });
+      const w = await session(p, {}, o);
+      const w2 = await session(p, {}, o);
+      const far = await session(other, {});
+      expectError(await fails('message.send', { to: far.id, subject: 'hi', body: 'x' }, w), 'forbidden', 'to');
+      expectError(await fails('message.send', { to: 'ses_nobody', subject: 'hi', body: 'x' }, w), 'not_found', 'to');
+      expectError(await fails('message.send', { to: w.id, subject: 'hi', body: 'x' }, w), 'invalid_input', 'to');
+      expectError(await fails('message.send', { to: 'user', subject: 'hi', body: 'x' }), 'invalid_input', 'to');
+      expectError(await fails('message.send', { to: 'user', subject: '', body: 'x' }, w), 'invalid_input', 'subject');
+      expectError(await fails('message.send', { to: 'user', subject: 's'.repeat(201), body: 'x' }, w), 'invalid_input', 'subject');
+      expectError(await fails('message.send', { to: 'user', subject: 'hi', body: 'b'.repeat(20_001) }, w), 'invalid_input', 'body');
+      expectError(await fails('message.send', { to: 'user', subject: 'hi', body: 'x', replyTo: 'msg_nothing' }, w), 'not_found', 'replyTo');
+      expectError(await fails('message.send', { to: 'project', subject: 'hi', body: 'x', project: other.id }, w), 'forbidden', 'project');
+      const m = await call('message.send', { to: w.id, subject: 'for w', body: 'only w' }, o);
+      expectError(await fails('message.ack', { messageId: m.id }, w2), 'forbidden', 'messageId');
+      expectError(await fails('message.ack', { messageId: m.id }, far), 'forbidden', 'messageId');
+      expectError(await fails('message.ack', { messageId: 'msg_nothing' }, w), 'not_found', 'messageId');
+      expectError(await fails('message.inbox', { limit: 0 }, w), 'invalid_input', 'limit');
+      expectError(await fails('message.inbox', { sessionId: w2.id }, w), 'forbidden', 'sessionId');
+      expectError(await fails('message.list', { sessionId: far.id }, o), 'forbidden', 'sessionId');
+      await setup('session.stop', { sessionId: w2.id });
+      expectError(await fails('message.send', { to: w2.id, subject: 'hi', body: 'x' }, o), 'conflict', 'to');
+      // nothing was stored by the refusals
+      expect(ids(await call('message.list', { project: p.id }))).toEqual([m.id]);
+    },
+  },
+  // ---- dispatch (issue 12) ----------------------------------------------------------------------------
+  {
+    name: 'dispatch: status before any start; the dry run plans waves by priority and names what can never start',
+    async run({ call, check, setup, project, task }) {
+      const p = await project('dispatch-plan');
+      const low = await task(p, 'low root', { priority: 'low' });
+      const high = await task(p, 'high root', { priority: 'high' });
+      const join = await task(p, 'join', { dependencies: [low.id, high.id] });
+      const stuck = await task(p, 'stuck');
+      await setup('task.update', { taskId: stuck.id, status: 'blocked' });
+      const after = await task(p, 'after stuck', { dependencies: [stuck.id] });
+      const before = await call('dispatch.status', { project: p.name });
+      expect(before).toMatchObject({ project: p.id, status: null, maxWorkers: 3, retries: 2, workers: [], log: [] });
+      expect(before.counts).toEqual({ ready: 2, waiting: 2, running: 0, done: 0, blocked: 1, failedAttempts: 0 });
+      const dry = await call('dispatch.start', { project: p.name, dryRun: true });
+      expect(dry.status).toBeNull();
+      expect(dry.plan.order).toEqual([high.id, low.id, join.id]);
+      expect(dry.plan.waves.map((w: Array<{ taskId: string }>) => w.map((t) => t.taskId))).toEqual([[high.id, low.id], [join.id]]);
+      expect(dry.plan.waves[1][0]).toMatchObject({ taskId: join.id, wave: 1, waitsOn: [low.id, high.id], priority: 'medium' });
+      expect(dry.plan.never).toEqual([{ taskId: after.id, title: 'after stuck', reason: `depends on ${stuck.id} (stuck), which is blocked` }]);
+      expect(await check('session.list', { project: p.id })).toEqual([]);
+    },
+  },
+  {
+    name: 'dispatch: start keeps maxWorkers workers on the ready tasks by priority; status follows its log; stop leaves workers be',
+    async run({ call, check, setup, project, task }) {
+      const p = await project('dispatch-run');
+      const first = await task(p, 'first', { priority: 'critical' });
+      const second = await task(p, 'second');
+      await task(p, 'third', { dependencies: [first.id] });
+      const started = await call('dispatch.start', { project: p.name, maxWorkers: 1, retries: 0 });
+      expect(started).toMatchObject({ project: p.id, status: 'running', maxWorkers: 1, retries: 0, template: null, reason: null });
+      expect(started.workers).toEqual([expect.objectContaining({ taskId: first.id, outcome: null })]);
+      expect(started.counts).toMatchObject({ running: 1, ready: 1, waiting: 1, failedAttempts: 0 });
+      expect(started.log.map((e: { kind: string }) => e.kind)).toEqual(['started', 'spawned']);
+      const worker = started.workers[0].sessionId;
+      expect(started.log[1]).toMatchObject({ taskId: first.id, sessionId: worker });
+      expect(started.log[1].message).toContain(`started ${worker} for ${first.id} 'first' (1/1 workers)`);
+      expect((await check('session.info', { sessionId: worker })).session).toMatchObject({ role: 'worker', strategy: 'simple', taskIds: [first.id] });
+      const last = started.log[1].id;
+      const quiet = await call('dispatch.status', { project: p.id, afterLogId: last });
+      expect(quiet).toMatchObject({ status: 'running', log: [] });
+      expect(quiet.workers.map((w: { taskId: string }) => w.taskId)).toEqual([first.id]);
+      const stopped = await call('dispatch.stop', { project: p.id });
+      expect(stopped).toMatchObject({ status: 'stopped', reason: 'stopped on request' });
+      expect(stopped.counts.running).toBe(1);
+      expect(stopped.log.at(-1)).toMatchObject({ kind: 'stopped' });
+      expect((await check('task.get', { taskId: second.id })).assignee).toBeNull();
+      await setup('session.stop', { sessionId: worker });
+    },
+  },
+  {
+    name: 'dispatch: an orchestrator may start and stop it; a worker only reads its status; bad input names the field',
+    async run({ call, fails, project, task, session, name }) {
+      const p = await project('dispatch-access');
+      const other = await project('dispatch-other');
+      await task(p, 'only');
+      const o = await session(p, { role: 'orchestrator' });
+      const w = await session(p, {});
+      expect((await call('dispatch.start', { dryRun: true }, o)).plan.order).toHaveLength(1);
+      expectError(await fails('dispatch.start', { project: other.id, dryRun: true }, o), 'forbidden', 'project');
+      expectError(await fails('dispatch.start', { dryRun: true }, w), 'forbidden');
+      expectError(await fails('dispatch.stop', {}, w), 'forbidden');
+      expect(await call('dispatch.status', {}, w)).toMatchObject({ project: p.id, status: null });
+      expect(await call('dispatch.stop', {}, o)).toMatchObject({ project: p.id, status: null });
+      expectError(await fails('dispatch.start', { project: p.id, maxWorkers: 0 }), 'invalid_input', 'maxWorkers');
+      expectError(await fails('dispatch.start', { project: p.id, maxWorkers: 65 }), 'invalid_input', 'maxWorkers');
+      expectError(await fails('dispatch.start', { project: p.id, retries: 11 }), 'invalid_input', 'retries');
+      expectError(await fails('dispatch.start', { project: p.id, template: name('no-template') }), 'not_found', 'template');
+      expectError(await fails('dispatch.start', { project: name('no-project'), dryRun: true }), 'not_found', 'project');
+      expectError(await fails('dispatch.status', { project: p.id, afterLogId: -1 }), 'invalid_input', 'afterLogId');
+      expect((await call('dispatch.status', { project: p.id })).status).toBeNull();
+    },
+  },
+  // ---- leases (issue 12) ----------------------------------------------------------------------------------
+  {
+    name: 'lease: acquire, conflict naming holder and expiry, shared vs exclusive, renew, list, check, release (own, forced, all)',
+    async run({ call, fails, check, project, session }) {
+      const p = await project('lease');
+      const a = await session(p, { name: 'lease-a' });
+      const b = await session(p, { name: 'lease-b' });
+      const got = await call('lease.acquire', { paths: ['src/**'], reason: 'parser' }, a);
+      expect(got.renewed).toEqual([]);
+      expect(got.leases).toEqual([
+        expect.objectContaining({ id: expect.stringMatching(/^lse_/), pattern: 'src/**', exclusive: true, sessionId: a.id, sessionName: 'lease-a', projectId: p.id, reason: 'parser', state: 'active', releasedAt: null, endedBy: null }),
+      ]);
+      const refused = await fails('lease.acquire', { paths: ['lib/x.ts', 'src/a.ts'] }, b);
+      expectError(refused, 'conflict', 'paths');
+      expect(refused.message).toContain(`${a.id} (lease-a)`);
+      expect(refused.message).toContain(got.leases[0].expiresAt);
+      // all or nothing: lib/x.ts was not leased either
+      expect(await check('lease.list', { project: p.id, sessionId: b.id })).toEqual([]);
+      const docs = await call('lease.acquire', { paths: ['docs/'], exclusive: false, ttlSeconds: 60 }, b);
+      expect(docs.leases[0]).toMatchObject({ pattern: 'docs/**', exclusive: false });
+      await call('lease.acquire', { paths: ['docs/x.md'], exclusive: false }, a);
+      expectError(await fails('lease.acquire', { paths: ['docs/y.md'] }, a), 'conflict', 'paths');
+      const renewed = await call('lease.acquire', { paths: ['src/**'], ttlSeconds: 600 }, a);
+      expect(renewed.renewed).toEqual(['src/**']);
+      expect(renewed.leases[0].id).toBe(got.leases[0].id);
+      expect(Date.parse(renewed.leases[0].expiresAt) - Date.parse(renewed.leases[0].renewedAt)).toBe(600_000);
+
+      const listed = await call('lease.list', { project: p.id });
+      expect(listed.map((l: any) => [l.pattern, l.sessionId, l.exclusive])).toEqual([
+        ['docs/**', b.id, false],
+        ['docs/x.md', a.id, false],
+        ['src/**', a.id, true],
+      ]);
+      expect((await call('lease.list', {}, b)).length).toBe(3);
+      // b's view: src/a.ts is a's (exclusive); docs/x.md is shared by a (b's own docs/** does not count)
+      const seen = await check('lease.check', { paths: ['src/a.ts', 'docs/x.md', 'README.md'] }, b);
+      expect(seen.checked).toBe(3);
+      expect(seen.conflicts.map((h: any) => [h.path, h.lease.sessionId])).toEqual([['src/a.ts', a.id]]);
+      expect(seen.conflicts[0].message).toContain('exclusively');
+      expect(seen.shared.map((h: any) => [h.path, h.lease.sessionId])).toEqual([['docs/x.md', a.id]]);
+      const mine = await call('lease.check', { paths: ['src/a.ts', 'docs/z.md'] }, a);
+      expect(mine.conflicts).toEqual([]);
+      expect(mine.shared.map((h: any) => h.lease.sessionId)).toEqual([b.id]);
+      const asOwner = await call('lease.check', { paths: ['docs/x.md'], project: p.id });
+      expect(asOwner.shared.map((h: any) => h.lease.sessionId).sort()).toEqual([a.id, b.id].sort());
+
+      const own = await call('lease.release', { paths: ['docs/'] }, b);
+      expect(own.released).toEqual([expect.objectContaining({ pattern: 'docs/**', state: 'released', endedBy: 'released' })]);
+      expectError(await fails('lease.release', { leaseIds: [got.leases[0].id] }, b), 'forbidden', 'leaseIds');
+      const forced = await call('lease.release', { leaseIds: [got.leases[0].id] });
+      expect(forced.released).toEqual([expect.objectContaining({ id: got.leases[0].id, endedBy: 'forced' })]);
+      expect((await call('lease.release', {}, a)).released.map((l: any) => l.pattern)).toEqual(['docs/x.md']);
+      expect(await check('lease.list', { project: p.id })).toEqual([]);
+      const history = await call('lease.list', { project: p.id, all: true });
+      expect(history.map((l: any) => l.state)).toEqual(['released', 'released', 'released']);
+    },
+  },
+  {
+    name: 'lease: refusals (paths leaving the project, ttl out of range, on behalf of others, unknown lease, other project)',
+    async run({ fails, call, project, session }) {
+      const p = await project('lease-bad');
+      const q = await project('lease-other');
+      const w = await session(p);
+      const w2 = await session(p);
+      const other = await session(q);
+      expectError(await fails('lease.acquire', { paths: ['/etc/passwd'] }, w), 'invalid_input', 'paths');
+      expectError(await fails('lease.acquire', { paths: ['ok.ts', '../outside.ts'] }, w), 'invalid_input', 'paths');
+      expectError(await fails('lease.acquire', { paths: ['x'], ttlSeconds: 5 }, w), 'invalid_input', 'ttlSeconds');
+      expectError(await fails('lease.acquire', { paths: ['x'], ttlSeconds: 86_401 }, w), 'invalid_input', 'ttlSeconds');
+      expectError(await fails('lease.acquire', { paths: ['x'] }), 'invalid_input', 'sessionId');
+      expectError(await fails('lease.acquire', { paths: ['x'], sessionId: w2.id }, w), 'forbidden', 'sessionId');
+      expectError(await fails('lease.release', { leaseIds: ['lse_missing'] }, w), 'not_found', 'leaseIds');
+      expectError(await fails('lease.release', {}), 'invalid_input', 'sessionId');
+      expectError(await fails('lease.list', { project: q.id }, w), 'forbidden', 'project');
+      expectError(await fails('lease.check', { paths: ['x'], project: p.id }, other), 'forbidden', 'project');
+      // the owner acts for a session
+      const granted = await call('lease.acquire', { paths: ['x'], sessionId: w.id, ttlSeconds: 10 });
+      expect(granted.leases[0]).toMatchObject({ sessionId: w.id, pattern: 'x' });
+      expect((await call('lease.release', { sessionId: w.id })).released.map((l: any) => l.id)).toEqual([granted.leases[0].id]);
+    },
+  },
+  // ---- notifications (issue 12) ----------------------------------------------------------------------------
+  {
+    name: 'notify: add (global, per project), list (secrets masked, by project), remove; bad input names the field',
+    async run({ call, fails, project, name }) {
+      const p = await project('notify');
+      const q = await project('notify-other');
+      const url = `http://127.0.0.1:9/${name('hook')}`;
+      const global = await call('notify.add', { url, on: ['needs_input', 'completed'] });
+      expect(global).toMatchObject({ id: expect.stringMatching(/^whk_/), projectId: null, url, on: ['needs_input', 'completed'], format: 'json', lastDelivery: null });
+      expect(global.secret).toMatch(/^[0-9a-f]{64}$/);
+      const own = await call('notify.add', { url: `${url}-p`, on: ['blocked'], project: p.name, format: 'slack', secret: 'my-own-secret-1234' });
+      expect(own).toMatchObject({ projectId: p.id, format: 'slack', secret: 'my-own-secret-1234' });
+      const mine = (hooks: Array<{ id: string }>) => hooks.filter((h) => h.id === global.id || h.id === own.id);
+      const all = mine(await call('notify.list', {}));
+      expect(all.map((h: any) => [h.id, h.secret])).toEqual([
+        [global.id, `…${global.secret.slice(-4)}`],
+        [own.id, '…1234'],
+      ]);
+      expect(ids(mine(await call('notify.list', { project: p.id })))).toEqual([global.id, own.id]);
+      expect(ids(mine(await call('notify.list', { project: q.name })))).toEqual([global.id]);
+      expect(await call('notify.remove', { webhookId: own.id })).toMatchObject({ id: own.id, secret: '…1234' });
+      expect(ids(mine(await call('notify.list', {})))).toEqual([global.id]);
+      expectError(await fails('notify.remove', { webhookId: own.id }), 'not_found', 'webhookId');
+      expectError(await fails('notify.add', { url: 'ftp://127.0.0.1/x', on: ['blocked'] }), 'invalid_input', 'url');
+      expectError(await fails('notify.add', { url, on: ['blocked', 'asleep'] }), 'invalid_input', 'on.1');
+      expectError(await fails('notify.add', { url, on: [] }), 'invalid_input', 'on');
+      expectError(await fails('notify.add', { url, on: ['blocked'], format: 'xml' }), 'invalid_input', 'format');
+      expectError(await fails('notify.add', { url, on: ['blocked'], project: name('no-such') }), 'not_found', 'project');
+      await call('notify.remove', { webhookId: global.id });
+    },
+  },
+  {
+    name: 'notify: sessions may not configure webhooks (forbidden for workers and orchestrators)',
+    async run({ call, fails, project, session, name }) {
+      const p = await project('notify-forbidden');
+      const w = await session(p);
+      const o = await session(p, { role: 'orchestrator' });
+      const hook = await call('notify.add', { url: `http://127.0.0.1:9/${name('hook')}`, on: ['blocked'], project: p.id });
+      for (const as of [w, o]) {
+        expectError(await fails('notify.add', { url: 'http://127.0.0.1:9/x', on: ['blocked'] }, as), 'forbidden');
+        expectError(await fails('notify.list', {}, as), 'forbidden');
+        expectError(await fails('notify.test', { webhookId: hook.id }, as), 'forbidden');
+        expectError(await fails('notify.remove', { webhookId: hook.id }, as), 'forbidden');
+      }
+      expect(ids((await call('notify.list', { project: p.id })).filter((h: { id: string }) => h.id === hook.id))).toEqual([hook.id]);
+      await call('notify.remove', { webhookId: hook.id });
+    },
+  },
+  {
+    name: 'notify.test: one attempt now; a closed port is a failed delivery with the reason, shown by notify.list',
+    async run({ call, fails }) {
+      const { createServer } = await import('node:net');
+      const port = await new Promise<number>((resolve) => {
+        const s = createServer();
+        s.listen(0, '127.0.0.1', () => {
+          const { port: p } = s.address() as { port: number };
+          s.close(() => resolve(p));
+        });
+      });
+      const hook = await call('notify.add', { url: `http://127.0.0.1:${port}/hook`, on: ['error'] });
+      const started = Date.now();
+      const d = await call('notify.test', { webhookId: hook.id });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(d).toMatchObject({ id: expect.stringMatching(/^whd_/), webhookId: hook.id, event: 'test', sessionId: null, status: 'failed', attempts: 1, httpStatus: null });
+      expect(d.error).toContain('ECONNREFUSED');
+      const listed = (await call('notify.list', {})).find((h: { id: string }) => h.id === hook.id);
+      expect(listed.lastDelivery).toEqual(d);
+      expectError(await fails('notify.test', { webhookId: 'whk_missing' }), 'not_found', 'webhookId');
+      await call('notify.remove', { webhookId: hook.id });
     },
   },
 ];
 
 /** git in a directory, as a person would run it (an identity of its own, no hooks). */
 const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=Tester', '-c', 'user.email=tester@localhost', ...args], { cwd, encoding: 'utf8' }).trim();
+  execFileSync('git', ['-c', 'user.name=Tester', '-c', 'user.email=tester@localhost', '-c', 'core.hooksPath=/dev/null', ...args], { cwd, encoding: 'utf8' }).trim();
 
 /** Makes a project directory a git repository on `main` with its files in one commit. */
 function gitRepo(dir: string): void {

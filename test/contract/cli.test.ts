@@ -112,6 +112,7 @@ const COMMANDS: Record<string, (input: Input) => string[]> = {
       .clearable('baseBranch', '--base-branch')
       .clearable('testCmd', '--test-cmd')
       .flag('dependencyUntil', '--until')
+      .toggle('leaseGuard', '--lease-guard', '--no-lease-guard')
       .flag('ifVersion', '--if-version')
       .done(),
   'project.delete': (i) => [...new Args('project.delete', i, 'project', 'delete').arg('project').done(), '--yes'],
@@ -190,7 +191,12 @@ const COMMANDS: Record<string, (input: Input) => string[]> = {
     return a.done();
   },
   'session.list': (i) =>
-    new Args('session.list', i, 'session', 'list').list('status', '--status').flag('parentSessionId', '--parent').flag('project', '--project').done(),
+    new Args('session.list', i, 'session', 'list')
+      .list('status', '--status')
+      .flag('parentSessionId', '--parent')
+      .flag('project', '--project')
+      .bool('all', '--all')
+      .done(),
   'session.info': (i) => new Args('session.info', i, 'session', 'info').optionalArg('sessionId').flag('timelineLimit', '--limit').done(),
   'session.stop': (i) => new Args('session.stop', i, 'session', 'stop').arg('sessionId').done(),
   'session.send': (i) => {
@@ -257,7 +263,62 @@ const COMMANDS: Record<string, (input: Input) => string[]> = {
 
   'manifest.generate': (i) => new Args('manifest.generate', i, 'manifest', 'generate').flag('sessionId', '--session').done(),
   whoami: (i) => new Args('whoami', i, 'whoami').done(),
-  status: (i) => new Args('status', i, 'status').flag('project', '--project').done(),
+  status: (i) => new Args('status', i, 'status').flag('project', '--project').bool('all', '--all').done(),
+  // ---- dispatch (issue 12): `maestro run --detach` starts and returns (without it, it follows until drained)
+  'dispatch.start': (i) =>
+    new Args('dispatch.start', i, 'run')
+      .flag('project', '--project')
+      .flag('maxWorkers', '--max-workers')
+      .flag('template', '--template')
+      .flag('retries', '--retries')
+      .bool('dryRun', '--dry-run')
+      .done()
+      .concat('--detach'),
+  'dispatch.stop': (i) => new Args('dispatch.stop', i, 'dispatch', 'stop').flag('project', '--project').done(),
+  'dispatch.status': (i) => new Args('dispatch.status', i, 'dispatch', 'status').flag('project', '--project').flag('afterLogId', '--after').done(),
+  // ---- messages (issue 12)
+  'message.send': (i) =>
+    new Args('message.send', i, 'message', 'send')
+      .arg('to')
+      .flag('subject', '--subject')
+      .flag('body', '--body')
+      .flag('taskId', '--task')
+      .flag('replyTo', '--reply-to')
+      .flag('project', '--project')
+      .done(),
+  'message.inbox': (i) =>
+    new Args('message.inbox', i, 'message', 'inbox').bool('all', '--all').flag('sessionId', '--session').flag('limit', '--limit').flag('project', '--project').done(),
+  'message.ack': (i) => new Args('message.ack', i, 'message', 'ack').arg('messageId').flag('note', '--note').done(),
+  'message.list': (i) => new Args('message.list', i, 'message', 'list').flag('sessionId', '--session').flag('project', '--project').flag('limit', '--limit').done(),
+  // ---- leases (issue 12)
+  'lease.acquire': (i) => {
+    const a = new Args('lease.acquire', i, 'lease', 'acquire');
+    const paths = a.take('paths');
+    if (!Array.isArray(paths) || paths.length === 0) throw new Unsupported('lease.acquire without paths: <paths...> needs one');
+    a.argv.push(...paths.map(String));
+    const exclusive = a.take('exclusive');
+    if (exclusive === false) a.argv.push('--shared');
+    return a.flag('ttlSeconds', '--ttl').flag('reason', '--reason').flag('sessionId', '--session').done();
+  },
+  'lease.release': (i) => {
+    const a = new Args('lease.release', i, 'lease', 'release');
+    a.argv.push(...((a.take('paths') as string[] | undefined) ?? []));
+    return a.list('leaseIds', '--id').flag('sessionId', '--session').flag('project', '--project').done();
+  },
+  'lease.list': (i) => new Args('lease.list', i, 'lease', 'list').flag('project', '--project').flag('sessionId', '--session').bool('all', '--all').done(),
+  'lease.check': (i) => {
+    const a = new Args('lease.check', i, 'lease', 'check');
+    const paths = a.take('paths');
+    if (!Array.isArray(paths) || paths.length === 0) throw new Unsupported('lease.check without paths: <paths...> (or --staged)');
+    a.argv.push(...paths.map(String));
+    return a.flag('sessionId', '--session').flag('project', '--project').done();
+  },
+  // ---- notifications (issue 12)
+  'notify.add': (i) =>
+    new Args('notify.add', i, 'notify', 'add').arg('url').list('on', '--on').flag('project', '--project').flag('format', '--format').flag('secret', '--secret').done(),
+  'notify.list': (i) => new Args('notify.list', i, 'notify', 'list').flag('project', '--project').done(),
+  'notify.remove': (i) => new Args('notify.remove', i, 'notify', 'remove').arg('webhookId').done(),
+  'notify.test': (i) => new Args('notify.test', i, 'notify', 'test').arg('webhookId').done(),
 };
 
 let server: TestServer;
