@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import {
   CallToolRequestSchema,
   ListToolsRequestSchema,
@@ -190,6 +191,13 @@ const INSTRUCTIONS: Record<McpRole, string> = {
  *   check (which says why) instead of a bare "tool not found".
  * The advertised input and output schemas are the operations' zod schemas converted to JSON Schema.
  */
+/**
+ * One JSON Schema validator for every server: the SDK otherwise builds a new Ajv instance per server,
+ * which was the largest cost of an MCP call over HTTP, where each request gets a server of its own.
+ */
+let validator: AjvJsonSchemaValidator | undefined;
+const sharedValidator = () => (validator ??= new AjvJsonSchemaValidator());
+
 export function buildMcpServer(opts: BuildMcpServerOptions): McpServer {
   const { role, dispatch } = opts;
   const tools = toolsForRole(role);
@@ -197,7 +205,7 @@ export function buildMcpServer(opts: BuildMcpServerOptions): McpServer {
 
   const mcp = new McpServer(
     { name: 'maestro', title: 'Maestro', version: opts.version ?? VERSION },
-    { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS[role] },
+    { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS[role], jsonSchemaValidator: sharedValidator() },
   );
 
   mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
