@@ -1,0 +1,79 @@
+/**
+ * Bulk import (issue 13): `maestro task import` of a 100k-task JSONL file (a tenth of them subtasks, a
+ * tenth with a dependency) through the built CLI against a real server, then the same file again (which
+ * must change nothing), a dry run of it, and `maestro task export` of the result. The issue's target: the
+ * import under 10 s. BENCH_IMPORT sets the number of tasks. scripts/bench.ts calls `benchImport()`;
+ * `node dist/scripts/bench-import.js` runs it alone.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { MaestroService } from '../src/core/service.js';
+import { startServer } from '../src/http/server.js';
+import { createLogger } from '../src/log/logger.js';
+import { MAESTRO_BIN } from './bench-slow-clients.js';
+
+const COUNT = Number(process.env.BENCH_IMPORT ?? 100_000);
+
+/** Runs the CLI; its wall time and stdout. */
+function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(process.execPath, [MAESTRO_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve({ ms: performance.now() - start, stdout }) : reject(new Error(`maestro ${args.join(' ')} exited ${code}: ${stderr}`))));
+  });
+}
+
+function rows(count: number): string {
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const row: Record<string, unknown> = { key: `t${i}`, title: `Imported task ${i}`, description: `What done looks like for task ${i}.`, priority: i % 7 === 0 ? 'high' : 'medium' };
+    if (i % 10 === 1) row.parent = `t${i - 1}`;
+    if (i % 10 === 5) row.dependsOn = [`t${i - 3}`];
+    if (i % 4 === 0) row.status = 'done';
+    lines.push(JSON.stringify(row));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function benchImport(count = COUNT): Promise<void> {
+  const home = mkdtempSync(join(tmpdir(), 'maestro-bench-import-'));
+  const svc = MaestroService.open({ home, apiUrl: 'http://127.0.0.1:0' });
+  const server = await startServer({ svc, port: 0, logger: createLogger('bench', 'silent') });
+  try {
+    svc.projects.create({ name: 'import', workingDir: home });
+    const file = join(home, 'tasks.jsonl');
+    writeFileSync(file, rows(count));
+    const mb = statSync(file).size / 2 ** 20;
+    const env: NodeJS.ProcessEnv = { ...process.env, MAESTRO_HOME: home, MAESTRO_API_URL: server.url, MAESTRO_LOG_LEVEL: 'silent', MAESTRO_PROJECT_ID: 'import' };
+    for (const key of ['MAESTRO_SESSION_ID', 'MAESTRO_SESSION_TOKEN', 'MAESTRO_PORT']) delete env[key];
+    const line = (label: string, ms: number, note: string) =>
+      console.log(`${label.padEnd(44)} ${count.toString().padStart(6)} rows ${ms.toFixed(0).padStart(6)} ms  ${((count / ms) * 1000).toFixed(0).padStart(8)} rows/s  ${note}`);
+    const first = await cli(['task', 'import', file, '--json'], env);
+    const r1 = JSON.parse(first.stdout) as { created: number };
+    line('import: CLI, new tasks', first.ms, `created ${r1.created} (${mb.toFixed(1)} MiB file; target < 10 s at 100k)`);
+    const again = await cli(['task', 'import', file, '--json'], env);
+    const r2 = JSON.parse(again.stdout) as { created: number; updated: number; unchanged: number };
+    line('import: CLI, same file again', again.ms, `created ${r2.created}, updated ${r2.updated}, unchanged ${r2.unchanged}`);
+    const dry = await cli(['task', 'import', file, '--dry-run', '--json'], env);
+    line('import: CLI, dry run', dry.ms, 'nothing written');
+    const exported = await cli(['task', 'export'], env);
+    line('export: CLI, JSONL', exported.ms, `${(Buffer.byteLength(exported.stdout) / 2 ** 20).toFixed(1)} MiB`);
+    const n = await cli(['--version'], env);
+    console.log(`${'import: CLI start-up (maestro --version)'.padEnd(44)} ${n.ms.toFixed(0).padStart(18)} ms`);
+  } finally {
+    await server.close();
+    svc.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await benchImport();
