@@ -50,7 +50,8 @@ const DEPS_DONE = `NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks dt O
 const READY = `(t.status IN ${OPEN} AND ${DEPS_DONE})`;
 const FREE = `(t.assignee_session_id IS NULL OR t.assignee_session_id = q.session_id OR EXISTS (SELECT 1 FROM sessions hs
      WHERE hs.id = t.assignee_session_id AND hs.status IN (${FINISHED_SESSION_STATUSES.map((s) => `'${s}'`).join(',')})))`;
-const PICK_ORDER = `CASE t.status WHEN 'in_progress' THEN 0 WHEN 'todo' THEN 1 ELSE 2 END, q.position`;
+/** Nobody else's current queue item. */
+const NOT_CURRENT_ELSEWHERE = `NOT EXISTS (SELECT 1 FROM queue_items o WHERE o.task_id = q.task_id AND o.state = 'in_progress')`;
 
 const SELECT_ITEMS = `SELECT q.*, t.title, t.status AS task_status, ${READY} AS ready
   FROM queue_items q JOIN tasks t ON t.id = q.task_id`;
@@ -112,15 +113,7 @@ export class QueueRepo {
       this.sweep(sessionId);
       const current = this.current(sessionId);
       if (current) return { item: current, alreadyStarted: true };
-      const pick = this.store
-        .prepare(
-          `${SELECT_ITEMS} WHERE q.session_id = ? AND q.state = 'queued'
-             AND ${FREE}
-             AND NOT EXISTS (SELECT 1 FROM queue_items o WHERE o.task_id = q.task_id AND o.state = 'in_progress')
-             AND ${READY}
-           ORDER BY ${PICK_ORDER} LIMIT 1`,
-        )
-        .get(sessionId) as QueueRow | undefined;
+      const pick = this.pick(sessionId, true);
       if (!pick) {
         const left = (
           this.store.prepare(`SELECT COUNT(*) AS n FROM queue_items WHERE session_id = ? AND state = 'queued'`).get(sessionId) as {
@@ -187,30 +180,70 @@ export class QueueRepo {
   /** Counts and the current/next item, computed in SQL so it stays cheap for long queues. */
   status(sessionId: string): QueueStatus {
     this.sessions.assertExists(sessionId);
+    // The states off the index alone; only the queued items need their task (are they waiting?), not the done ones.
     const counts = this.store
       .prepare(
         `SELECT COUNT(*) AS total,
-           COALESCE(SUM(q.state = 'queued'), 0) AS queued,
-           COALESCE(SUM(q.state = 'in_progress'), 0) AS inProgress,
-           COALESCE(SUM(q.state = 'done'), 0) AS done,
-           COALESCE(SUM(q.state = 'queued' AND NOT ${READY}), 0) AS waiting
-         FROM queue_items q JOIN tasks t ON t.id = q.task_id WHERE q.session_id = ?`,
+           COALESCE(SUM(state = 'queued'), 0) AS queued,
+           COALESCE(SUM(state = 'in_progress'), 0) AS inProgress,
+           COALESCE(SUM(state = 'done'), 0) AS done
+         FROM queue_items WHERE session_id = ?`,
       )
-      .get(sessionId) as QueueStatus['counts'];
-    const next = this.store
+      .get(sessionId) as Omit<QueueStatus['counts'], 'waiting'>;
+    const { waiting } = this.store
       .prepare(
-        `${SELECT_ITEMS} WHERE q.session_id = ? AND q.state = 'queued' AND ${FREE} AND ${READY} ORDER BY ${PICK_ORDER} LIMIT 1`,
+        `SELECT COUNT(*) AS waiting FROM queue_items q JOIN tasks t ON t.id = q.task_id
+         WHERE q.session_id = ? AND q.state = 'queued' AND NOT ${READY}`,
       )
-      .get(sessionId) as QueueRow | undefined;
-    return { sessionId, current: this.current(sessionId), next: next ? toItem(next) : null, counts };
+      .get(sessionId) as { waiting: number };
+    const next = this.pick(sessionId, false);
+    return { sessionId, current: this.current(sessionId), next: next ? toItem(next) : null, counts: { ...counts, waiting } };
   }
 
-  /** Items whose task was finished elsewhere (task_complete, task_update, another session) are done for this queue too. */
+  /**
+   * The item queue_start takes next (`claim`: also not current in another queue): the first in queue order among
+   * the ready, free items whose task is in_progress (work already under way), else among the todo ones, else among
+   * the blocked / needs_input ones. One statement per group, each stopping at its first match in queue order, rather
+   * than one that sorts every queued item by group: a claim reads a few items, not the whole queue. Work under way
+   * is looked up from the tasks side (the project's in_progress tasks: a queue holds tasks of its own project only).
+   */
+  private pick(sessionId: string, claim: boolean): QueueRow | undefined {
+    const elsewhere = claim ? `AND ${NOT_CURRENT_ELSEWHERE}` : '';
+    const project = this.store.prepare('SELECT project_id FROM sessions WHERE id = ?').get(sessionId) as { project_id: string } | undefined;
+    if (!project) return undefined;
+    const underWay = this.store
+      .prepare(
+        `SELECT q.*, t.title, t.status AS task_status, ${READY} AS ready
+         FROM tasks t CROSS JOIN queue_items q
+         WHERE t.project_id = ? AND t.status = 'in_progress' AND q.session_id = ? AND q.task_id = t.id AND q.state = 'queued'
+           AND ${FREE} ${elsewhere} AND ${DEPS_DONE}
+         ORDER BY q.position LIMIT 1`,
+      )
+      .get(project.project_id, sessionId) as QueueRow | undefined;
+    if (underWay) return underWay;
+    for (const statuses of [`('todo')`, `('blocked','needs_input')`]) {
+      const row = this.store
+        .prepare(
+          `${SELECT_ITEMS} WHERE q.session_id = ? AND q.state = 'queued' AND t.status IN ${statuses}
+             AND ${FREE} ${elsewhere} AND ${DEPS_DONE}
+           ORDER BY q.position LIMIT 1`,
+        )
+        .get(sessionId) as QueueRow | undefined;
+      if (row) return row;
+    }
+    return undefined;
+  }
+
+  /**
+   * Items whose task was finished elsewhere (task_complete, task_update, another session) are done for this queue too.
+   * Only this queue's open items are looked at, each task by its id: not `task_id IN (SELECT id FROM tasks WHERE
+   * status IN ...)`, which read every finished task of the database on every queue_start (issue 13).
+   */
   private sweep(sessionId: string): void {
     this.store
       .prepare(
-        `UPDATE queue_items SET state = 'done', completed_at = ? WHERE session_id = ? AND state <> 'done'
-           AND task_id IN (SELECT id FROM tasks WHERE status IN ('done','cancelled'))`,
+        `UPDATE queue_items SET state = 'done', completed_at = ? WHERE session_id = ? AND state IN ('queued','in_progress')
+           AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = queue_items.task_id AND t.status IN ('done','cancelled'))`,
       )
       .run(nowIso(), sessionId);
   }
