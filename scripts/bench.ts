@@ -108,6 +108,9 @@ try {
 } finally {
   rmSync(home, { recursive: true, force: true });
 }
+await (await import('./bench-scale.js')).benchScale(); // issue 13: create, get, update, list, queue claim and report at 100k tasks vs empty
+await (await import('./bench-import.js')).benchImport(); // issue 13: `maestro task import` of 100k tasks (BENCH_IMPORT), and again
+await (await import('./bench-mcp.js')).benchMcp(); // issue 13: MCP (HTTP, stdio) vs REST, and REST under 200 busy MCP callers
 // What the hook Claude Code runs on every tool call costs it (child processes, spawn to exit).
 await benchHook();
 await benchWorktree();

@@ -163,6 +163,8 @@ describe('MCP outputSchema and structuredContent', () => {
     expect(await call(user, 'task_list', { project: project.id, ready: true })).toHaveLength(2);
     const tree = await call(user, 'task_tree', { project: project.id });
     expect(tree[0].children.map((c: { id: string }) => c.id)).toEqual([sub1.id, sub2.id]);
+    const imported = await call(user, 'task_import', { project: project.id, rows: [{ key: 'i1', title: 'Imported', parent: root.id }], dryRun: true });
+    expect(imported).toMatchObject({ dryRun: true, created: 1, total: 1 }); // a dry run: the counts below stay
 
     // ---- sessions: an orchestrator spawns a queue worker ----
     const lead = (await call(user, 'session_spawn', { project: project.id, role: 'orchestrator', taskIds: [root.id], name: 'lead' })).session;

@@ -261,6 +261,7 @@ export function opInput(op: OperationName, w: SecurityWorld): Record<string, unk
     'task.list': { project },
     'task.create': { project, title: 'made by the matrix' },
     'task.tree': { project },
+    'task.import': { project, rows: [{ key: 'matrix', title: 'imported by the matrix' }] },
     'task.get': { taskId: w.tasks.free.id },
     'task.update': { taskId: w.tasks.free.id, priority: 'high' },
     'task.complete': { taskId: w.tasks.free.id },

@@ -10,6 +10,8 @@ export type MaestroEventBody =
   | { type: 'project.created' | 'project.updated'; project: Project }
   | { type: 'project.deleted'; projectId: string }
   | { type: 'task.created' | 'task.updated'; task: Task }
+  /** A bulk import changed many tasks at once (task import): one event for all, refetch the project's tasks. */
+  | { type: 'tasks.imported'; projectId: string; created: number; updated: number; unchanged: number }
   | { type: 'session.created' | 'session.updated'; session: Session }
   | { type: 'session.event'; sessionId: string; event: TimelineEvent }
   | { type: 'queue.updated'; sessionId: string; status: QueueStatus }

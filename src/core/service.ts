@@ -20,6 +20,7 @@ import { SessionRepo, type SessionFilter } from './sessions.js';
 import { SkillLibrary } from './skills.js';
 import { Store } from './store.js';
 import { TaskRepo } from './tasks.js';
+import { TaskImporter } from './task-import.js';
 import { TemplateRepo } from './templates.js';
 import type { ReadTranscriptOptions } from './transcript.js';
 import { WorktreeMerge } from './worktree-merge.js';
@@ -78,6 +79,8 @@ export class MaestroService implements CoreContext {
   readonly paths: HomePaths;
   readonly projects: ProjectRepo;
   readonly tasks: TaskRepo;
+  /** Bulk task import (task-import.ts): one transaction, idempotent by key. */
+  readonly importer: TaskImporter;
   readonly sessions: SessionRepo;
   readonly queue: QueueRepo;
   readonly templates: TemplateRepo;
@@ -122,6 +125,7 @@ export class MaestroService implements CoreContext {
     this.store = new Store(db, this.bus);
     this.projects = new ProjectRepo(this.store);
     this.tasks = new TaskRepo(this.store);
+    this.importer = new TaskImporter(this.store, this.tasks);
     this.sessions = new SessionRepo(this.store);
     this.queue = new QueueRepo(this.store, this.tasks, this.sessions);
     this.templates = new TemplateRepo(this.store);

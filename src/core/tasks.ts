@@ -17,6 +17,7 @@ interface TaskRow {
   id: string;
   project_id: string;
   parent_id: string | null;
+  key: string | null;
   title: string;
   description: string;
   status: TaskStatus;
@@ -113,7 +114,10 @@ export class TaskRepo {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.projectId !== undefined) {
-      where.push('t.project_id = ?');
+      // With a narrower filter (a parent, an assignee, ids) the project is only checked (`+` keeps SQLite off the
+      // project's indexes): it would otherwise walk a 100k-task project in seq order to find a few children.
+      const narrower = (filter.parentId !== undefined && filter.parentId !== null) || filter.assignee !== undefined || filter.ids !== undefined;
+      where.push(narrower ? '+t.project_id = ?' : 't.project_id = ?');
       params.push(filter.projectId);
     }
     if (filter.status && filter.status.length > 0) {
@@ -246,11 +250,12 @@ export class TaskRepo {
 
   /** True when the task is the session's by assignment or by being handed to it at spawn / in its queue. */
   isAssignedTo(taskId: string, sessionId: string): boolean {
+    // EXISTS by both keys (a primary key lookup each), not `id IN (SELECT ...)`, which lists the session's whole queue
     const row = this.store
       .prepare(
-        `SELECT 1 FROM tasks WHERE id = ? AND (assignee_session_id = ?
-           OR id IN (SELECT task_id FROM session_tasks WHERE session_id = ?)
-           OR id IN (SELECT task_id FROM queue_items WHERE session_id = ?))`,
+        `SELECT 1 FROM tasks t WHERE t.id = ? AND (t.assignee_session_id = ?
+           OR EXISTS (SELECT 1 FROM session_tasks st WHERE st.session_id = ? AND st.task_id = t.id)
+           OR EXISTS (SELECT 1 FROM queue_items qi WHERE qi.session_id = ? AND qi.task_id = t.id))`,
       )
       .get(taskId, sessionId, sessionId, sessionId);
     return row !== undefined;
@@ -285,6 +290,7 @@ export class TaskRepo {
       id: r.id,
       projectId: r.project_id,
       parentId: r.parent_id,
+      key: r.key ?? null,
       title: r.title,
       description: r.description,
       status: r.status,

@@ -117,8 +117,18 @@ export function requireCredential(app: express.Express, door: { auth: Authentica
     }
     requireJson(req, res, next);
   });
-  app.use(express.json({ limit: door.limits.maxBodyBytes }));
+  const json = express.json({ limit: door.limits.maxBodyBytes });
+  // Task import sends whole files (100k tasks: tens of MB): a larger limit on its route, for the owner only.
+  const bulk = express.json({ limit: Math.max(IMPORT_MAX_BODY_BYTES, door.limits.maxBodyBytes) });
+  app.use((req, res, next) => {
+    const owner = (res.locals.actor as { kind?: string } | undefined)?.kind === 'user';
+    (owner && req.method === 'POST' && req.path === IMPORT_PATH ? bulk : json)(req, res, next);
+  });
 }
+
+/** The task import route (routes.ts) and how large a file it takes. */
+const IMPORT_PATH = '/api/tasks/import';
+export const IMPORT_MAX_BODY_BYTES = 256 * 1024 * 1024;
 
 /** The handlers of the door's own routes of the table: health, sign-in and out, a new secret. */
 export function doorHandlers(handlers: RouteHandlers, auth: Authenticator): void {

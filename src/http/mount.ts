@@ -125,7 +125,7 @@ async function answerHttp(route: HttpRoute, req: Request, res: Response, deps: M
 function sendStream(res: Response, status: number, type: string, body: StreamBody): void {
   res.status(status);
   res.setHeader('Content-Type', type);
-  res.setHeader('Content-Length', String(body.length));
+  if (body.length !== undefined) res.setHeader('Content-Length', String(body.length));
   res.setHeader('Content-Disposition', `inline; filename="${body.filename}"`);
   res.setHeader('Cache-Control', 'no-cache');
   body

@@ -5,6 +5,7 @@ import type { Actor } from '../core/access.js';
 import type { SessionLogs } from '../core/types.js';
 import { MAX_LOG_ENTRIES } from '../core/transcript.js';
 import { HOOK_EVENT_NAME, MAX_HOOK_EVENTS } from '../pty/hooks/contract.js';
+import { TaskExportQuery } from '../core/task-import-schemas.js';
 import type { HttpRouteName } from './routes.js';
 
 /*
@@ -19,7 +20,8 @@ export const MAX_TERMINAL_INPUT = 64 * 1024;
 
 /** What a route with a streamed result answers (its media type is the route's `result`). */
 export interface StreamBody {
-  length: number;
+  /** Its size in bytes, when known up front (else the answer is chunked). */
+  length?: number;
   filename: string;
   open(): Readable;
 }
@@ -62,6 +64,7 @@ export const HTTP_SPECS = {
     result: z.unknown(),
   },
   'session.recording': { params: SessionParams, result: 'stream' },
+  'task.export': { query: TaskExportQuery, result: 'stream' },
   'session.input': {
     params: SessionParams,
     body: z.object({

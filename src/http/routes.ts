@@ -36,7 +36,7 @@ export interface Route extends RouteBase {
  * What an HTTP-only route answers: JSON, nothing (204), a file streamed with that media type, or `self`:
  * its handler writes the answer itself (the MCP transport, which speaks its own protocol on the socket).
  */
-export type RouteResult = 'json' | 'none' | 'self' | 'application/x-asciicast';
+export type RouteResult = 'json' | 'none' | 'self' | 'application/x-asciicast' | 'application/x-ndjson';
 
 /** A route outside the operations (terminals, sign-in); its input and result schemas are in route-table.ts. */
 export interface HttpRoute extends RouteBase {
@@ -58,6 +58,7 @@ export const ROUTES = [
   { op: 'task.list', method: 'GET', path: '/api/tasks', status: 200 },
   { op: 'task.create', method: 'POST', path: '/api/tasks', status: 201 },
   { op: 'task.tree', method: 'GET', path: '/api/tasks/tree', status: 200 },
+  { op: 'task.import', method: 'POST', path: '/api/tasks/import', status: 200 },
   { op: 'task.get', method: 'GET', path: '/api/tasks/:taskId', status: 200 },
   { op: 'task.update', method: 'PATCH', path: '/api/tasks/:taskId', status: 200 },
   { op: 'task.complete', method: 'POST', path: '/api/tasks/:taskId/complete', status: 200 },
@@ -140,6 +141,8 @@ export const HTTP_ROUTES = [
   { name: 'auth.rotate', method: 'POST', path: '/api/auth/rotate', status: 200, result: 'json', access: 'credential' },
   // One generic door for programmatic callers (the stdio MCP bridge): POST /api/ops/task_create {…}
   { name: 'op.call', method: 'POST', path: '/api/ops/:name', status: 200, result: 'json', access: 'credential' },
+  // A project's tasks as JSONL (`maestro task export`), streamed page by page (src/core/task-export.ts).
+  { name: 'task.export', method: 'GET', path: '/api/tasks/export', status: 200, result: 'application/x-ndjson', access: 'credential' },
   { name: 'session.recording', method: 'GET', path: '/api/sessions/:sessionId/recording', status: 200, result: 'application/x-asciicast', access: 'credential' },
   { name: 'session.input', method: 'POST', path: '/api/sessions/:sessionId/input', status: 200, result: 'json', access: 'credential' },
   { name: 'session.hooks', method: 'POST', path: '/api/sessions/:sessionId/hooks', status: 200, result: 'json', access: 'credential' },

@@ -13,6 +13,7 @@ import { closeSocketsOfEndedSessions, streamEvents } from './event-stream.js';
 import { mountRoutes, opDoor } from './mount.js';
 import { createRequestGuard, type RequestGuard } from './request-guard.js';
 import { RouteHandlers } from './route-table.js';
+import { taskExportHandler } from './task-export.js';
 import { ROUTE_TABLE, isOpRoute } from './routes.js';
 import { WsRouter } from './ws-router.js';
 
@@ -73,6 +74,7 @@ export function createApp(ctx: Omit<HttpContext, 'app'>, guard: RequestGuard, li
   app.disable('x-powered-by');
   doorHandlers(routes, auth);
   routes.set('op.call', opDoor(svc));
+  routes.set('task.export', taskExportHandler(svc));
   openDoor(app, { logger, guard });
   mountRoutes(app, ROUTE_TABLE.filter(isOpen), { svc, logger, handlers: routes }, [requireJson, express.json({ limit: '4kb' })]);
   requireCredential(app, { auth, logger, limits });

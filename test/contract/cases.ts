@@ -228,6 +228,44 @@ export const CASES: OpCase[] = [
     },
   },
   {
+    name: 'task: import rows by key (idempotent), references by key and id, a bad row by its line, dry run',
+    async run({ call, fails, check, project, task }) {
+      const p = await project('import');
+      const existing = await task(p, 'existing');
+      const rows = [
+        { key: 'a', title: 'A', priority: 'high' },
+        { key: 'b', title: 'B', parent: 'a', dependsOn: ['a', existing.id] },
+        { key: 'c', title: 'C', status: 'done', dependsOn: ['b'], until: 'merged' },
+      ];
+      const dry = await call('task.import', { project: p.name, rows, dryRun: true });
+      expect(dry).toMatchObject({ projectId: p.id, dryRun: true, created: 3, updated: 0, unchanged: 0, total: 3 });
+      expect(dry.rows.map((r: { id: string | null }) => r.id)).toEqual([null, null, null]);
+      expect(await check('task.list', { project: p.name })).toHaveLength(1);
+
+      const first = await call('task.import', { project: p.name, rows });
+      expect(first).toMatchObject({ dryRun: false, created: 3, updated: 0, unchanged: 0, total: 3, rowsOmitted: 0 });
+      const [a, b, c] = first.rows.map((r: { id: string }) => r.id);
+      expect(await check('task.get', { taskId: a })).toMatchObject({ key: 'a', title: 'A', priority: 'high', status: 'todo', parentId: null });
+      expect(await check('task.get', { taskId: b })).toMatchObject({ key: 'b', parentId: a, dependencies: [existing.id, a] });
+      expect(await check('task.get', { taskId: c })).toMatchObject({ status: 'done', dependencies: [b], mergedDependencies: [b] });
+
+      expect(await call('task.import', { project: p.name, rows })).toMatchObject({ created: 0, updated: 0, unchanged: 3, total: 3 });
+      const changed = await call('task.import', { project: p.name, rows: [{ key: 'a', title: 'A2' }] });
+      expect(changed).toMatchObject({ updated: 1, rows: [{ line: 1, key: 'a', id: a, action: 'updated' }] });
+
+      const bad = await fails('task.import', { project: p.name, rows: [{ title: 'fine' }, { key: 'x', title: '' }] });
+      expectError(bad, 'invalid_input', 'title');
+      expect(bad.message).toContain('line 2');
+      expectError(await fails('task.import', { project: p.name, rows: [{ title: 'X', parent: 'nope' }] }), 'invalid_input', 'parent');
+      expectError(
+        await fails('task.import', { project: p.name, rows: [{ key: 'x', title: 'X', dependsOn: ['y'] }, { key: 'y', title: 'Y', dependsOn: ['x'] }] }),
+        'dependency_cycle',
+        'dependsOn',
+      );
+      expect(await check('task.list', { project: p.name })).toHaveLength(4);
+    },
+  },
+  {
     name: 'task: dependencies, the ready filter, status filter and complete',
     async run({ call, check, project, task }) {
       const p = await project('ready');

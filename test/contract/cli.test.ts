@@ -5,7 +5,9 @@
  * exit code that goes with its code. Set-up calls go straight to the in-process service (a process per
  * call is the slow part) and the cases run concurrently. Needs `npm run build`.
  */
-import { isAbsolute } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startTestServer, type TestServer } from '../helpers.js';
 import { CLEAN_ENV } from '../cli-support.js';
@@ -151,6 +153,17 @@ const COMMANDS: Record<string, (input: Input) => string[]> = {
       .done(),
   'task.complete': (i) => new Args('task.complete', i, 'task', 'complete').arg('taskId').flag('summary', '--summary').done(),
   'task.tree': (i) => new Args('task.tree', i, 'task', 'tree').optionalArg('rootId').flag('project', '--project').done(),
+  // The command reads a file: the rows (or text) are written to one first.
+  'task.import': (i) => {
+    const a = new Args('task.import', i, 'task', 'import');
+    const rows = a.take('rows');
+    const text = a.take('text');
+    if ((rows === undefined) === (text === undefined)) throw new Unsupported('task.import without exactly one of rows and text: the command reads one file');
+    const file = join(mkdtempSync(join(tmpdir(), 'maestro-import-')), 'tasks.json');
+    writeFileSync(file, text !== undefined ? String(text) : JSON.stringify(rows));
+    a.argv.push(file);
+    return a.flag('from', '--from').bool('dryRun', '--dry-run').flag('project', '--project').done();
+  },
 
   ...Object.fromEntries(
     ['progress', 'complete', 'blocked', 'error', 'needs_input'].map((kind) => [

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { PROJECT_OPTION, list, namedProject, orNull, projectOf, taskStatus, taskStatusList, wholeNumber } from '../options.js';
 import { taskDetail, taskLine, taskTable, taskTree } from '../output.js';
 import { opCommand, type Opts } from '../run.js';
+import { registerTaskIoCommands } from './task-io.js';
 
 /** `--desc`: the original product's name for `--description` (hidden alias). */
 const DESC_ALIAS = () => new Option('--desc <text>', 'alias of --description').hideHelp();
@@ -132,5 +133,6 @@ export function registerTaskCommands(program: Command): Command {
     human: (roots) => taskTree(roots),
   });
 
+  registerTaskIoCommands(task);
   return task;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import * as E from '../entities/index.js';
 import * as S from '../schemas.js';
 import { contract } from './contract.js';
+import { TaskImportInput, TaskImportResult } from '../task-import-schemas.js';
 
 /** Tasks, subtasks and their dependencies. */
 export const taskCreate = contract({
@@ -67,4 +68,17 @@ export const taskTree = contract({
   readOnly: true,
 });
 
-export const TASK_CONTRACTS = [taskCreate, taskList, taskGet, taskUpdate, taskComplete, taskTree] as const;
+
+/** Bulk import (task-import.ts): the MCP tool takes rows (bounded); the CLI sends whole files as `text`. */
+export const taskImport = contract({
+  name: 'task.import',
+  title: 'Import tasks',
+  description:
+    'Creates or updates many tasks at once, in one transaction: rows like task_create (title, description, status, priority, parent and dependsOn by key or id, until) with a key each, so importing the same rows again changes nothing. A bad row fails the whole import, named by its line. dryRun: only check and count.',
+  input: TaskImportInput,
+  output: TaskImportResult,
+  access: 'orchestrator',
+  readOnly: false,
+});
+
+export const TASK_CONTRACTS = [taskCreate, taskList, taskGet, taskUpdate, taskComplete, taskTree, taskImport] as const;

@@ -7,6 +7,7 @@ export const Task = z
     id: TaskId,
     projectId: ProjectId,
     parentId: TaskId.nullable().describe('The parent task of a subtask (null: top-level)'),
+    key: z.string().nullable().describe('Its import key (task import): a re-import with the same key updates it instead of adding a copy; null: none'),
     title: z.string(),
     description: z.string().describe('What done looks like; markdown'),
     status: TaskStatus,

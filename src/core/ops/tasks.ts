@@ -1,6 +1,8 @@
 import { projectFor, visibleTask, workableTask } from '../access.js';
 import * as C from '../contracts/tasks.js';
-import { forbidden } from '../errors.js';
+import { forbidden, invalid } from '../errors.js';
+import { parseImportText, rowsOf } from '../task-import.js';
+import { taskmasterRows } from '../taskmaster.js';
 import { implement, selfId } from './operation.js';
 
 export const TASK_OPS = [
@@ -39,5 +41,12 @@ export const TASK_OPS = [
     // A subtree says its project: it needs no other (and no guess among several projects).
     const projectId = root && input.project === undefined ? root.projectId : projectFor(svc, actor, input.project).id;
     return svc.tasks.tree(projectId, input.rootId);
+  }),
+  // Orchestrators (and people) only, and a session only into its own project (projectFor).
+  implement(C.taskImport, ({ svc, actor }, input) => {
+    const project = projectFor(svc, actor, input.project);
+    if ((input.rows === undefined) === (input.text === undefined)) throw invalid('give the tasks as rows or as text (a whole file), one of the two', 'rows');
+    const rows = input.text !== undefined ? parseImportText(input.text, input.from) : input.from === 'taskmaster' ? taskmasterRows({ tasks: input.rows }) : rowsOf(input.rows!);
+    return svc.importer.run(project.id, rows, { dryRun: input.dryRun });
   }),
 ] as const;

@@ -53,6 +53,9 @@ export function applyEvent(ev: MaestroEvent): void {
       if (before ? before.status !== t.status || before.assignee !== t.assignee : t.assignee !== null) refetchSessions();
       return;
     }
+    case 'tasks.imported':
+      if (inView(ev.projectId)) refetchTasks();
+      return;
     case 'session.created':
     case 'session.updated': {
       const x = ev.session;
