@@ -85,8 +85,6 @@ interface Planned {
   action: 'created' | 'updated' | 'unchanged';
 }
 
-const finished = (s: TaskStatus) => s === 'done' || s === 'cancelled';
-
 export class TaskImporter {
   constructor(
     private readonly store: Store,
@@ -105,7 +103,7 @@ export class TaskImporter {
     return this.store.tx(() => {
       const plan = this.plan(projectId, rows);
       const result = summary(projectId, plan, opts.dryRun === true);
-      if (!opts.dryRun) this.write(projectId, plan);
+      if (!opts.dryRun) this.write(projectId, plan, result);
       return result;
     });
   }
@@ -277,7 +275,7 @@ export class TaskImporter {
     return t?.key ?? `${id} (${t?.title ?? '?'})`;
   }
 
-  private write(projectId: string, plan: Planned[]): void {
+  private write(projectId: string, plan: Planned[], counts: Pick<TaskImportResult, 'created' | 'updated' | 'unchanged'>): void {
     const now = nowIso();
     const changed = plan.filter((p) => p.action !== 'unchanged');
     if (changed.length === 0) return;
@@ -302,30 +300,23 @@ export class TaskImporter {
         for (const dep of p.deps) addDep.run(p.id, dep, p.until);
         continue;
       }
-      const completedAt = p.status === 'done' ? (t.status === 'done' ? t.completed_at : now) : null;
-      const mergedAt = p.status !== 'done' ? null : t.status === 'done' ? t.merged_at : t.assignee_session_id === null ? now : null;
+      const before = { status: t.status, completedAt: t.completed_at, mergedAt: t.merged_at };
+      const { completedAt, mergedAt } = this.tasks.doneTimes(before, p.status, t.assignee_session_id, now);
       update.run(p.title, p.description, p.status, p.priority, p.parentId, completedAt, mergedAt, now, p.id);
       if (p.setsDeps) {
         clearDeps.run(p.id);
         for (const dep of p.deps) addDep.run(p.id, dep, p.until);
       }
-      if (finished(t.status) && !finished(p.status)) {
-        const sessions = this.store
-          .prepare(`SELECT DISTINCT session_id FROM queue_items WHERE task_id = ? AND state = 'done'`)
-          .all(p.id) as Array<{ session_id: string }>;
-        for (const s of sessions) reopened.add(s.session_id);
-        this.store.prepare(`UPDATE queue_items SET state = 'queued', started_at = NULL, completed_at = NULL WHERE task_id = ? AND state = 'done'`).run(p.id);
-      }
+      for (const s of this.tasks.returnToQueues(p.id, t.status, p.status)) reopened.add(s);
     }
-    this.announce(projectId, plan, changed);
+    this.announce(projectId, counts, changed);
     if (reopened.size > 0) this.tasks.onQueuesReopened([...reopened]);
   }
 
   /** One event per changed task for a small import; one summary event for a large one (the dashboard refetches). */
-  private announce(projectId: string, plan: Planned[], changed: Planned[]): void {
+  private announce(projectId: string, counts: Pick<TaskImportResult, 'created' | 'updated' | 'unchanged'>, changed: Planned[]): void {
     if (changed.length > MAX_IMPORT_TASK_EVENTS) {
-      const count = (a: Planned['action']) => plan.filter((p) => p.action === a).length;
-      this.store.emit({ type: 'tasks.imported', projectId, created: count('created'), updated: count('updated'), unchanged: count('unchanged') });
+      this.store.emit({ type: 'tasks.imported', projectId, created: counts.created, updated: counts.updated, unchanged: counts.unchanged });
       return;
     }
     const tasks = new Map(this.tasks.list({ ids: changed.map((p) => p.id) }).map((t) => [t.id, t]));

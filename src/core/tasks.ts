@@ -163,10 +163,8 @@ export class TaskRepo {
         this.graph.replaceDependencies(id, deps, patch.until ?? this.graph.defaultUntil(current.projectId));
       } else if (patch.until !== undefined) this.graph.setUntil(id, patch.until);
       const status = patch.status ?? current.status;
-      const completedAt =
-        status === 'done' ? (current.status === 'done' ? current.completedAt : nowIso()) : null;
       const assignee = patch.assignee !== undefined ? patch.assignee : current.assignee;
-      const mergedAt = status !== 'done' ? null : current.status === 'done' ? current.mergedAt : this.landsAtDone(assignee) ? completedAt : null;
+      const { completedAt, mergedAt } = this.doneTimes(current, status, assignee, nowIso());
       this.store
         .prepare(
           `UPDATE tasks SET title = ?, description = ?, status = ?, priority = ?, parent_id = ?,
@@ -184,23 +182,43 @@ export class TaskRepo {
           nowIso(),
           id,
         );
-      const finished = (st: TaskStatus) => st === 'done' || st === 'cancelled';
-      // Reopened work goes back into every queue that had finished it, so a queue never drops it (see queue.ts).
-      let reopenedIn: string[] = [];
-      if (finished(current.status) && !finished(status)) {
-        reopenedIn = (
-          this.store.prepare(`SELECT DISTINCT session_id FROM queue_items WHERE task_id = ? AND state = 'done'`).all(id) as Array<{ session_id: string }>
-        ).map((r) => r.session_id);
-        this.store
-          .prepare(`UPDATE queue_items SET state = 'queued', started_at = NULL, completed_at = NULL WHERE task_id = ? AND state = 'done'`)
-          .run(id);
-      }
+      const reopenedIn = this.returnToQueues(id, current.status, status);
       const task = this.get(id);
       this.store.emit({ type: 'task.updated', task });
       if (reopenedIn.length > 0) this.onQueuesReopened(reopenedIn);
       if ((current.status === 'done') !== (status === 'done')) this.graph.announceDependents(id, (taskId) => this.get(taskId));
       return task;
     });
+  }
+
+  /**
+   * A task's completion and landing times once its status becomes `status`: completed when it becomes done
+   * (kept while it stays done), landed then too unless its session works on a branch not merged yet (see
+   * landsAtDone); neither when it is not done.
+   */
+  doneTimes(
+    before: Pick<Task, 'status' | 'completedAt' | 'mergedAt'>,
+    status: TaskStatus,
+    assignee: string | null,
+    now: string,
+  ): { completedAt: string | null; mergedAt: string | null } {
+    if (status !== 'done') return { completedAt: null, mergedAt: null };
+    if (before.status === 'done') return { completedAt: before.completedAt, mergedAt: before.mergedAt };
+    return { completedAt: now, mergedAt: this.landsAtDone(assignee) ? now : null };
+  }
+
+  /**
+   * Reopened work (done or cancelled before, open now) goes back into every queue that had finished it, so a
+   * queue never drops it (see queue.ts). Returns those queues' sessions, for `onQueuesReopened`.
+   */
+  returnToQueues(taskId: string, before: TaskStatus, after: TaskStatus): string[] {
+    const finished = (st: TaskStatus) => st === 'done' || st === 'cancelled';
+    if (!finished(before) || finished(after)) return [];
+    const sessions = (
+      this.store.prepare(`SELECT DISTINCT session_id FROM queue_items WHERE task_id = ? AND state = 'done'`).all(taskId) as Array<{ session_id: string }>
+    ).map((r) => r.session_id);
+    this.store.prepare(`UPDATE queue_items SET state = 'queued', started_at = NULL, completed_at = NULL WHERE task_id = ? AND state = 'done'`).run(taskId);
+    return sessions;
   }
 
   /**
