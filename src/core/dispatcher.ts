@@ -143,11 +143,7 @@ export class Dispatcher {
   }
 
   private session(id: string): Session | undefined {
-    try {
-      return this.core.sessions.get(id);
-    } catch {
-      return undefined;
-    }
+    return this.core.sessions.find(id);
   }
 
   private task(id: string): Task | undefined {

@@ -43,12 +43,23 @@ export function patternsOverlap(a: string, b: string): boolean {
   return segmentsOverlap(a.split('/'), b.split('/'));
 }
 
-/**
- * Sequences of segments: i, j index the two; a `**` either ends (advance its side alone) or takes one
- * more segment of the other side (advance the other side: a `**` can match any segment the other side
- * produces, including what the other's `**` produces). Two plain segments must share a string.
- */
+/** Segments: a `**` takes any number of segments; two other segments overlap when their globs do. */
 function segmentsOverlap(p: string[], q: string[]): boolean {
+  return sequencesOverlap(p, q, '**', charsOverlap);
+}
+
+/** Whether two segment globs (`*`, `?`, literals) match a common string: the same DP over characters. */
+export function charsOverlap(a: string, b: string): boolean {
+  return sequencesOverlap([...a], [...b], '*', (x, y) => x === '?' || y === '?' || x === y);
+}
+
+/**
+ * Whether two patterns over units (segments, or characters) match a common sequence: i, j index the two; a
+ * `star` either ends (advance its side alone) or takes one more unit of the other side (advance the other
+ * side: a star can match any unit the other side produces, including what the other's star produces). Two
+ * other units must `match`. Memoised: O(|p|·|q|).
+ */
+function sequencesOverlap<T>(p: readonly T[], q: readonly T[], star: T, match: (x: T, y: T) => boolean): boolean {
   const memo = new Map<number, boolean>();
   const go = (i: number, j: number): boolean => {
     const key = i * (q.length + 1) + j;
@@ -56,29 +67,10 @@ function segmentsOverlap(p: string[], q: string[]): boolean {
     if (known !== undefined) return known;
     let r: boolean;
     if (i === p.length && j === q.length) r = true;
-    else if (i < p.length && p[i] === '**') r = go(i + 1, j) || (j < q.length && go(i, j + 1));
-    else if (j < q.length && q[j] === '**') r = go(i, j + 1) || (i < p.length && go(i + 1, j));
+    else if (i < p.length && p[i] === star) r = go(i + 1, j) || (j < q.length && go(i, j + 1));
+    else if (j < q.length && q[j] === star) r = go(i, j + 1) || (i < p.length && go(i + 1, j));
     else if (i === p.length || j === q.length) r = false;
-    else r = charsOverlap(p[i]!, q[j]!) && go(i + 1, j + 1);
-    memo.set(key, r);
-    return r;
-  };
-  return go(0, 0);
-}
-
-/** Whether two segment globs (`*`, `?`, literals) match a common non-empty string: the same DP over characters. */
-export function charsOverlap(a: string, b: string): boolean {
-  const memo = new Map<number, boolean>();
-  const go = (x: number, y: number): boolean => {
-    const key = x * (b.length + 1) + y;
-    const known = memo.get(key);
-    if (known !== undefined) return known;
-    let r: boolean;
-    if (x === a.length && y === b.length) r = true;
-    else if (x < a.length && a[x] === '*') r = go(x + 1, y) || (y < b.length && go(x, y + 1));
-    else if (y < b.length && b[y] === '*') r = go(x, y + 1) || (x < a.length && go(x + 1, y));
-    else if (x === a.length || y === b.length) r = false;
-    else r = (a[x] === '?' || b[y] === '?' || a[x] === b[y]) && go(x + 1, y + 1);
+    else r = match(p[i]!, q[j]!) && go(i + 1, j + 1);
     memo.set(key, r);
     return r;
   };

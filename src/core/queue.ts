@@ -53,8 +53,8 @@ const FREE = `(t.assignee_session_id IS NULL OR t.assignee_session_id = q.sessio
 /** Nobody else's current queue item. */
 const NOT_CURRENT_ELSEWHERE = `NOT EXISTS (SELECT 1 FROM queue_items o WHERE o.task_id = q.task_id AND o.state = 'in_progress')`;
 
-const SELECT_ITEMS = `SELECT q.*, t.title, t.status AS task_status, ${READY} AS ready
-  FROM queue_items q JOIN tasks t ON t.id = q.task_id`;
+const ITEM_COLUMNS = `q.*, t.title, t.status AS task_status, ${READY} AS ready`;
+const SELECT_ITEMS = `SELECT ${ITEM_COLUMNS} FROM queue_items q JOIN tasks t ON t.id = q.task_id`;
 
 const toItem = (r: QueueRow): QueueItem => ({
   sessionId: r.session_id,
@@ -213,7 +213,7 @@ export class QueueRepo {
     if (!project) return undefined;
     const underWay = this.store
       .prepare(
-        `SELECT q.*, t.title, t.status AS task_status, ${READY} AS ready
+        `SELECT ${ITEM_COLUMNS}
          FROM tasks t CROSS JOIN queue_items q
          WHERE t.project_id = ? AND t.status = 'in_progress' AND q.session_id = ? AND q.task_id = t.id AND q.state = 'queued'
            AND ${FREE} ${elsewhere} AND ${DEPS_DONE}

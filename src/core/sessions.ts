@@ -107,9 +107,15 @@ export class SessionRepo {
   }
 
   get(id: string, field = 'sessionId'): Session {
+    const session = this.find(id);
+    if (!session) throw notFound('session', id, field);
+    return session;
+  }
+
+  /** The session, or undefined when there is none (a deleted project took it). */
+  find(id: string): Session | undefined {
     const row = this.store.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
-    if (!row) throw notFound('session', id, field);
-    return this.toSession(row);
+    return row ? this.toSession(row) : undefined;
   }
 
   assertExists(id: string, field = 'sessionId'): void {

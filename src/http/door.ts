@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.js';
 import type { Authenticator } from './auth.js';
 import type { RouteHandlers } from './route-table.js';
 import { isProtectedPath, type RequestGuard } from './request-guard.js';
+import { routeFor } from './routes.js';
 
 /*
  * What every HTTP request passes before any route: its id, the origin check, the credential check, the
@@ -126,8 +127,8 @@ export function requireCredential(app: express.Express, door: { auth: Authentica
   });
 }
 
-/** The task import route (routes.ts) and how large a file it takes. */
-const IMPORT_PATH = '/api/tasks/import';
+/** The task import route (from the route table) and how large a file it takes. */
+const IMPORT_PATH = routeFor('task.import')!.path;
 export const IMPORT_MAX_BODY_BYTES = 256 * 1024 * 1024;
 
 /** The handlers of the door's own routes of the table: health, sign-in and out, a new secret. */
