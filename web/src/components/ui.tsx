@@ -1,7 +1,7 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { formErrors } from '../api';
-import { onLinkClick } from '../router';
+import { onLinkClick, paths } from '../router';
 import { PRIORITY_LABEL, STATUS_LABEL, type SessionStatus, type StateReason, type TaskPriority, type TaskStatus } from '../types';
 import { PlusIcon } from './icons';
 
@@ -59,13 +59,32 @@ export function PriorityBadge({ priority }: { priority: TaskPriority }) {
   );
 }
 
-/** "3 min ago", refreshed every 30 s; the exact time is in the title. */
-export function RelTime({ iso }: { iso: string }) {
+/** Renders the component again every `ms`, so the times it shows age on screen. */
+export function useTicker(ms: number): void {
   const [, tick] = useState(0);
   useEffect(() => {
-    const t = setInterval(() => tick((n) => n + 1), 30_000);
+    const t = setInterval(() => tick((n) => n + 1), ms);
     return () => clearInterval(t);
-  }, []);
+  }, [ms]);
+}
+
+/** A session's current task as a link to it, or a dash. */
+export function TaskLink({ task }: { task: { id: string; projectId: string; title: string } | null | undefined }) {
+  return task ? <Link href={paths.task(task.projectId, task.id)}>{task.title}</Link> : <span class="subtle">—</span>;
+}
+
+/** A report's kind and message, as the session lists show the last one. */
+export function ReportText({ report }: { report: { kind: string; message: string } }) {
+  return (
+    <>
+      <span class={`kind kind-${report.kind}`}>{report.kind.replace('_', ' ')}</span> <span class="report-msg">{report.message}</span>
+    </>
+  );
+}
+
+/** "3 min ago", refreshed every 30 s; the exact time is in the title. */
+export function RelTime({ iso }: { iso: string }) {
+  useTicker(30_000);
   return (
     <time dateTime={iso} title={new Date(iso).toLocaleString()}>
       {relative(iso)}

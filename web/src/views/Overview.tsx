@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage } from '../api';
-import { Empty, Link, ReasonTag, Spinner, StatusBadge } from '../components/ui';
+import { Empty, Link, ReasonTag, ReportText, Spinner, StatusBadge, TaskLink, useTicker } from '../components/ui';
 import { NotifyToggle } from '../components/NotifyToggle';
 import { navigate, paths } from '../router';
 import { currentTaskOf, isFinished, loadAllSessions, overviewSessions, projectCounts, statusSinceOf, toast, useAppState } from '../store';
@@ -145,16 +145,10 @@ function OverviewRow({ session: x }: { session: Session }) {
         <StatusBadge status={x.status} testid="overview-status" /> <ReasonTag reason={x.stateReason} />
       </td>
       <td data-label="Current task" data-testid="overview-task">
-        {task ? <Link href={paths.task(task.projectId, task.id)}>{task.title}</Link> : <span class="subtle">—</span>}
+        <TaskLink task={task} />
       </td>
       <td data-label="Question or last report" class="report-cell" data-testid="overview-report">
-        {report ? (
-          <>
-            <span class={`kind kind-${report.kind}`}>{report.kind.replace('_', ' ')}</span> <span class="report-msg">{report.message}</span>
-          </>
-        ) : (
-          <span class="subtle">No report yet</span>
-        )}
+        {report ? <ReportText report={report} /> : <span class="subtle">No report yet</span>}
       </td>
       <td data-label="For" class="nowrap">
         <Since iso={statusSinceOf(s, x)} />
@@ -165,11 +159,7 @@ function OverviewRow({ session: x }: { session: Session }) {
 
 /** "4 min", how long since `iso`, refreshed every 15 s; the exact time is in the title. */
 function Since({ iso }: { iso: string }) {
-  const [, tick] = useState(0);
-  useEffect(() => {
-    const t = setInterval(() => tick((n) => n + 1), 15_000);
-    return () => clearInterval(t);
-  }, []);
+  useTicker(15_000);
   return (
     <time dateTime={iso} title={`since ${new Date(iso).toLocaleString()}`} data-testid="overview-since">
       {duration(Date.now() - new Date(iso).getTime())}

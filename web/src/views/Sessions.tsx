@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { Empty, Link, ReasonTag, RelTime, Spinner, StatusBadge } from '../components/ui';
+import { Empty, Link, ReasonTag, RelTime, ReportText, Spinner, StatusBadge, TaskLink } from '../components/ui';
 import { PlusIcon } from '../components/icons';
 import { paths } from '../router';
 import { currentTaskOf, openDialog, projectSessions, useAppState } from '../store';
@@ -100,12 +100,12 @@ function SessionRow({ session: x }: { session: Session }) {
         )}
       </td>
       <td data-label="Current task">
-        {task ? <Link href={paths.task(task.projectId, task.id)}>{task.title}</Link> : <span class="subtle">—</span>}
+        <TaskLink task={task} />
       </td>
       <td data-label="Last report" class="report-cell">
         {report ? (
           <div>
-            <span class={`kind kind-${report.kind}`}>{report.kind.replace('_', ' ')}</span> <span class="report-msg">{report.message}</span>
+            <ReportText report={report} />
             <div class="subtle small">
               <RelTime iso={report.createdAt} />
             </div>
