@@ -6,7 +6,9 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FINISHED_SESSION_STATUSES } from '../src/core/constants.js';
+import { Dispatcher } from '../src/core/dispatcher.js';
 import { MaestroService } from '../src/core/service.js';
+import { rowsOf } from '../src/core/task-import.js';
 import type { Session } from '../src/core/types.js';
 import { tempHome, waitFor } from './helpers.js';
 
@@ -31,6 +33,7 @@ function world(home = tempHome()) {
         timers.delete(t);
         if (!svc.db.open) return;
         const task = svc.tasks.get(session.taskIds[0]!);
+        if (task.title.includes('[hold]')) return; // works until the test ends
         svc.report(session.id, 'progress', 'working', task.id);
         if (task.title.includes('[fails]')) svc.sessions.setStatus(session.id, 'failed', { exitCode: 3, message: 'agent exited with code 3' });
         else svc.report(session.id, 'complete', 'done', task.id);
@@ -126,5 +129,26 @@ describe('dispatcher (core, stand-in agents)', () => {
     const log = again.dispatcher.rows.entries(project.id, 0).map((e) => e.message);
     expect(log.some((m) => m.startsWith(`${a.id} failed (attempt 1/2): worker ${run2[0]!.sessionId} stopped`))).toBe(true);
     expect(again.tasks.get(b.id).assignee).toBeNull();
+  });
+
+  it('starts work at once for a task created, or a big import announced as one event, without waiting for its tick', async () => {
+    const { svc, project } = world();
+    svc.tasks.create({ projectId: project.id, title: 'keeps a worker busy [hold]' });
+    // Its own dispatcher with an hour-long tick: only events can make it act within the test.
+    const dispatcher = new Dispatcher(svc, (req) => svc.spawn(req), { tickMs: 3_600_000 });
+    try {
+      await dispatcher.start(project.id, { maxWorkers: 3, retries: 0, template: null, startedBy: null });
+      expect(dispatcher.rows.workers(project.id)).toHaveLength(1);
+      const created = svc.tasks.create({ projectId: project.id, title: 'created later [hold]' });
+      await waitFor(() => dispatcher.rows.workers(project.id).some((w) => w.taskId === created.id), 5000, 'a worker for the new task');
+      await new Promise((r) => setTimeout(r, 100)); // the workers' own session events have settled
+      expect(dispatcher.rows.workers(project.id)).toHaveLength(2);
+      // More than 200 changes: the import announces one tasks.imported event, no task event per task.
+      const imported = svc.importer.run(project.id, rowsOf(Array.from({ length: 250 }, (_, i) => ({ key: `k${i}`, title: `imported ${i} [hold]` }))));
+      expect(imported.created).toBe(250);
+      await waitFor(() => dispatcher.rows.workers(project.id).length === 3, 5000, 'a worker for an imported task');
+    } finally {
+      await dispatcher.close();
+    }
   });
 });

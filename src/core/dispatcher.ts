@@ -131,7 +131,12 @@ export class Dispatcher {
     if (this.closed) return;
     this.unsubscribe ??= this.core.bus.subscribe((event) => {
       if (this.active.size === 0) return;
-      const projectId = event.type === 'task.updated' ? event.task.projectId : event.type === 'session.updated' ? event.session.projectId : null;
+      const projectId =
+        event.type === 'task.updated' || event.type === 'task.created' ? event.task.projectId
+        : event.type === 'session.updated' ? event.session.projectId
+        // A big import announces itself once (no task.updated per task): its new ready tasks are work now.
+        : event.type === 'tasks.imported' ? event.projectId
+        : null;
       if (projectId !== null && this.active.has(projectId)) void this.kick(projectId);
     });
     if (!this.timer) {
