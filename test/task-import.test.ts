@@ -6,6 +6,7 @@
  * and who may import: not an outsider (401), not a worker (403), an orchestrator only into its project.
  * Needs `npm run build`.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MaestroEvent } from '../src/core/events.js';
 import type { Task } from '../src/core/types.js';
 import { CLEAN_ENV } from './cli-support.js';
-import { ROOT, ownerApi, ownerAuth, requestJson, runCli, startTestServer, type TestServer } from './helpers.js';
+import { BIN, ROOT, ownerApi, ownerAuth, requestJson, runCli, startTestServer, type TestServer } from './helpers.js';
 
 let server: TestServer;
 let dir: string;
@@ -242,6 +243,27 @@ describe('task import', () => {
     expect(http.status).toBe(200);
     expect(http.type).toMatch(/^application\/x-ndjson/);
     expect(http.text).toBe(exportA.stdout);
+  });
+
+  it('streams an export to stdout: the whole of a 500-task project, and quietly only its head into `head`', async () => {
+    const p = await project('export-stream');
+    const rows = jsonl(Array.from({ length: 500 }, (_, i) => ({ key: `s${i}`, title: `streamed ${i}`, description: 'y'.repeat(2000) })));
+    expect(await importOk(['-', '--project', p.name], rows.join('\n'))).toMatchObject({ created: 500 });
+    const whole = await cli(['task', 'export', '--project', p.name]);
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(whole.stdout.trim().split('\n').map((l) => JSON.parse(l).key)).toEqual(Array.from({ length: 500 }, (_, i) => `s${i}`));
+    // The reader leaves after two lines (EPIPE in the CLI): exit 0, nothing on stderr.
+    // (Not spawnSync: the server runs in this process and must go on answering.)
+    const shell = spawn('bash', ['-c', `set -o pipefail; "${process.execPath}" "${BIN}" task export --project ${p.name} | head -n 2`], {
+      env: { ...process.env, MAESTRO_LOG_LEVEL: 'silent', ...env() },
+    });
+    const piped = { stdout: '', stderr: '', status: null as number | null };
+    shell.stdout.on('data', (d) => (piped.stdout += d));
+    shell.stderr.on('data', (d) => (piped.stderr += d));
+    piped.status = await new Promise<number | null>((r) => shell.on('close', r));
+    expect(piped.stderr).toBe('');
+    expect(piped.status).toBe(0);
+    expect(piped.stdout.trim().split('\n').map((l) => JSON.parse(l).key)).toEqual(['s0', 's1']);
   });
 
   it('announces a large import with one summary event', async () => {

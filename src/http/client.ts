@@ -125,8 +125,14 @@ export class MaestroClient {
     }
   }
 
+  /** Calls a streaming route of the table (task export, task tree): its body goes to `sink` as it arrives. */
+  async routeStream<K extends HttpRouteName>(name: K, input: HttpInput<K>, sink: StreamSink): Promise<void> {
+    const req = requestFor(httpRoute(name), input as Record<string, unknown>);
+    await this.requestText(req.method, req.path, req.body, sink);
+  }
+
   /** A raw request, its answer as text; errors are decoded (MaestroError.fromJSON) as for every other call. */
-  async requestText(method: string, path: string, body?: unknown): Promise<string> {
+  async requestText(method: string, path: string, body?: unknown, sink?: StreamSink): Promise<string> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     // A session token speaks for its session alone; the owner secret may speak as any session.
@@ -135,7 +141,7 @@ export class MaestroClient {
     if (this.opts.sessionId && !this.opts.token) headers[SESSION_HEADER] = this.opts.sessionId;
     let res: Awaited<ReturnType<typeof send>>;
     try {
-      res = await send(this.baseUrl + path, method, headers, body === undefined ? undefined : JSON.stringify(body), this.opts.timeoutMs ?? 60_000);
+      res = await send(this.baseUrl + path, method, headers, body === undefined ? undefined : JSON.stringify(body), this.opts.timeoutMs ?? 60_000, sink);
     } catch (err) {
       throw new MaestroError(
         'unavailable',
@@ -165,7 +171,15 @@ export class MaestroClient {
  * One request on a fresh connection. No keep-alive pool on purpose: long-lived callers (the stdio MCP
  * bridge inside an agent) outlive server restarts, and a pooled socket to the old server would fail.
  */
-export function send(url: string, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number) {
+/** Takes a streamed answer's chunks; a promise means "wait for me before the next one" (backpressure). */
+export type StreamSink = (chunk: Buffer) => void | Promise<void>;
+
+/**
+ * One HTTP request. With a `sink`, a successful answer's body goes to it chunk by chunk as it arrives (and
+ * `text` is empty), so a 100k-task export or tree never sits whole in memory; an error answer is still read
+ * whole, to be decoded.
+ */
+export function send(url: string, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number, sink?: StreamSink) {
   return new Promise<{ status: number; text: string; requestId?: string }>((resolve, reject) => {
     const target = new URL(url);
     const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(
@@ -173,7 +187,16 @@ export function send(url: string, method: string, headers: Record<string, string
       { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: false, timeout: timeoutMs },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        const streaming = sink !== undefined && (res.statusCode ?? 0) < 400;
+        res.on('data', (c: Buffer) => {
+          if (!streaming) return void chunks.push(c);
+          // A sink that is behind (stdout to a slow pipe) returns a promise: the socket waits for it.
+          const wait = sink(c);
+          if (wait) {
+            res.pause();
+            void wait.then(() => res.resume(), (err: unknown) => res.destroy(err as Error));
+          }
+        });
         const requestId = res.headers['x-request-id'];
         res.on('end', () =>
           resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), requestId: typeof requestId === 'string' ? requestId : undefined }),

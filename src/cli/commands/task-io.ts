@@ -61,6 +61,12 @@ export function summaryLine(r: OpResult<'task.import'>): string {
   return `${verb} ${r.total} task${r.total === 1 ? '' : 's'}: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged${r.dryRun ? ' (dry run: nothing written)' : ''}`;
 }
 
+/** Writes to stdout, waiting when the reader (a pipe, a slow terminal) is behind: memory stays flat. */
+export function writeOut(chunk: Buffer): void | Promise<void> {
+  if (process.stdout.write(chunk)) return;
+  return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
+}
+
 export function registerTaskIoCommands(task: Command): void {
   const imp = task
     .command('import <file>')
@@ -107,8 +113,10 @@ export function registerTaskIoCommands(task: Command): void {
   exp.action(async () => {
     const opts = exp.opts();
     try {
-      const text = await makeClient().route('task.export', compact({ project: await projectOf(opts, process.env), status: opts.status }) as { project?: string; status?: TaskStatus[] });
-      process.stdout.write(text);
+      const input = compact({ project: await projectOf(opts, process.env), status: opts.status }) as { project?: string; status?: TaskStatus[] };
+      // `maestro task export | head`: the reader leaving early is the end of the export, not an error.
+      process.stdout.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' ? process.exit(0) : fail(err, { json: Boolean(opts.json), cmd: exp })));
+      await makeClient().routeStream('task.export', input, writeOut);
     } catch (err) {
       fail(err, { json: Boolean(opts.json), cmd: exp });
     }
