@@ -78,7 +78,7 @@ describe('maestro demo', { timeout: 120_000 }, () => {
       'worker/simple:completed',
     ]);
     // The orchestrator split the listed greetings into items, which the queue worker did one at a time.
-    const items = await ok<Task[]>(['task', 'list', '--parent', words!.id]);
+    const { tasks: items } = await ok<{ tasks: Task[] }>(['task', 'list', '--parent', words!.id]);
     expect(items.map((t) => `${t.title}:${t.status}`)).toEqual(['French: Bonjour:done', 'Spanish: Hola:done', 'German: Hallo:done']);
     const queueWorker = sessions.find((s) => s.strategy === 'queue')!;
     expect(queueWorker.taskIds.sort()).toEqual(items.map((t) => t.id).sort());

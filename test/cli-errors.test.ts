@@ -181,9 +181,9 @@ describe('several projects', () => {
       const p2 = await ok(cli, ['project', 'create', 'errs2', '--dir', second]);
       const stderr = await failure(cli(['task', 'list']), 2);
       expect(stderr).toBe('error: project is required (there is more than one) (--project)\n');
-      expect(await ok(cli, ['task', 'list'], { MAESTRO_PROJECT_ID: p2.id })).toEqual([]);
-      expect(await ok(cli, ['task', 'list', '--project', 'errs2'])).toEqual([]);
-      expect((await ok(cli, ['task', 'list', '--project', 'errs'])).length).toBe(4);
+      expect(await ok(cli, ['task', 'list'], { MAESTRO_PROJECT_ID: p2.id })).toEqual({ tasks: [], nextCursor: null });
+      expect(await ok(cli, ['task', 'list', '--project', 'errs2'])).toEqual({ tasks: [], nextCursor: null });
+      expect((await ok(cli, ['task', 'list', '--project', 'errs'])).tasks.length).toBe(4);
       const unknown = await failure(cli(['task', 'list', '--project', 'nope']), 1);
       expect(unknown).toMatch(/nope.*\(--project\)\n$/);
     } finally {

@@ -45,7 +45,7 @@ describe('--json', { timeout: 120_000 }, () => {
     const b = await ok(cli, ['task', 'create', 'B', '--parent', a.id, '--depends-on', a.id]);
     expect(b).toMatchObject({ title: 'B', parentId: a.id, dependencies: [a.id], status: 'todo', ready: false });
     expect(await ok(cli, ['task', 'get', b.id])).toEqual(b);
-    const list = await ok<Array<{ id: string }>>(cli, ['task', 'list', '--status', 'todo']);
+    const { tasks: list } = await ok<{ tasks: Array<{ id: string }> }>(cli, ['task', 'list', '--status', 'todo']);
     expect(list.map((t) => t.id).sort()).toEqual([a.id, b.id].sort());
     const updated = await ok(cli, ['task', 'update', a.id, '--status', 'in_progress', '--description', 'more']);
     expect(updated).toMatchObject({ status: 'in_progress', description: 'more' });

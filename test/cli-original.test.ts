@@ -68,7 +68,7 @@ describe('the original CLI as the owner', { timeout: 120_000 }, () => {
     expect(neither.stderr.split('\n')[0]).toBe("error: missing required argument 'title'");
     const help = await cli(['task', 'create', '--help']);
     expect(help.stdout).toContain('-t, --title <title>');
-    expect((await ok(cli, ['task', 'list'], env)).map((t: { title: string }) => t.title)).not.toContain('Two');
+    expect((await ok(cli, ['task', 'list'], env)).tasks.map((t: { title: string }) => t.title)).not.toContain('Two');
   });
 
   it('task tree | list | get <id>', async () => {
@@ -86,15 +86,15 @@ describe('the original CLI as the owner', { timeout: 120_000 }, () => {
     const list = await cli(['task', 'list'], env);
     expect(list.code).toBe(0);
     for (const title of ['Build auth system', 'Add login endpoint', 'Add signup endpoint', 'Docs']) expect(list.stdout).toContain(title);
-    expect(await ok(cli, ['task', 'list'], env)).toHaveLength(5);
-    const high = await ok(cli, ['task', 'list', '--priority', 'high'], env);
+    expect((await ok(cli, ['task', 'list'], env)).tasks).toHaveLength(5);
+    const { tasks: high } = await ok(cli, ['task', 'list', '--priority', 'high'], env);
     expect(high.map((t: { id: string }) => t.id)).toEqual([ids.docs]);
-    const children = await ok(cli, ['task', 'list', '--parent', ids.auth!], env);
+    const { tasks: children } = await ok(cli, ['task', 'list', '--parent', ids.auth!], env);
     expect(children.map((t: { id: string }) => t.id).sort()).toEqual([ids.login, ids.signup].sort());
     // The global options of the original, before the command.
     const global = await cli(['--json', '--project', 'my-app', 'task', 'list', '--status', 'todo']);
     expect(global.code).toBe(0);
-    expect(global.json()).toHaveLength(5);
+    expect(global.json().tasks).toHaveLength(5);
 
     const got = await ok(cli, ['task', 'get', ids.login!]);
     expect(got).toMatchObject({ id: ids.login, title: 'Add login endpoint', parentId: ids.auth });
@@ -113,7 +113,7 @@ describe('the original CLI as the owner', { timeout: 120_000 }, () => {
     // The original's status name `completed` is our `done`.
     const completed = await ok(cli, ['task', 'update', ids.positional!, '--status', 'completed']);
     expect(completed.status).toBe('done');
-    expect((await ok(cli, ['task', 'list', '--status', 'completed'], env)).map((t: { id: string }) => t.id)).toEqual([ids.positional]);
+    expect((await ok(cli, ['task', 'list', '--status', 'completed'], env)).tasks.map((t: { id: string }) => t.id)).toEqual([ids.positional]);
 
     const done = await ok(cli, ['task', 'complete', ids.docs!]);
     expect(done).toMatchObject({ id: ids.docs, status: 'done' });
@@ -243,7 +243,7 @@ function asSession(label: string, envFor: (sid: string) => Record<string, string
     it('task create --title | list | get | update | complete | tree in its own project', async () => {
       const made = await ok(cli, ['task', 'create', '--title', `${label} sub`, '--parent', t.one, '--desc', 'a subtask'], env);
       expect(made).toMatchObject({ title: `${label} sub`, parentId: t.one, description: 'a subtask', projectId: ids.project });
-      const list = await ok(cli, ['task', 'list'], env);
+      const { tasks: list } = await ok(cli, ['task', 'list'], env);
       expect(list.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining([t.one, t.two, made.id]));
       expect((await ok(cli, ['task', 'get', made.id], env)).title).toBe(`${label} sub`);
       const upd = await ok(cli, ['task', 'update', made.id, '--priority', 'high', '--status', 'in_progress'], env);

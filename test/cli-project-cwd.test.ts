@@ -54,7 +54,7 @@ describe('the project of the working directory', () => {
   it("a session's worktree folder belongs to its project (the project's worktree root, or $MAESTRO_HOME/worktrees/<name>)", async () => {
     const r = await cli(['task', 'list'], join(root, 'trees/beta-wt/feature'));
     expect(r.code, r.stderr).toBe(0);
-    expect(r.json().map((t: { projectId: string }) => t.projectId)).toEqual([beta.id]);
+    expect(r.json().tasks.map((t: { projectId: string }) => t.projectId)).toEqual([beta.id]);
     const homeTree = join(server.home, 'worktrees', 'alpha', 'worker-1');
     mkdirSync(homeTree, { recursive: true });
     const a = await cli(['task', 'create', 'from a worktree'], homeTree);

@@ -62,13 +62,13 @@ describe('the CLI tour', { timeout: 120_000 }, () => {
   });
 
   it('filters ready tasks, updates and completes', async () => {
-    const ready = await ok<Array<{ id: string }>>(cli, ['task', 'list', '--ready']);
+    const { tasks: ready } = await ok<{ tasks: Array<{ id: string }> }>(cli, ['task', 'list', '--ready']);
     expect(ready.map((t) => t.id)).toContain(ids.tok);
     expect(ready.map((t) => t.id)).not.toContain(ids.gram);
 
-    const children = await ok<Array<{ id: string }>>(cli, ['task', 'list', '--parent', ids.parent!]);
+    const { tasks: children } = await ok<{ tasks: Array<{ id: string }> }>(cli, ['task', 'list', '--parent', ids.parent!]);
     expect(children.map((t) => t.id).sort()).toEqual([ids.tok, ids.gram].sort());
-    const top = await ok<Array<{ id: string }>>(cli, ['task', 'list', '--parent', 'none']);
+    const { tasks: top } = await ok<{ tasks: Array<{ id: string }> }>(cli, ['task', 'list', '--parent', 'none']);
     expect(top.map((t) => t.id)).not.toContain(ids.tok);
 
     const table = await cli(['task', 'list', '--status', 'todo,in_progress']);
@@ -206,7 +206,7 @@ describe('the CLI tour', { timeout: 120_000 }, () => {
     server = await server.restart();
     const after = await snapshot();
     expect(after).toEqual(before);
-    expect(before.tasks).toHaveLength(6);
+    expect(before.tasks.tasks).toHaveLength(6);
     expect(before.info.timeline.length).toBeGreaterThan(5);
 
     // and it keeps working

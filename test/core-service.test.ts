@@ -58,7 +58,7 @@ describe('tasks', () => {
     expect(tree[0].children.map((n: any) => n.title)).toEqual(['Design', 'Build']);
     expect(tree[0].children[1].children[0].id).toBe(c.id);
 
-    const ready = await call(USER, 'task.list', { ready: true });
+    const { tasks: ready } = await call(USER, 'task.list', { ready: true });
     expect(ready.map((t: any) => t.id).sort()).toEqual([root.id, a.id, c.id].sort());
     await call(USER, 'task.complete', { taskId: a.id });
     expect((await call(USER, 'task.get', { taskId: b.id })).ready).toBe(true);

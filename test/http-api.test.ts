@@ -30,7 +30,7 @@ describe('REST API', () => {
     expect(a.status).toBe(201);
     const b = await api('POST', '/api/tasks', { project: 'web', title: 'B', dependencies: [a.body.id] });
     const list = await api('GET', '/api/tasks?project=web&status=todo&ready=true');
-    expect(list.body.map((t: any) => t.title)).toEqual(['A']);
+    expect(list.body.tasks.map((t: any) => t.title)).toEqual(['A']);
     const patched = await api('PATCH', `/api/tasks/${b.body.id}`, { priority: 'critical', title: 'B2' });
     expect(patched.body).toMatchObject({ priority: 'critical', title: 'B2' });
     const done = await api('POST', `/api/tasks/${a.body.id}/complete`, {});
@@ -48,11 +48,11 @@ describe('REST API', () => {
     await api('POST', '/api/tasks', { project: '2024', title: 'yearly' });
     const list = await api('GET', '/api/tasks?project=2024');
     expect(list.status).toBe(200);
-    expect(list.body.map((t: any) => t.title)).toEqual(['yearly']);
+    expect(list.body.tasks.map((t: any) => t.title)).toEqual(['yearly']);
   });
 
   it('answers bad input with 4xx JSON {error:{code,message,field}} and stores nothing', async () => {
-    const before = (await api('GET', '/api/tasks?project=web')).body.length;
+    const before = (await api('GET', '/api/tasks?project=web')).body.tasks.length;
     const cases: Array<[string, string, unknown, number, string, string | undefined]> = [
       ['POST', '/api/tasks', { project: 'web' }, 400, 'invalid_input', 'title'],
       ['POST', '/api/tasks', { project: 'web', title: 'x', priority: 'urgent' }, 400, 'invalid_input', 'priority'],
@@ -73,7 +73,7 @@ describe('REST API', () => {
       expect(typeof res.body.error.message).toBe('string');
       if (field) expect(res.body.error.field, `${method} ${path}`).toBe(field);
     }
-    expect((await api('GET', '/api/tasks?project=web')).body.length).toBe(before);
+    expect((await api('GET', '/api/tasks?project=web')).body.tasks.length).toBe(before);
   });
 
   it('identifies sessions by bearer token or header and enforces their role', async () => {

@@ -125,7 +125,7 @@ describe('MCP outputSchema and structuredContent', () => {
       expect(validate({ unexpected: true }).valid, tool.name).toBe(false);
     }
     // Arrays travel as { items }: the advertised form says so.
-    const list = user.tools.get('task_list')!.outputSchema as { anyOf: Array<Record<string, unknown>> };
+    const list = user.tools.get('task_tree')!.outputSchema as { anyOf: Array<Record<string, unknown>> };
     expect(list.anyOf[0]).toMatchObject({ type: 'object', properties: { items: { type: 'array' } }, required: ['items'] });
   });
 
@@ -160,7 +160,7 @@ describe('MCP outputSchema and structuredContent', () => {
     const sub2 = await call(user, 'task_create', { title: 'Grammar', parentId: root.id, dependencies: [sub1.id] });
     expect((await call(user, 'task_update', { taskId: sub2.id, priority: 'critical' })).priority).toBe('critical');
     expect((await call(user, 'task_get', { taskId: sub2.id })).dependencies).toEqual([sub1.id]);
-    expect(await call(user, 'task_list', { project: project.id, ready: true })).toHaveLength(2);
+    expect((await call(user, 'task_list', { project: project.id, ready: true })).tasks).toHaveLength(2);
     const tree = await call(user, 'task_tree', { project: project.id });
     expect(tree[0].children.map((c: { id: string }) => c.id)).toEqual([sub1.id, sub2.id]);
     const imported = await call(user, 'task_import', { project: project.id, rows: [{ key: 'i1', title: 'Imported', parent: root.id }], dryRun: true });

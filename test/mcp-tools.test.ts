@@ -72,7 +72,8 @@ describe.each<Transport>(['http', 'stdio'])('MCP over %s', (transport) => {
     });
     // Results are typed too: an object outputSchema (the result or { error }), and arrays as { items }.
     expect(create.outputSchema).toMatchObject({ type: 'object', anyOf: [{ $ref: '#/$defs/Task' }, { required: ['error'] }] });
-    expect(tools.find((t) => t.name === 'task_list')!.outputSchema).toMatchObject({ anyOf: [{ required: ['items'] }, { required: ['error'] }] });
+    expect(tools.find((t) => t.name === 'task_tree')!.outputSchema).toMatchObject({ anyOf: [{ required: ['items'] }, { required: ['error'] }] });
+    expect(tools.find((t) => t.name === 'task_list')!.outputSchema).toMatchObject({ anyOf: [{ $ref: '#/$defs/TaskPage' }, { required: ['error'] }] });
     expect(create.annotations?.readOnlyHint).toBe(false);
     expect(tools.find((t) => t.name === 'task_list')!.annotations?.readOnlyHint).toBe(true);
   });

@@ -135,7 +135,7 @@ async function refusedJson(id: string, ...flags: string[]): Promise<{ code: stri
 
 type TimelineEntry = { kind: string; message: string; data: Record<string, any> | null };
 const info = (id: string) => api<{ session: Session; timeline: TimelineEntry[] }>('GET', `/api/sessions/${id}`);
-const readyIds = async (project: string) => (await ok<Task[]>(cli, ['task', 'list', '--ready', '--project', project])).map((t) => t.id);
+const readyIds = async (project: string) => (await ok<{ tasks: Task[] }>(cli, ['task', 'list', '--ready', '--project', project])).tasks.map((t) => t.id);
 
 // ---- the issue's "done when" list -------------------------------------------------------------------
 

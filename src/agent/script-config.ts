@@ -35,7 +35,7 @@ export interface Manifest {
 }
 
 /** A task as task_list answers it. */
-export type TaskState = ToolResult<'task_list'>[number];
+export type TaskState = ToolResult<'task_list'>['tasks'][number];
 
 export const env = process.env;
 

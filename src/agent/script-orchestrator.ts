@@ -16,12 +16,24 @@ const itemsOf = (description: string): string[] =>
     .map((line) => /^\s*[-*]\s+(.+)$/.exec(line)?.[1]?.trim() ?? '')
     .filter((item) => item !== '');
 
+/** Every subtask of a task: task_list answers in pages, walked here to the last one as an agent would. */
+async function subtasksOf(link: McpLink, parentId: string): Promise<TaskState[]> {
+  const all: TaskState[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await link.call('task_list', { parent: parentId, limit: 1000, ...(cursor ? { cursor } : {}) });
+    all.push(...page.tasks);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return all;
+}
+
 export async function orchestrate(link: McpLink, manifest: Manifest): Promise<void> {
   const root = manifest.tasks[0];
   if (!root) throw new Error('an orchestrator needs a task to split');
   await link.call('report_progress', { taskId: root.id, message: `planning ${root.title}` });
   crashIfAsked();
-  let subtasks = await link.call('task_list', { parentId: root.id });
+  let subtasks = await subtasksOf(link, root.id);
   if (subtasks.length === 0) {
     for (const n of [1, 2])
       subtasks.push(await link.call('task_create', { title: `${root.title}: part ${n}`, description: `Part ${n} of ${root.title}`, parentId: root.id }));
@@ -43,7 +55,7 @@ export async function orchestrate(link: McpLink, manifest: Manifest): Promise<vo
   const deadline = Date.now() + knobs.waitMs;
   let last = '';
   for (;;) {
-    subtasks = await link.call('task_list', { parentId: root.id });
+    subtasks = await subtasksOf(link, root.id);
     for (const task of subtasks) {
       if (workers.has(task.id) || !task.ready) continue;
       const items = itemsOf(task.description);
@@ -60,7 +72,7 @@ export async function orchestrate(link: McpLink, manifest: Manifest): Promise<vo
     }
     // A split task is done when every item of it is.
     for (const [taskId, children] of splits) {
-      const states = await link.call('task_list', { parentId: taskId });
+      const states = await subtasksOf(link, taskId);
       if (!states.every((t) => t.status === 'done')) continue;
       splits.delete(taskId);
       await link.call('task_complete', { taskId, summary: `all ${children.length} items done` });

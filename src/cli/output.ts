@@ -1,4 +1,4 @@
-import type { QueueItem, Session, Task, TaskNode, TimelineEvent, TokenCounts, TranscriptEntry } from '../core/types.js';
+import type { QueueItem, Session, Task, TimelineEvent, TokenCounts, TranscriptEntry } from '../core/types.js';
 
 /* Plain-text formatting for human output: no colours, stable column layout, one idea per line. */
 
@@ -85,19 +85,11 @@ function taskTags(t: Task): string[] {
   return tags;
 }
 
-/** Indented tree: `├── ○ Title  tsk_…  [todo, high, ready]`. */
-export function taskTree(roots: TaskNode[]): string {
-  if (roots.length === 0) return 'no tasks';
-  const lines: string[] = [];
-  const walk = (node: TaskNode, prefix: string, connector: string) => {
-    lines.push(`${prefix}${connector}${STATUS_MARK[node.status] ?? '·'} ${node.title}  ${node.id}  [${taskTags(node).join(', ')}]`);
-    const childPrefix = prefix + (connector === '' ? '' : connector === '└── ' ? '    ' : '│   ');
-    node.children.forEach((child, i) => walk(child, childPrefix, i === node.children.length - 1 ? '└── ' : '├── '));
-  };
-  for (const root of roots) walk(root, '', '');
-  lines.push('', 'legend: ○ todo  ◐ in progress  ✗ blocked  ? needs input  ✓ done  – cancelled');
-  return lines.join('\n');
-}
+/** One row of the task tree: `├── ○ Title  tsk_…  [todo, high, ready]`, after the bars of its ancestors (`prefix`). */
+export const taskTreeRow = (t: Task, prefix: string, connector: string) =>
+  `${prefix}${connector}${STATUS_MARK[t.status] ?? '·'} ${t.title}  ${t.id}  [${taskTags(t).join(', ')}]`;
+
+export const TREE_LEGEND = 'legend: ○ todo  ◐ in progress  ✗ blocked  ? needs input  ✓ done  – cancelled';
 
 // ---- sessions ----------------------------------------------------------------------------------------
 

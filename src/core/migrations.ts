@@ -365,4 +365,38 @@ DROP INDEX tasks_status;
 CREATE INDEX tasks_status ON tasks(project_id, status, seq);
 `,
   },
+  {
+    version: 14,
+    name: 'task list pages and full-text search',
+    // Issue 13: task_list returns pages in seq order (a cursor is the seq after which the next page starts),
+    // filtered and searched. A project's or a parent's tasks come in seq order straight from an index (no
+    // sort of a 100k-task project for a page of 50): (project_id, seq) and (parent_id, seq) replace the
+    // indexes on project_id and parent_id alone, which they cover. tasks_fts indexes title and description
+    // (FTS5, reading the text from tasks itself: content='tasks'); its rowid is the task's seq, which never
+    // changes (unlike the implicit rowid of tasks, which VACUUM may renumber); matches come in rowid order,
+    // never ranked, so it keeps no per-row sizes (columnsize=0: a write less per task, which bulk imports feel).
+    // The triggers keep it in step with every insert, text change and delete (project deletion cascades to
+    // tasks, firing them too). A bulk import pauses the insert trigger (a row in tasks_fts_paused, inside its
+    // transaction) and indexes its new tasks in one statement instead: TaskRepo.insertingMany says why.
+    sql: `
+CREATE INDEX tasks_project_seq ON tasks(project_id, seq);
+DROP INDEX tasks_project;
+CREATE INDEX tasks_parent_seq ON tasks(parent_id, seq);
+DROP INDEX tasks_parent;
+CREATE VIRTUAL TABLE tasks_fts USING fts5(title, description, content='tasks', content_rowid='seq', columnsize=0);
+INSERT INTO tasks_fts(tasks_fts) VALUES ('rebuild');
+CREATE TABLE tasks_fts_paused (id INTEGER PRIMARY KEY CHECK (id = 1));
+CREATE TRIGGER tasks_fts_insert AFTER INSERT ON tasks WHEN NOT EXISTS (SELECT 1 FROM tasks_fts_paused) BEGIN
+  INSERT INTO tasks_fts(rowid, title, description) VALUES (new.seq, new.title, new.description);
+END;
+CREATE TRIGGER tasks_fts_delete AFTER DELETE ON tasks BEGIN
+  INSERT INTO tasks_fts(tasks_fts, rowid, title, description) VALUES ('delete', old.seq, old.title, old.description);
+END;
+CREATE TRIGGER tasks_fts_update AFTER UPDATE OF title, description, seq ON tasks
+  WHEN old.title IS NOT new.title OR old.description IS NOT new.description OR old.seq IS NOT new.seq BEGIN
+  INSERT INTO tasks_fts(tasks_fts, rowid, title, description) VALUES ('delete', old.seq, old.title, old.description);
+  INSERT INTO tasks_fts(rowid, title, description) VALUES (new.seq, new.title, new.description);
+END;
+`,
+  },
 ];

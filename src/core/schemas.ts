@@ -121,12 +121,31 @@ export const TaskCreateInput = z.strictObject({
   dependencies: z.array(TaskId).max(200).optional().describe('Ids of tasks that must be done first'),
   until: DependencyUntil.optional().describe("What these dependencies wait for: 'done' or 'merged' (their branch landed); default: the project's"),
 });
+/** Tasks per page of task_list when the caller names no limit: small, so an agent never pulls a whole project. */
+export const TASK_PAGE_DEFAULT = 50;
+export const TASK_PAGE_MAX = 1000;
 export const TaskListInput = z.strictObject({
   project: ProjectRef.optional(),
   status: z.array(TaskStatus).optional().describe('Only tasks with one of these statuses'),
-  parentId: TaskId.nullable().optional().describe('Only direct children of this task (null: only top-level tasks)'),
+  parent: TaskId.nullable().optional().describe('Only direct children of this task (null: only top-level tasks)'),
+  parentId: TaskId.nullable().optional().describe('Same as parent (older name, still accepted)'),
   assignee: SessionId.optional().describe('Only tasks assigned to this session'),
   ready: z.boolean().optional().describe('Only tasks that are todo with every dependency done'),
+  search: z
+    .string()
+    .min(1, 'search must not be empty')
+    .max(200, 'search must be at most 200 characters')
+    .optional()
+    .describe('Words to find in the title or description: every word must appear, each as a word or the start of one'),
+  limit: z
+    .number()
+    .int(`limit must be a whole number from 1 to ${TASK_PAGE_MAX}`)
+    .min(1, `limit must be a whole number from 1 to ${TASK_PAGE_MAX}`)
+    .max(TASK_PAGE_MAX, `limit must be a whole number from 1 to ${TASK_PAGE_MAX}`)
+    .optional()
+    .describe(`Tasks per page (default ${TASK_PAGE_DEFAULT}, at most ${TASK_PAGE_MAX})`),
+  cursor: z.string().min(1, 'cursor must not be empty').max(200, 'cursor is not one task_list returned').optional().describe("The previous page's nextCursor, to get the next page"),
+  total: z.boolean().optional().describe('Also count every task that matches (all pages)'),
 });
 export const TaskGetInput = z.strictObject({ taskId: TaskId });
 export const TaskUpdateInput = z.strictObject({

@@ -292,23 +292,26 @@ export class TaskImporter {
     const clearDeps = this.store.prepare('DELETE FROM task_dependencies WHERE task_id = ?');
     const addDep = this.store.prepare('INSERT INTO task_dependencies (task_id, depends_on_id, until) VALUES (?, ?, ?)');
     const reopened = new Set<string>();
-    for (const p of changed) {
-      const t = p.existing;
-      if (!t) {
-        const done = p.status === 'done' ? now : null;
-        insert.run(p.id, projectId, p.parentId, p.key, p.title, p.description, p.status, p.priority, ++seq, now, now, done, done);
-        for (const dep of p.deps) addDep.run(p.id, dep, p.until);
-        continue;
+    // The new tasks enter the search index together, once the loop is done (TaskRepo.insertingMany says why).
+    this.tasks.insertingMany(seq, () => {
+      for (const p of changed) {
+        const t = p.existing;
+        if (!t) {
+          const done = p.status === 'done' ? now : null;
+          insert.run(p.id, projectId, p.parentId, p.key, p.title, p.description, p.status, p.priority, ++seq, now, now, done, done);
+          for (const dep of p.deps) addDep.run(p.id, dep, p.until);
+          continue;
+        }
+        const before = { status: t.status, completedAt: t.completed_at, mergedAt: t.merged_at };
+        const { completedAt, mergedAt } = this.tasks.doneTimes(before, p.status, t.assignee_session_id, now);
+        update.run(p.title, p.description, p.status, p.priority, p.parentId, completedAt, mergedAt, now, p.id);
+        if (p.setsDeps) {
+          clearDeps.run(p.id);
+          for (const dep of p.deps) addDep.run(p.id, dep, p.until);
+        }
+        for (const s of this.tasks.returnToQueues(p.id, t.status, p.status)) reopened.add(s);
       }
-      const before = { status: t.status, completedAt: t.completed_at, mergedAt: t.merged_at };
-      const { completedAt, mergedAt } = this.tasks.doneTimes(before, p.status, t.assignee_session_id, now);
-      update.run(p.title, p.description, p.status, p.priority, p.parentId, completedAt, mergedAt, now, p.id);
-      if (p.setsDeps) {
-        clearDeps.run(p.id);
-        for (const dep of p.deps) addDep.run(p.id, dep, p.until);
-      }
-      for (const s of this.tasks.returnToQueues(p.id, t.status, p.status)) reopened.add(s);
-    }
+    });
     this.announce(projectId, counts, changed);
     if (reopened.size > 0) this.tasks.onQueuesReopened([...reopened]);
   }

@@ -7,10 +7,10 @@ import type { Task, TaskNode } from './types.js';
 import { assertVersion } from './versions.js';
 
 /*
- * The tasks repository: creating, reading (one, a filtered list, the tree, a session's current task) and
- * updating tasks, with their readiness computed in SQL, reopened work put back in the queues that had
- * finished it, and the events of every change. The graph's shape and checks (parents, dependencies,
- * cycles, announcing dependents) are in task-graph.ts.
+ * The tasks repository: creating, reading (one, a filtered list, a page of one with its search, the tree, a
+ * session's current task) and updating tasks, with their readiness computed in SQL, reopened work put back in
+ * the queues that had finished it, and the events of every change. The graph's shape and checks (parents,
+ * dependencies, cycles, announcing dependents) are in task-graph.ts.
  */
 
 interface TaskRow {
@@ -41,6 +41,13 @@ export interface TaskFilter {
   ids?: string[];
 }
 
+/** How many tasks a project has, ready, and in each status. */
+export interface TaskCounts {
+  total: number;
+  ready: number;
+  byStatus: Record<string, number>;
+}
+
 export interface TaskPatch {
   title?: string;
   description?: string;
@@ -60,6 +67,56 @@ const READY_SQL = `(t.status = 'todo' AND NOT EXISTS (
   WHERE d.task_id = t.id AND ${UNMET_DEPENDENCY}))`;
 
 const SELECT_TASKS = `SELECT t.*, ${READY_SQL} AS ready FROM tasks t`;
+
+/** What task_list asks of TaskRepo.page: a filter of one project, a position and a size. */
+export interface TaskPageQuery extends Omit<TaskFilter, 'ids' | 'projectId'> {
+  projectId: string;
+  /** Only tasks created after the task with this seq (the cursor). */
+  afterSeq?: number;
+  limit: number;
+  /** An FTS5 query over title and description (task-page.ts `ftsQuery`). */
+  match?: string;
+  total?: boolean;
+}
+
+/** A page: its tasks, the seq the next page starts after (null: this is the last), and the count when asked. */
+export interface TaskPageResult {
+  tasks: Task[];
+  nextAfter: number | null;
+  total?: number;
+}
+
+/** The WHERE terms (over `tasks t`) of a filter, and their parameters. */
+function filterSql(filter: TaskFilter): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.projectId !== undefined) {
+    // With a narrower filter (a parent, an assignee, ids) the project is only checked (`+` keeps SQLite off the
+    // project's indexes): it would otherwise walk a 100k-task project in seq order to find a few children.
+    const narrower = (filter.parentId !== undefined && filter.parentId !== null) || filter.assignee !== undefined || filter.ids !== undefined;
+    where.push(narrower ? '+t.project_id = ?' : 't.project_id = ?');
+    params.push(filter.projectId);
+  }
+  if (filter.status && filter.status.length > 0) {
+    where.push(`t.status IN (${filter.status.map(() => '?').join(',')})`);
+    params.push(...filter.status);
+  }
+  if (filter.parentId === null) where.push('t.parent_id IS NULL');
+  else if (filter.parentId !== undefined) {
+    where.push('t.parent_id = ?');
+    params.push(filter.parentId);
+  }
+  if (filter.assignee !== undefined) {
+    where.push(`t.id IN (SELECT id FROM tasks WHERE assignee_session_id = ? UNION SELECT task_id FROM session_tasks WHERE session_id = ?)`);
+    params.push(filter.assignee, filter.assignee);
+  }
+  if (filter.ready !== undefined) where.push(filter.ready ? READY_SQL : `NOT ${READY_SQL}`);
+  if (filter.ids) {
+    where.push(`t.id IN (${filter.ids.map(() => '?').join(',')})`);
+    params.push(...filter.ids);
+  }
+  return { where, params };
+}
 
 export class TaskRepo {
   /** Told which queues got a reopened task back (the queue repository announces their new state). */
@@ -110,39 +167,87 @@ export class TaskRepo {
     return row ? this.hydrate([row])[0] : undefined;
   }
 
+  /** Every task that matches, in creation order: for internal callers (tree, dispatcher, overview); task_list pages with `page`. */
   list(filter: TaskFilter = {}): Task[] {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.projectId !== undefined) {
-      // With a narrower filter (a parent, an assignee, ids) the project is only checked (`+` keeps SQLite off the
-      // project's indexes): it would otherwise walk a 100k-task project in seq order to find a few children.
-      const narrower = (filter.parentId !== undefined && filter.parentId !== null) || filter.assignee !== undefined || filter.ids !== undefined;
-      where.push(narrower ? '+t.project_id = ?' : 't.project_id = ?');
-      params.push(filter.projectId);
-    }
-    if (filter.status && filter.status.length > 0) {
-      where.push(`t.status IN (${filter.status.map(() => '?').join(',')})`);
-      params.push(...filter.status);
-    }
-    if (filter.parentId === null) where.push('t.parent_id IS NULL');
-    else if (filter.parentId !== undefined) {
-      where.push('t.parent_id = ?');
-      params.push(filter.parentId);
-    }
-    if (filter.assignee !== undefined) {
-      where.push(
-        `t.id IN (SELECT id FROM tasks WHERE assignee_session_id = ? UNION SELECT task_id FROM session_tasks WHERE session_id = ?)`,
-      );
-      params.push(filter.assignee, filter.assignee);
-    }
-    if (filter.ready !== undefined) where.push(filter.ready ? READY_SQL : `NOT ${READY_SQL}`);
-    if (filter.ids) {
-      if (filter.ids.length === 0) return [];
-      where.push(`t.id IN (${filter.ids.map(() => '?').join(',')})`);
-      params.push(...filter.ids);
-    }
+    if (filter.ids && filter.ids.length === 0) return [];
+    const { where, params } = filterSql(filter);
     const sql = `${SELECT_TASKS}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY t.seq`;
     return this.hydrate(this.store.prepare(sql).all(...params) as TaskRow[]);
+  }
+
+  /**
+   * Task counts per project (total, ready, by status), counted by SQLite over the status index instead of
+   * loading every task: `status` at 100k tasks took ~0.9 s (hydrating each) and held the server that long.
+   */
+  counts(projectId?: string): Map<string, TaskCounts> {
+    const scope = projectId !== undefined ? ' AND t.project_id = ?' : '';
+    const args = projectId !== undefined ? [projectId] : [];
+    const out = new Map<string, TaskCounts>();
+    const of = (id: string) => out.get(id) ?? out.set(id, { total: 0, ready: 0, byStatus: {} }).get(id)!;
+    const byStatus = this.store
+      .prepare(`SELECT t.project_id AS p, t.status AS s, COUNT(*) AS n FROM tasks t WHERE 1${scope} GROUP BY t.project_id, t.status`)
+      .all(...args) as Array<{ p: string; s: string; n: number }>;
+    for (const { p, s, n } of byStatus) {
+      const c = of(p);
+      c.byStatus[s] = n;
+      c.total += n;
+    }
+    const ready = this.store
+      .prepare(`SELECT t.project_id AS p, COUNT(*) AS n FROM tasks t WHERE ${READY_SQL}${scope} GROUP BY t.project_id`)
+      .all(...args) as Array<{ p: string; n: number }>;
+    for (const { p, n } of ready) of(p).ready = n;
+    return out;
+  }
+
+  /**
+   * One page of a project's tasks in creation order, from after `afterSeq`: at most `limit` tasks, and the
+   * seq to continue after when more follow (null on the last page). `match`, an FTS5 query (task-page.ts),
+   * keeps only tasks whose title or description matches it, read off the full-text index in seq order (its
+   * rowid is the task's seq). `total` also counts every match, over the same filter with no position.
+   */
+  page(query: TaskPageQuery): TaskPageResult {
+    const { where, params } = filterSql(query);
+    const search = query.match !== undefined;
+    const from = search ? `tasks_fts f JOIN tasks t ON t.seq = f.rowid` : 'tasks t';
+    if (search) {
+      where.unshift('tasks_fts MATCH ?');
+      params.unshift(query.match);
+    }
+    const seqCol = search ? 'f.rowid' : 't.seq';
+    const whereText = (extra: string[]) => {
+      const all = [...where, ...extra];
+      return all.length ? ` WHERE ${all.join(' AND ')}` : '';
+    };
+    const after = query.afterSeq !== undefined ? [`${seqCol} > ?`] : [];
+    const rows = this.store
+      .prepare(`SELECT t.*, ${READY_SQL} AS ready FROM ${from}${whereText(after)} ORDER BY ${seqCol} LIMIT ?`)
+      .all(...params, ...(query.afterSeq !== undefined ? [query.afterSeq] : []), query.limit + 1) as TaskRow[];
+    const more = rows.length > query.limit;
+    if (more) rows.length = query.limit;
+    const page: TaskPageResult = {
+      tasks: this.hydrate(rows),
+      nextAfter: more ? rows[rows.length - 1]!.seq : null,
+    };
+    if (query.total) page.total = (this.store.prepare(`SELECT COUNT(*) AS n FROM ${from}${whereText([])}`).get(...params) as { n: number }).n;
+    return page;
+  }
+
+  /**
+   * Runs `insert`, which adds many tasks (with seqs after `afterSeq`) inside the caller's transaction, with the
+   * search index's per-row trigger paused, then indexes them all in one statement. FTS5 writes its pending
+   * terms out at the start of every statement that changes it (its savepoint): a trigger per inserted row
+   * writes the index once per row, which made a 100k-task import several times slower than the import itself.
+   */
+  insertingMany<T>(afterSeq: number, insert: () => T): T {
+    this.store.prepare('INSERT INTO tasks_fts_paused (id) VALUES (1)').run();
+    let result: T;
+    try {
+      result = insert();
+    } finally {
+      this.store.prepare('DELETE FROM tasks_fts_paused').run();
+    }
+    this.store.prepare('INSERT INTO tasks_fts (rowid, title, description) SELECT seq, title, description FROM tasks WHERE seq > ?').run(afterSeq);
+    return result;
   }
 
   update(id: string, patch: TaskPatch): Task {

@@ -6,6 +6,7 @@ import type { SessionLogs } from '../core/types.js';
 import { MAX_LOG_ENTRIES } from '../core/transcript.js';
 import { HOOK_EVENT_NAME, MAX_HOOK_EVENTS } from '../pty/hooks/contract.js';
 import { TaskExportQuery } from '../core/task-import-schemas.js';
+import { TaskTreeInput } from '../core/schemas.js';
 import type { HttpRouteName } from './routes.js';
 
 /*
@@ -65,6 +66,7 @@ export const HTTP_SPECS = {
   },
   'session.recording': { params: SessionParams, result: 'stream' },
   'task.export': { query: TaskExportQuery, result: 'stream' },
+  'task.tree.stream': { query: TaskTreeInput, result: 'stream' },
   'session.input': {
     params: SessionParams,
     body: z.object({

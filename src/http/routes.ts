@@ -143,6 +143,8 @@ export const HTTP_ROUTES = [
   { name: 'op.call', method: 'POST', path: '/api/ops/:name', status: 200, result: 'json', access: 'credential' },
   // A project's tasks as JSONL (`maestro task export`), streamed page by page (src/core/task-export.ts).
   { name: 'task.export', method: 'GET', path: '/api/tasks/export', status: 200, result: 'application/x-ndjson', access: 'credential' },
+  // A project's task tree as NDJSON lines {depth, last, task}, depth first (`maestro task tree`; src/core/task-tree-stream.ts).
+  { name: 'task.tree.stream', method: 'GET', path: '/api/tasks/tree/stream', status: 200, result: 'application/x-ndjson', access: 'credential' },
   { name: 'session.recording', method: 'GET', path: '/api/sessions/:sessionId/recording', status: 200, result: 'application/x-asciicast', access: 'credential' },
   { name: 'session.input', method: 'POST', path: '/api/sessions/:sessionId/input', status: 200, result: 'json', access: 'credential' },
   { name: 'session.hooks', method: 'POST', path: '/api/sessions/:sessionId/hooks', status: 200, result: 'json', access: 'credential' },

@@ -14,6 +14,7 @@ import { mountRoutes, opDoor } from './mount.js';
 import { createRequestGuard, type RequestGuard } from './request-guard.js';
 import { RouteHandlers } from './route-table.js';
 import { taskExportHandler } from './task-export.js';
+import { taskTreeStreamHandler } from './task-tree.js';
 import { ROUTE_TABLE, isOpRoute } from './routes.js';
 import { WsRouter } from './ws-router.js';
 
@@ -75,6 +76,7 @@ export function createApp(ctx: Omit<HttpContext, 'app'>, guard: RequestGuard, li
   doorHandlers(routes, auth);
   routes.set('op.call', opDoor(svc));
   routes.set('task.export', taskExportHandler(svc));
+  routes.set('task.tree.stream', taskTreeStreamHandler(svc));
   openDoor(app, { logger, guard });
   mountRoutes(app, ROUTE_TABLE.filter(isOpen), { svc, logger, handlers: routes }, [requireJson, express.json({ limit: '4kb' })]);
   requireCredential(app, { auth, logger, limits });

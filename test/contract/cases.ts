@@ -116,7 +116,7 @@ export const CASES: OpCase[] = [
 
       const spaced = await call('project.create', { name: name('café au lait #1?'), workingDir: dir('spaced') });
       expect(await call('project.get', { project: spaced.name })).toEqual(spaced);
-      expect(await call('task.list', { project: spaced.name })).toEqual([]);
+      expect(await call('task.list', { project: spaced.name })).toEqual({ tasks: [], nextCursor: null });
     },
   },
   {
@@ -221,8 +221,8 @@ export const CASES: OpCase[] = [
       const sub = await call('task.tree', { project: p.name, rootId: c1.id });
       expect(sub).toEqual([tree[0].children[0]]);
 
-      expect(ids(await call('task.list', { project: p.name, parentId: root.id }))).toEqual([c1.id, c2.id]);
-      expect(ids(await call('task.list', { project: p.name, parentId: null }))).toEqual([root.id, other.id]);
+      expect(ids((await call('task.list', { project: p.name, parentId: root.id })).tasks)).toEqual([c1.id, c2.id]);
+      expect(ids((await call('task.list', { project: p.name, parentId: null })).tasks)).toEqual([root.id, other.id]);
       expectError(await fails('task.tree', { project: p.name, rootId: 'tsk_nope' }), 'not_found', 'rootId');
       expectError(await fails('task.create', { title: 'orphan', parentId: 'tsk_nope' }), 'not_found', 'parentId');
     },
@@ -240,7 +240,7 @@ export const CASES: OpCase[] = [
       const dry = await call('task.import', { project: p.name, rows, dryRun: true });
       expect(dry).toMatchObject({ projectId: p.id, dryRun: true, created: 3, updated: 0, unchanged: 0, total: 3 });
       expect(dry.rows.map((r: { id: string | null }) => r.id)).toEqual([null, null, null]);
-      expect(await check('task.list', { project: p.name })).toHaveLength(1);
+      expect((await check('task.list', { project: p.name })).tasks).toHaveLength(1);
 
       const first = await call('task.import', { project: p.name, rows });
       expect(first).toMatchObject({ dryRun: false, created: 3, updated: 0, unchanged: 0, total: 3, rowsOmitted: 0 });
@@ -262,7 +262,7 @@ export const CASES: OpCase[] = [
         'dependency_cycle',
         'dependsOn',
       );
-      expect(await check('task.list', { project: p.name })).toHaveLength(4);
+      expect((await check('task.list', { project: p.name })).tasks).toHaveLength(4);
     },
   },
   {
@@ -272,16 +272,16 @@ export const CASES: OpCase[] = [
       const a = await task(p, 'A');
       const b = await task(p, 'B', { dependencies: [a.id] });
       const c = await task(p, 'C', { dependencies: [a.id, b.id] });
-      expect(ids(await call('task.list', { project: p.name, ready: true }))).toEqual([a.id]);
+      expect(ids((await call('task.list', { project: p.name, ready: true })).tasks)).toEqual([a.id]);
       expect(await check('task.get', { taskId: c.id })).toMatchObject({ dependencies: [a.id, b.id], ready: false });
 
       const done = await call('task.complete', { taskId: a.id, summary: 'done by the owner' });
       expect(done).toMatchObject({ id: a.id, status: 'done', ready: false, completedAt: expect.any(String) });
-      expect(ids(await call('task.list', { project: p.name, ready: true }))).toEqual([b.id]);
-      expect(ids(await call('task.list', { project: p.name, status: ['done'] }))).toEqual([a.id]);
-      expect(ids(await call('task.list', { project: p.name, status: ['todo', 'done'] }))).toEqual([a.id, b.id, c.id]);
-      expect(ids(await call('task.list', { project: p.name, status: [] }))).toEqual([a.id, b.id, c.id]);
-      expect(ids(await check('task.list', { project: p.name }))).toEqual([a.id, b.id, c.id]);
+      expect(ids((await call('task.list', { project: p.name, ready: true })).tasks)).toEqual([b.id]);
+      expect(ids((await call('task.list', { project: p.name, status: ['done'] })).tasks)).toEqual([a.id]);
+      expect(ids((await call('task.list', { project: p.name, status: ['todo', 'done'] })).tasks)).toEqual([a.id, b.id, c.id]);
+      expect(ids((await call('task.list', { project: p.name, status: [] })).tasks)).toEqual([a.id, b.id, c.id]);
+      expect(ids((await check('task.list', { project: p.name })).tasks)).toEqual([a.id, b.id, c.id]);
     },
   },
   {
@@ -290,7 +290,43 @@ export const CASES: OpCase[] = [
       const p = await project('not-ready');
       const a = await task(p, 'A');
       const b = await task(p, 'B', { dependencies: [a.id] });
-      expect(ids(await call('task.list', { project: p.name, ready: false }))).toEqual([b.id]);
+      expect(ids((await call('task.list', { project: p.name, ready: false })).tasks)).toEqual([b.id]);
+    },
+  },
+  {
+    name: 'task: list in pages (limit, cursor), search, parent as the new name of parentId, bad cursors',
+    async run({ call, fails, setup, project, task }) {
+      const p = await project('pages');
+      const made: Task[] = [];
+      for (let i = 0; i < 7; i++)
+        made.push(await setup('task.create', { project: p.name, title: `page task ${i} ${i % 2 ? 'odd' : 'even'}`, description: i === 3 ? 'needs the frobnicator' : '' }));
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await call('task.list', { project: p.name, limit: 3, ...(cursor ? { cursor } : {}) });
+        pages++;
+        seen.push(...ids(page.tasks));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual(ids(made));
+      expect(pages).toBe(3);
+
+      expect(await call('task.list', { project: p.name, search: 'odd FROB' })).toEqual({ tasks: [made[3]], nextCursor: null });
+      expect(ids((await call('task.list', { project: p.name, search: 'eve', limit: 2 })).tasks)).toEqual([made[0]!.id, made[2]!.id]);
+      expect((await call('task.list', { project: p.name, search: 'NEAR( "x* AND' })).tasks).toEqual([]);
+      expect(ids((await call('task.list', { project: p.name, parent: null, limit: 10 })).tasks)).toEqual(ids(made));
+      expect(await call('task.list', { project: p.name, parent: made[0]!.id })).toEqual({ tasks: [], nextCursor: null });
+
+      const other = await project('pages-other');
+      await task(other, 'one');
+      await task(other, 'two');
+      const foreign = (await setup('task.list', { project: other.name, limit: 1 })).nextCursor as string;
+      expectError(await fails('task.list', { project: p.name, cursor: foreign }), 'invalid_input', 'cursor');
+      expectError(await fails('task.list', { project: p.name, cursor: 'not-a-cursor' }), 'invalid_input', 'cursor');
+      expectError(await fails('task.list', { project: p.name, limit: 0 }), 'invalid_input', 'limit');
+      expectError(await fails('task.list', { project: p.name, limit: 1001 }), 'invalid_input', 'limit');
+      expectError(await fails('task.list', { project: p.name, search: '' }), 'invalid_input', 'search');
     },
   },
   {
@@ -391,7 +427,7 @@ export const CASES: OpCase[] = [
       expectError(await fails('task.get', { taskId: 'tsk_nope' }), 'not_found', 'taskId');
       expectError(await fails('task.update', { taskId: 'tsk_nope', title: 'x' }), 'not_found', 'taskId');
       expectError(await fails('task.complete', { taskId: 'tsk_nope' }), 'not_found', 'taskId');
-      expect(ids(await check('task.list', { project: p.name }))).toEqual([t.id]);
+      expect(ids((await check('task.list', { project: p.name })).tasks)).toEqual([t.id]);
     },
   },
   {
@@ -401,7 +437,7 @@ export const CASES: OpCase[] = [
       expectError(await fails('task.create', { project: p.name, title: 'x', bogus: 1 }), 'invalid_input', 'bogus');
       expectError(await fails('project.list', { verbose: true }), 'invalid_input', 'verbose');
       expectError(await fails('task.list', { project: p.name, color: 'red' }), 'invalid_input', 'color');
-      expect(await check('task.list', { project: p.name })).toEqual([]);
+      expect(await check('task.list', { project: p.name })).toEqual({ tasks: [], nextCursor: null });
     },
   },
 
@@ -666,7 +702,7 @@ export const CASES: OpCase[] = [
       });
       const sid = spawned.session.id as string;
       expect(await check('task.get', { taskId: a.id })).toMatchObject({ assignee: sid });
-      expect(ids(await call('task.list', { project: p.name, assignee: sid }))).toEqual([a.id]);
+      expect(ids((await call('task.list', { project: p.name, assignee: sid })).tasks)).toEqual([a.id]);
 
       const listed = await call('session.list', { project: p.name });
       expect(listed).toEqual([expect.objectContaining({ id: sid, lastReport: null, currentTaskId: a.id, queue: null })]);

@@ -133,8 +133,11 @@ const COMMANDS: Record<string, (input: Input) => string[]> = {
     new Args('task.list', i, 'task', 'list')
       .list('status', '--status')
       .bool('ready', '--ready')
-      .nullable('parentId', '--parent')
+      .nullable(i.parent !== undefined ? 'parent' : 'parentId', '--parent')
       .flag('assignee', '--assignee')
+      .flag('search', '--search')
+      .flag('limit', '--limit')
+      .flag('cursor', '--cursor')
       .flag('project', '--project')
       .done(),
   'task.get': (i) => new Args('task.get', i, 'task', 'get').arg('taskId').done(),

@@ -1,41 +1,20 @@
 import { Option, type Command } from 'commander';
-import { PROJECT_OPTION, list, namedProject, orNull, projectOf, taskStatus, taskStatusList, wholeNumber } from '../options.js';
-import { taskDetail, taskLine, taskTable, taskTree } from '../output.js';
+import { PROJECT_OPTION, list, namedProject, orNull, projectOf, taskStatus, wholeNumber } from '../options.js';
+import { taskDetail, taskLine } from '../output.js';
 import { opCommand, type Opts } from '../run.js';
+import { registerTaskListCommand, registerTaskTreeCommand } from './task-browse.js';
 import { registerTaskIoCommands } from './task-io.js';
+import { PRIORITY_HELP, STATUS_HELP } from './task-help.js';
 
 /** `--desc`: the original product's name for `--description` (hidden alias). */
 const DESC_ALIAS = () => new Option('--desc <text>', 'alias of --description').hideHelp();
 const descriptionOf = (o: Opts): string | undefined => o.description ?? o.desc;
 
-const STATUS_HELP = 'todo, in_progress, blocked, needs_input, done, cancelled';
-const PRIORITY_HELP = 'low, medium, high or critical';
 
 export function registerTaskCommands(program: Command): Command {
   const task = program.command('task').description('create, list, update and complete tasks');
 
-  opCommand(task, {
-    usage: 'list',
-    description: 'list tasks of a project',
-    op: 'task.list',
-    options: (c) =>
-      c
-        .option('--status <statuses>', `only these statuses, comma-separated (${STATUS_HELP})`, taskStatusList)
-        .option('--priority <priorities>', `only these priorities, comma-separated (${PRIORITY_HELP})`, list)
-        .option('--ready', 'only ready tasks (todo with every dependency done)')
-        .option('--parent <id>', "only direct subtasks of this task ('none': only top-level tasks)")
-        .option('--assignee <session>', 'only tasks assigned to this session')
-        .option(...PROJECT_OPTION),
-    input: async (_a, o, env) => ({
-      project: o.parent && o.parent !== 'none' ? namedProject(o, env) : await projectOf(o, env),
-      status: o.status,
-      ready: o.ready,
-      parentId: orNull(o.parent),
-      assignee: o.assignee,
-    }),
-    output: (tasks, o) => (o.priority?.length ? tasks.filter((t) => o.priority.includes(t.priority)) : tasks),
-    human: (tasks) => taskTable(tasks),
-  });
+  registerTaskListCommand(task);
 
   opCommand(task, {
     usage: 'create [title]',
@@ -123,16 +102,7 @@ export function registerTaskCommands(program: Command): Command {
     human: (t) => taskLine('completed', t),
   });
 
-  opCommand(task, {
-    usage: 'tree [root]',
-    description: 'show tasks as a tree of subtasks (the whole project, or the subtree under [root])',
-    op: 'task.tree',
-    options: (c) => c.option(...PROJECT_OPTION),
-    input: async ([rootId], o, env) => ({ rootId, project: rootId ? namedProject(o, env) : await projectOf(o, env) }),
-    fields: { rootId: '[root]' },
-    human: (roots) => taskTree(roots),
-  });
-
+  registerTaskTreeCommand(task);
   registerTaskIoCommands(task);
   return task;
 }

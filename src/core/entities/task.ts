@@ -33,3 +33,24 @@ export const TaskNode = Task.extend({
 })
   .describe('A task with its subtasks, nested')
   .meta({ id: 'TaskNode' });
+
+/** One page of task_list: the tasks in creation order, and where the next page starts. */
+export const TaskPage = z
+  .object({
+    tasks: z.array(Task),
+    nextCursor: z.string().nullable().describe('Pass it as cursor to get the next page; null: this is the last page'),
+    total: z.number().int().min(0).optional().describe('How many tasks match in all (only when asked for with total)'),
+  })
+  .describe('A page of tasks')
+  .meta({ id: 'TaskPage' });
+
+/** A line of the streamed task tree (GET /api/tasks/tree/stream): a task, its depth, and whether it is its parent's last child. */
+export const TaskTreeLine = z
+  .object({
+    depth: z.number().int().min(0),
+    last: z.boolean().describe('No later sibling follows (the tree is drawn with └── instead of ├──)'),
+    task: Task,
+  })
+  .describe('A task of the tree, in depth-first order')
+  .meta({ id: 'TaskTreeLine' });
+export type TaskTreeLine = z.infer<typeof TaskTreeLine>;

@@ -1,6 +1,8 @@
 import { projectFor, visibleTask, workableTask } from '../access.js';
 import * as C from '../contracts/tasks.js';
 import { forbidden, invalid } from '../errors.js';
+import { TASK_PAGE_DEFAULT } from '../schemas.js';
+import { decodeCursor, encodeCursor, ftsQuery } from '../task-page.js';
 import { parseImportText, rowsOf } from '../task-import.js';
 import { taskmasterRows } from '../taskmaster.js';
 import { implement, selfId } from './operation.js';
@@ -15,14 +17,33 @@ export const TASK_OPS = [
       throw forbidden(`parent task ${parent.id} belongs to another project`, 'parentId');
     return svc.tasks.create({ ...input, projectId: project.id });
   }),
-  implement(C.taskList, ({ svc, actor }, input) =>
-    svc.tasks.list({
-      projectId: projectFor(svc, actor, input.project).id,
+  implement(C.taskList, ({ svc, actor }, input) => {
+    // `parentId` is the older name of `parent`: either may be given, both only when they agree.
+    if (input.parent !== undefined && input.parentId !== undefined && input.parent !== input.parentId)
+      throw invalid('parent and parentId name the same filter: give one of them (or the same task in both)', 'parent');
+    const projectId = projectFor(svc, actor, input.project).id;
+    const afterSeq = input.cursor !== undefined ? decodeCursor(input.cursor, projectId) : undefined;
+    const limit = input.limit ?? TASK_PAGE_DEFAULT;
+    const match = input.search !== undefined ? ftsQuery(input.search) : undefined;
+    // Search text without a single word matches nothing (and is no error: it is only text).
+    if (match === null) return { tasks: [], nextCursor: null, ...(input.total ? { total: 0 } : {}) };
+    const page = svc.tasks.page({
+      projectId,
       status: input.status,
-      parentId: input.parentId,
+      parentId: input.parent !== undefined ? input.parent : input.parentId,
       assignee: input.assignee,
       ready: input.ready,
-    })),
+      match,
+      afterSeq,
+      limit,
+      total: input.total,
+    });
+    return {
+      tasks: page.tasks,
+      nextCursor: page.nextAfter === null ? null : encodeCursor(projectId, page.nextAfter),
+      ...(page.total !== undefined ? { total: page.total } : {}),
+    };
+  }),
   implement(C.taskGet, ({ svc, actor }, input) => visibleTask(svc, actor, input.taskId)),
   implement(C.taskUpdate, ({ svc, actor }, input) => {
     const { taskId, ...patch } = input;

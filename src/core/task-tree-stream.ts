@@ -1,0 +1,73 @@
+import { Readable } from 'node:stream';
+import type { TaskTreeLine } from './entities/task.js';
+import { notFound } from './errors.js';
+import type { Store } from './store.js';
+import type { TaskRepo } from './tasks.js';
+
+/*
+ * `maestro task tree`, streamed (GET /api/tasks/tree/stream): a project's tasks (or one subtree) as NDJSON
+ * lines `{depth, last, task}` in depth-first order, children in creation order, so a client prints each line
+ * as it arrives and keeps only the path to the current task. The order is worked out from the ids and
+ * parents alone (a few MB at 100k tasks); the tasks themselves are read a page at a time, and no query
+ * stays open between pages (other requests use the same connection meanwhile).
+ */
+
+/** Tasks read and written per page. */
+const PAGE = 500;
+
+/** A task's place in the tree: a line of the stream without the task itself. */
+type Place = Omit<TaskTreeLine, 'task'> & { id: string };
+
+/** The tree of a project (or the subtree under `rootId`, the root at depth 0) as a stream of NDJSON. */
+export function streamTaskTree(store: Store, tasks: TaskRepo, projectId: string, rootId?: string): Readable {
+  // Found (or not) before the first byte, so a wrong root is a clean 404 rather than a broken stream.
+  const order = treeOrder(store, projectId, rootId);
+  return Readable.from(treeLines(tasks, order), { objectMode: false });
+}
+
+async function* treeLines(tasks: TaskRepo, order: Place[]): AsyncGenerator<string> {
+  for (let start = 0; start < order.length; start += PAGE) {
+    const places = order.slice(start, start + PAGE);
+    const byId = new Map(tasks.list({ ids: places.map((p) => p.id) }).map((t) => [t.id, t]));
+    let chunk = '';
+    for (const { id, depth, last } of places) {
+      const task = byId.get(id);
+      // Deleted since the order was read (with its project): it is simply not shown.
+      if (!task) continue;
+      const line: TaskTreeLine = { depth, last, task };
+      chunk += `${JSON.stringify(line)}\n`;
+    }
+    if (chunk) yield chunk;
+    // Let other requests in between pages.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Every task's place in the depth-first walk: its depth, and whether it is the last child of its parent. */
+export function treeOrder(store: Store, projectId: string, rootId?: string): Place[] {
+  const rows = store.prepare('SELECT id, parent_id FROM tasks WHERE project_id = ? ORDER BY seq').all(projectId) as Array<{ id: string; parent_id: string | null }>;
+  const children = new Map<string | null, string[]>();
+  const ids = new Set(rows.map((r) => r.id));
+  for (const r of rows) {
+    // A parent outside the project cannot be: but were it, its child is drawn as a root rather than lost.
+    const parent = r.parent_id !== null && ids.has(r.parent_id) ? r.parent_id : null;
+    let list = children.get(parent);
+    if (!list) children.set(parent, (list = []));
+    list.push(r.id);
+  }
+  if (rootId !== undefined && !ids.has(rootId)) throw notFound('task', rootId, 'rootId');
+  const order: Place[] = [];
+  const stack: Place[] = rootId !== undefined ? [{ id: rootId, depth: 0, last: true }] : placesOf(children.get(null) ?? [], 0);
+  while (stack.length > 0) {
+    const place = stack.pop()!;
+    order.push(place);
+    const kids = children.get(place.id);
+    if (kids) for (const kid of placesOf(kids, place.depth + 1)) stack.push(kid);
+  }
+  return order;
+}
+
+/** Siblings as places, reversed for the stack (the first child is popped first). */
+function placesOf(ids: string[], depth: number): Place[] {
+  return ids.map((id, i) => ({ id, depth, last: i === ids.length - 1 })).reverse();
+}
