@@ -2,7 +2,8 @@ import type { Reports } from './reports.js';
 import type { CoreContext } from './service-context.js';
 import type { SessionTranscripts } from './session-transcripts.js';
 import { FINISHED_STATUSES, type SessionFilter } from './sessions.js';
-import type { Session, SessionInfo, SessionSummary, StatusResult, Task } from './types.js';
+import type { TaskCounts } from './tasks.js';
+import type { Session, SessionInfo, SessionSummary, StatusResult } from './types.js';
 
 /** Read-only views across the stores: session lists and details, and the counts of the status overview. */
 export class Overview {
@@ -44,35 +45,42 @@ export class Overview {
   /** Counts of projects, tasks and sessions (of one project, or all), with tokens and cost per project. */
   async status(projectId?: string): Promise<StatusResult> {
     const { projects, tasks: taskRepo, sessions: sessionRepo } = this.core;
-    const tasks = taskRepo.list(projectId ? { projectId } : {});
+    const taskCounts = taskRepo.counts(projectId);
     const sessions = sessionRepo.list(projectId ? { projectId } : {});
     const counted = (projectId ? [projects.get(projectId)] : projects.list()).sort((a, b) => a.name.localeCompare(b.name));
+    const perProject = counted.map((p) => ({
+      projectId: p.id,
+      name: p.name,
+      tasks: taskCounts.get(p.id) ?? { total: 0, ready: 0, byStatus: {} },
+      sessions: sessionCounts(sessions.filter((s) => s.projectId === p.id)),
+    }));
     return {
       projects: counted.length,
-      ...counts(tasks, sessions),
-      byProject: counted.map((p) => ({
-        projectId: p.id,
-        name: p.name,
-        ...counts(
-          tasks.filter((t) => t.projectId === p.id),
-          sessions.filter((s) => s.projectId === p.id),
-        ),
-      })),
+      tasks: sumTaskCounts(perProject.map((p) => p.tasks)),
+      sessions: sessionCounts(sessions),
+      byProject: perProject,
       usage: await this.transcripts.usageByProject(sessions),
     };
   }
 }
 
-/** Tasks and sessions counted by status (ready tasks, and sessions still active). */
-function counts(tasks: Task[], sessions: Session[]) {
+/** Sessions counted by status, and those still active. */
+function sessionCounts(sessions: Session[]) {
   return {
-    tasks: { total: tasks.length, ready: tasks.filter((t) => t.ready).length, byStatus: countBy(tasks.map((t) => t.status)) },
-    sessions: {
-      total: sessions.length,
-      active: sessions.filter((s) => !FINISHED_STATUSES.includes(s.status)).length,
-      byStatus: countBy(sessions.map((s) => s.status)),
-    },
+    total: sessions.length,
+    active: sessions.filter((s) => !FINISHED_STATUSES.includes(s.status)).length,
+    byStatus: countBy(sessions.map((s) => s.status)),
   };
+}
+
+function sumTaskCounts(all: TaskCounts[]): TaskCounts {
+  const sum: TaskCounts = { total: 0, ready: 0, byStatus: {} };
+  for (const c of all) {
+    sum.total += c.total;
+    sum.ready += c.ready;
+    for (const [status, n] of Object.entries(c.byStatus)) sum.byStatus[status] = (sum.byStatus[status] ?? 0) + n;
+  }
+  return sum;
 }
 
 function countBy(values: string[]): Record<string, number> {
