@@ -25,6 +25,8 @@ const cli = (args: string[]) =>
 const getTask = (id: string) => api<Task>('GET', `/api/tasks/${id}`);
 const row = (taskId: string) => page.locator(`[data-testid=task-row][data-task-id="${taskId}"]`);
 const tasksUrl = () => `${server.url}/projects/${server.project.id}/tasks`;
+/** Scrolls the task list to its end: it renders only the rows in view, and a new task is the last row. */
+const scrollTasksToEnd = () => page.getByTestId('task-tree-scroller').evaluate((el) => el.scrollTo(0, el.scrollHeight));
 /** A skill file: global (`$MAESTRO_HOME/skills/<name>.md`) or the project's (`.maestro/skills/<name>/SKILL.md`). */
 const writeSkill = (source: 'global' | 'project', name: string, markdown: string) => {
   const file = source === 'global' ? join(server.home, 'skills', `${name}.md`) : join(server.workdir, '.maestro', 'skills', name, 'SKILL.md');
@@ -48,7 +50,7 @@ describe('tasks', { timeout: 60_000 }, () => {
 
     const list = await cli(['task', 'list', '--project', 'webshop']);
     expect(list.code, list.stderr).toBe(0);
-    const made = list.json<Task[]>().find((t) => t.title === 'Write the release notes');
+    const made = list.json<{ tasks: Task[] }>().tasks.find((t) => t.title === 'Write the release notes');
     expect(made).toMatchObject({ priority: 'high', status: 'todo', description: 'Everything since 0.1, grouped by area.', parentId: null });
   });
 
@@ -63,7 +65,9 @@ describe('tasks', { timeout: 60_000 }, () => {
     expect(await row(task.id).getByTestId('task-priority').inputValue()).toBe('critical');
 
     const sub = (await cli(['task', 'create', 'A subtask from the CLI', '--parent', task.id])).json<Task>();
-    await row(task.id).locator(`[data-task-id="${sub.id}"]`).waitFor({ timeout: 1000 });
+    // The tree loads a task's subtasks when it is expanded: the subtask is the row under its parent.
+    await row(task.id).getByTestId('task-expand').click();
+    await page.locator(`[data-testid=task-row][data-task-id="${sub.id}"][data-parent-id="${task.id}"]`).waitFor({ timeout: 1000 });
 
     expect((await cli(['task', 'update', task.id, '--status', 'blocked'])).code).toBe(0);
     await row(task.id).and(page.locator('[data-status=blocked]')).waitFor({ timeout: 1000 });
@@ -409,6 +413,8 @@ describe('navigation', { timeout: 60_000 }, () => {
 
     await page.getByLabel('Project').selectOption(server.project.id);
     await page.waitForURL(new RegExp(`/projects/${server.project.id}/tasks$`));
+    await page.getByTestId('task-tree').waitFor();
+    await scrollTasksToEnd();
     await page.getByText('Only in webshop').waitFor();
   });
 
@@ -420,6 +426,7 @@ describe('navigation', { timeout: 60_000 }, () => {
     // made while the page was disconnected (no event reached it)
     const missed = server.svc.tasks.create({ projectId: server.project.id, title: 'Made while the page was offline' });
     await waitLive(page, 15_000);
+    await scrollTasksToEnd();
     await row(missed.id).waitFor({ timeout: 5000 });
     // and live again
     const after = (await cli(['task', 'create', 'Made after the restart', '--project', 'webshop'])).json<Task>();

@@ -21,7 +21,11 @@ import { NewProjectDialog, ProjectsView } from './views/Projects';
 import { SessionPage } from './views/SessionPage';
 import { SessionsView } from './views/Sessions';
 import { AuthChecking, SignInView } from './views/SignIn';
+import type { Task } from './types';
 import { TasksView } from './views/Tasks';
+
+/** The choices of a closed dialog: the page's tasks are only gathered for an open one (a big project's page may know thousands). */
+const NO_TASKS: Task[] = [];
 
 const routeProject = (r: Route): string | null => (r.name === 'tasks' || r.name === 'sessions' ? r.projectId : null);
 
@@ -45,10 +49,11 @@ function Dashboard() {
     if (!s.projectsLoaded || s.projects.some((p) => p.id === rp)) selectProject(rp);
   }, [rp, s.projectsLoaded, s.projects.length]);
 
-  // Load the tasks and sessions of the project in view, once (live events keep them current).
+  // Load the sessions and task counts of the project in view, once (live events keep them current; the
+  // task views load the pages of tasks they show).
   useEffect(() => {
     const pid = s.projectId;
-    if (!pid || !s.projectsLoaded || s.tasksLoaded[pid] || loading.current.has(pid)) return;
+    if (!pid || !s.projectsLoaded || s.taskCounts[pid] || loading.current.has(pid)) return;
     if (!s.projects.some((p) => p.id === pid)) return;
     loading.current.add(pid);
     void loadProjectData(pid).finally(() => loading.current.delete(pid));
@@ -131,7 +136,7 @@ function Dashboard() {
           <NewTaskDialog
             open={s.dialog?.kind === 'newTask'}
             projectId={s.projectId}
-            tasks={projectTasks(s, s.projectId)}
+            tasks={s.dialog?.kind === 'newTask' ? projectTasks(s, s.projectId) : NO_TASKS}
             parentId={s.dialog?.kind === 'newTask' ? s.dialog.parentId : undefined}
             onClose={closeDialog}
             onCreated={(t) => route.name !== 'tasks' && navigate(paths.tasks(t.projectId))}
@@ -139,7 +144,7 @@ function Dashboard() {
           <SpawnDialog
             open={s.dialog?.kind === 'spawn'}
             projectId={s.projectId}
-            tasks={projectTasks(s, s.projectId)}
+            tasks={s.dialog?.kind === 'spawn' ? projectTasks(s, s.projectId) : NO_TASKS}
             taskIds={s.dialog?.kind === 'spawn' ? s.dialog.taskIds : []}
             onClose={closeDialog}
           />

@@ -19,13 +19,16 @@ export {
   loadProjects,
   loadQueue,
   loadSessions,
-  loadTasks,
+  loadTaskCounts,
   loadTemplates,
   loadTimeline,
   refreshAll,
 } from './state/load';
 export { dropProject, dropTemplate, putTemplate, selectProject } from './state/changes';
 export { applyEvent } from './state/events';
+export { cacheOnly, loadUntil, putTask, retryList } from './state/taskLists';
+export { listKey, matchesQuery, type TaskList, type TaskQuery } from './state/taskQuery';
+export { requestTask, taskById } from './state/taskCache';
 export { onLiveEvent } from './state/listen';
 export { readNotifySettings, safeStorage, NOTIFY_KEY, type NotifySettings } from './state/container';
 export {

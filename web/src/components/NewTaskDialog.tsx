@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
-import { getState, setState, toast } from '../store';
+import { putTask, toast } from '../store';
 import { PRIORITY_LABEL, TASK_PRIORITIES, type Task, type TaskPriority } from '../types';
 import { TaskPicker } from './TaskPicker';
 import { Dialog, Field, FormFooter, useSubmit } from './ui';
@@ -47,7 +47,7 @@ export function NewTaskDialog(props: {
         dependencies: deps.length ? deps : undefined,
       });
       // The live socket will bring it too; adding it now makes the page feel instant.
-      setState((s) => ({ tasks: { ...s.tasks, [task.id]: getState().tasks[task.id] ?? task } }));
+      putTask(task, true);
       toast('success', `Task “${task.title}” created`);
       props.onCreated?.(task);
       props.onClose();
@@ -92,6 +92,7 @@ export function NewTaskDialog(props: {
         </div>
         <TaskPicker
           id="nt-deps"
+          project={props.projectId}
           label="Depends on"
           tasks={props.tasks}
           selected={deps}

@@ -109,6 +109,7 @@ export function SpawnDialog(props: { open: boolean; projectId: string; tasks: Ta
         <div class="form-col">
           <TaskPicker
             id="sp-tasks"
+            project={props.projectId}
             label="Tasks"
             tasks={open}
             selected={taskIds}

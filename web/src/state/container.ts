@@ -1,6 +1,8 @@
 // The state container: the State shape, its initial value, setState/getState and the useAppState hook.
 import { useEffect, useState } from 'preact/hooks';
+import type { TaskCounts } from '../api';
 import type { Project, QueueItem, QueueStatus, Session, Task, Template, TimelineEvent } from '../types';
+import type { TaskList } from './taskQuery';
 
 type QueueCounts = QueueStatus['counts'];
 
@@ -39,10 +41,17 @@ export interface State {
   projectsLoaded: boolean;
   /** The project the dashboard is looking at. */
   projectId: string | null;
-  /** Every task the page has seen, by id (views filter by project). */
+  /**
+   * Every task the page has seen, by id: from the pages of lists, fetched one by one for a title, or
+   * brought by live events. Never a whole project: views read lists (`lists`), not this, to show tasks.
+   */
   tasks: Record<string, Task>;
-  /** Projects whose task list has been loaded. */
-  tasksLoaded: Record<string, boolean>;
+  /** Task ids the server said do not exist (a deleted task a session or an address still names). */
+  missingTasks: Record<string, true>;
+  /** The paged task lists views asked for, by query key (taskLists.ts). */
+  lists: Record<string, TaskList>;
+  /** Each project's task counts (all, ready, by status), once a view asked for them. */
+  taskCounts: Record<string, TaskCounts>;
   sessions: Record<string, Session>;
   sessionsLoaded: Record<string, boolean>;
   /** Last report (progress/complete/blocked/error/needs_input) of each session. */
@@ -108,7 +117,9 @@ const initial: State = {
   projectsLoaded: false,
   projectId: safeStorage()?.getItem(PROJECT_KEY) ?? null,
   tasks: {},
-  tasksLoaded: {},
+  missingTasks: {},
+  lists: {},
+  taskCounts: {},
   sessions: {},
   sessionsLoaded: {},
   lastReports: {},

@@ -3,17 +3,40 @@ import { REPORT_KINDS, type MaestroEvent } from '../types';
 import { getState, setState } from './container';
 import { dropProject, dropTemplate, putTemplate } from './changes';
 import { notifyLiveEvent } from './listen';
-import { loadQueue, loadSessions, loadTasks } from './load';
-import { laterReport, mergeEvents } from './merge';
+import { loadQueue, loadSessions, loadTaskCounts } from './load';
+import { laterReport, mergeEvents, without } from './merge';
 import { coalesce } from './coalesce';
 import { overviewFollows } from './overview';
+import { requestTask } from './taskCache';
+import { putTask, resetLists } from './taskLists';
 
 const inView = (projectId: string | undefined): projectId is string => !!projectId && projectId === getState().projectId;
-/** A status change can make other tasks ready (or not): refetch the project's tasks. */
-const refetchTasks = coalesce(() => {
-  const { projectId } = getState();
-  return projectId ? loadTasks(projectId) : undefined;
+/** The counts of the project in view follow its tasks (a few small requests per burst of changes). */
+const refetchCounts = coalesce(() => {
+  const { projectId, taskCounts } = getState();
+  return projectId && taskCounts[projectId] ? loadTaskCounts(projectId) : undefined;
+}, 500);
+
+/** The counts of a project out of view go: they would be stale when it comes into view (which asks for them again). */
+const forgetCounts = (projectId: string) =>
+  setState((s) => (s.taskCounts[projectId] ? { taskCounts: without(s.taskCounts, (id) => id === projectId) } : {}));
+
+/** Tasks whose readiness may have changed, refetched in one go a moment after a burst of changes. */
+const dependentsToRefetch = new Set<string>();
+const refetchDependents = coalesce(async () => {
+  const ids = [...dependentsToRefetch];
+  dependentsToRefetch.clear();
+  for (const id of ids) requestTask(id, true);
 });
+/** A status change can make the tasks that depend on it ready (or not): those the page has are asked again. */
+function followDependents(taskId: string): void {
+  // Bounded: past a few hundred, the rows on screen are a small part of them anyway and reload with their pages.
+  for (const t of Object.values(getState().tasks)) {
+    if (dependentsToRefetch.size >= 200) break;
+    if (t.dependencies.includes(taskId)) dependentsToRefetch.add(t.id);
+  }
+  if (dependentsToRefetch.size) refetchDependents();
+}
 /** Current tasks follow task statuses, assignees and queues: the server works them out, the list carries them. */
 const refetchSessions = coalesce(() => {
   const { projectId, sessionsLoaded } = getState();
@@ -47,14 +70,18 @@ export function applyEvent(ev: MaestroEvent): void {
     case 'task.updated': {
       const t = ev.task;
       const before = getState().tasks[t.id];
-      setState((s) => ({ tasks: { ...s.tasks, [t.id]: t } }));
-      if (!inView(t.projectId)) return;
-      if (!before || before.status !== t.status || before.dependencies.join() !== t.dependencies.join()) refetchTasks();
+      putTask(t, ev.type === 'task.created');
+      if (!inView(t.projectId)) return forgetCounts(t.projectId);
+      if (!before || before.status !== t.status) refetchCounts();
+      if (before && before.status !== t.status) followDependents(t.id);
       if (before ? before.status !== t.status || before.assignee !== t.assignee : t.assignee !== null) refetchSessions();
       return;
     }
     case 'tasks.imported':
-      if (inView(ev.projectId)) refetchTasks();
+      // Many tasks at once, in one event: the project's lists load again what they show.
+      resetLists(ev.projectId);
+      if (inView(ev.projectId)) refetchCounts();
+      else forgetCounts(ev.projectId);
       return;
     case 'session.created':
     case 'session.updated': {

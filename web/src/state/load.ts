@@ -2,7 +2,8 @@
 import { api, errorMessage } from '../api';
 import type { SessionInfo, SessionSummary } from '../types';
 import { getState, setState } from './container';
-import { byId, byName, laterReport, mergeEvents } from './merge';
+import { byName, laterReport, mergeEvents } from './merge';
+import { cacheTasks, resetLists } from './taskLists';
 import { toast } from './ui';
 
 export async function loadProjects(): Promise<void> {
@@ -19,12 +20,23 @@ export async function loadProjects(): Promise<void> {
   }
 }
 
-export async function loadTasks(projectId: string): Promise<void> {
-  const tasks = await api.tasks(projectId);
-  setState((s) => {
-    const kept = Object.values(s.tasks).filter((t) => t.projectId !== projectId);
-    return { tasks: { ...byId(kept), ...byId(tasks) }, tasksLoaded: { ...s.tasksLoaded, [projectId]: true } };
-  });
+const countLoads = new Map<string, Promise<void>>();
+
+/**
+ * The project's task counts (all, ready, by status): a few small counting requests, where loading the
+ * tasks to count them would not scale. The task views load their own pages (taskLists.ts).
+ */
+export function loadTaskCounts(projectId: string): Promise<void> {
+  // Asked by the app and the task page at once when a project opens: one load serves both.
+  let running = countLoads.get(projectId);
+  if (!running) {
+    running = api
+      .taskCounts(projectId)
+      .then((counts) => setState((s) => ({ taskCounts: { ...s.taskCounts, [projectId]: counts } })))
+      .finally(() => countLoads.delete(projectId));
+    countLoads.set(projectId, running);
+  }
+  return running;
 }
 
 const sessionLoads: Record<string, number> = {};
@@ -62,7 +74,7 @@ export function applySessionInfo(info: SessionInfo): void {
     const report = laterReport(s.lastReports[id], info.lastReport);
     return {
       sessions: { ...s.sessions, [id]: info.session },
-      tasks: { ...s.tasks, ...byId(info.tasks) },
+      tasks: cacheTasks(s, info.tasks),
       queues: info.queue ? { ...s.queues, [id]: info.queue } : s.queues,
       lastReports: report ? { ...s.lastReports, [id]: report } : s.lastReports,
     };
@@ -77,7 +89,7 @@ export async function loadQueue(sessionId: string): Promise<void> {
 
 export async function loadProjectData(projectId: string): Promise<void> {
   try {
-    await Promise.all([loadTasks(projectId), loadSessions(projectId)]);
+    await Promise.all([loadTaskCounts(projectId), loadSessions(projectId)]);
   } catch (err) {
     toast('error', `Could not load project data: ${errorMessage(err)}`);
   }
@@ -98,6 +110,8 @@ export async function loadTemplates(): Promise<void> {
 export async function refreshAll(): Promise<void> {
   await loadProjects();
   const { projectId, timelines, templates } = getState();
+  // The task lists may have missed changes: their loaded pages go, and the views load what they show again.
+  resetLists();
   const jobs: Promise<unknown>[] = [];
   if (projectId) jobs.push(loadProjectData(projectId));
   if (templates) jobs.push(loadTemplates().catch(() => undefined));

@@ -3,14 +3,13 @@ import { api } from '../api';
 import { FINISHED_SESSION_STATUSES, type MaestroEvent, type Session, type SessionStatus } from '../types';
 import { coalesce } from './coalesce';
 import { getState, setState, type State } from './container';
-import { loadTasks } from './load';
 import { laterReport } from './merge';
 
 let seq = 0;
 
 /**
- * Loads the sessions of every project into the state (newer live updates kept), then the tasks of the
- * projects whose sessions are on a task the page does not have yet (for their titles).
+ * Loads the sessions of every project into the state (newer live updates kept). The titles of their
+ * current tasks are fetched one by one as the rows show them (currentTaskOf), never whole projects.
  */
 export async function loadAllSessions(): Promise<void> {
   const mine = ++seq;
@@ -38,13 +37,6 @@ export async function loadAllSessions(): Promise<void> {
     for (const id of projectIds) sessionsLoaded[id] = true;
     return { sessions, lastReports, currentTaskIds, queueCounts, statusSince, sessionsLoaded, allSessionsLoaded: true };
   });
-  const s = getState();
-  const missing = new Set<string>();
-  for (const x of Object.values(s.sessions)) {
-    const taskId = s.currentTaskIds[x.id];
-    if (taskId && !s.tasks[taskId] && !s.tasksLoaded[x.projectId]) missing.add(x.projectId);
-  }
-  await Promise.all([...missing].map((pid) => loadTasks(pid).catch(() => undefined)));
 }
 
 const refetchAll = coalesce(() => loadAllSessions());

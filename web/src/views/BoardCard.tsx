@@ -1,6 +1,6 @@
 import { Link, PriorityBadge } from '../components/ui';
 import { paths, type TaskView } from '../router';
-import type { State } from '../store';
+import { taskById, type State } from '../store';
 import { STATUS_LABEL, TASK_STATUSES, type Task, type TaskStatus } from '../types';
 
 /** The drag-and-drop payload type of a board card: the task id. */
@@ -16,11 +16,11 @@ export function BoardCard(props: {
   move: (taskId: string, to: TaskStatus) => void;
 }) {
   const { task: t, state: s } = props;
-  const parent = t.parentId ? s.tasks[t.parentId] : undefined;
+  const parent = t.parentId ? taskById(s, t.parentId) : undefined;
   const assignee = t.assignee ? s.sessions[t.assignee] : undefined;
   const waiting = t.dependencies.filter((id) => s.tasks[id] && s.tasks[id]!.status !== 'done').length;
   return (
-    <li
+    <div
       class={`board-card${props.selected ? ' selected' : ''}`}
       draggable
       data-testid="board-card"
@@ -60,6 +60,6 @@ export function BoardCard(props: {
           )}
         </span>
       </div>
-    </li>
+    </div>
   );
 }

@@ -22,7 +22,7 @@ export function ProjectsView() {
       ) : (
         <ul class="project-grid" data-testid="project-list">
           {s.projects.map((p) => {
-            const tasks = Object.values(s.tasks).filter((t) => t.projectId === p.id);
+            const counts = s.taskCounts[p.id];
             return (
               <li class={`card project-card${p.id === s.projectId ? ' current' : ''}`} data-testid="project-card">
                 <h2 class="card-title">
@@ -35,7 +35,7 @@ export function ProjectsView() {
                   {p.workingDir}
                 </p>
                 <p class="small subtle">
-                  {s.tasksLoaded[p.id] ? `${tasks.length} tasks · ` : ''}created <RelTime iso={p.createdAt} />
+                  {counts ? `${counts.total.toLocaleString()} tasks · ` : ''}created <RelTime iso={p.createdAt} />
                 </p>
                 <div class="card-actions">
                   <Link href={paths.tasks(p.id)} class="btn small" onClick={() => selectProject(p.id)}>

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, errorMessage } from '../api';
 import { Empty, Link, ReasonTag, RelTime, Spinner, StatusBadge, shortId } from '../components/ui';
 import { paths, type SessionTab } from '../router';
-import { applySessionInfo, currentTaskOf, getState, loadTimeline, selectProject, setState, toast, useAppState } from '../store';
+import { applySessionInfo, currentTaskOf, getState, loadTimeline, selectProject, setState, taskById, toast, useAppState, type State } from '../store';
 import { FINISHED_SESSION_STATUSES, type Session, type SessionUsage, type TimelineEvent, type TimelineKind } from '../types';
 import { ConversationView } from './Conversation';
 import { lazyView } from './lazy';
@@ -158,7 +158,7 @@ export function SessionPage(props: { sessionId: string; tab: SessionTab }) {
       {props.tab === 'messages' && <MessagesTab key={sessionId} session={session} />}
       {props.tab === 'timeline' && (
         <div class="session-grid">
-          <Timeline events={s.timelines[sessionId]} tasks={s.tasks} />
+          <Timeline events={s.timelines[sessionId]} state={s} />
           <aside class="side-cards">
             <div class="card">
               <h2 class="card-title">Tasks</h2>
@@ -255,7 +255,7 @@ export function SessionPage(props: { sessionId: string; tab: SessionTab }) {
   );
 }
 
-function Timeline(props: { events: TimelineEvent[] | undefined; tasks: Record<string, { title: string; projectId: string }> }) {
+function Timeline(props: { events: TimelineEvent[] | undefined; state: State }) {
   if (!props.events) return <Spinner label="Loading timeline" />;
   if (props.events.length === 0) return <Empty title="Nothing happened yet" />;
   const events = [...props.events].reverse();
@@ -266,7 +266,8 @@ function Timeline(props: { events: TimelineEvent[] | undefined; tasks: Record<st
       </h2>
       <ol class="timeline" data-testid="timeline" aria-live="polite" aria-relevant="additions">
         {events.map((e) => {
-          const task = e.taskId ? props.tasks[e.taskId] : undefined;
+          // A task the page has not loaded is fetched by id for its title.
+          const task = e.taskId ? taskById(props.state, e.taskId) : undefined;
           return (
             <li key={e.id} class={`tl tl-${e.kind}`} data-testid="timeline-event" data-kind={e.kind}>
               <span class="tl-icon" aria-hidden="true">

@@ -3,11 +3,14 @@ import { ApiError, api } from '../api';
 import { TaskPicker } from '../components/TaskPicker';
 import { Empty, Field, Link, StatusBadge, shortId, useSubmit } from '../components/ui';
 import { paths } from '../router';
-import { openDialog, projectSessions, projectTasks, setState, toast, useAppState } from '../store';
+import { listKey, loadUntil, openDialog, projectSessions, projectTasks, putTask, taskById, toast, useAppState } from '../store';
 import { PRIORITY_LABEL, STATUS_LABEL, TASK_PRIORITIES, TASK_STATUSES, type Task, type TaskPriority, type TaskStatus } from '../types';
 import { completeTask } from './taskActions';
 import { subtreeIds } from './taskGrouping';
 import { TaskFacts, TaskRelated } from './TaskPanelDetails';
+
+/** Subtasks listed in the panel; the tree shows the rest. */
+const SUBTASKS_SHOWN = 100;
 
 type Draft = Partial<Pick<Task, 'title' | 'description' | 'status' | 'priority' | 'parentId' | 'dependencies' | 'assignee'>>;
 
@@ -25,6 +28,11 @@ export function TaskPanel(props: { projectId: string; taskId: string; task: Task
     headingRef.current?.focus();
   }, [props.taskId]);
 
+  // Its subtasks: the first page of its children (a task with thousands links to the tree for the rest).
+  const childQuery = { project: props.projectId, parent: props.taskId };
+  const childrenStale = s.lists[listKey(childQuery)]?.stale;
+  useEffect(() => void loadUntil(childQuery, SUBTASKS_SHOWN), [props.projectId, props.taskId, childrenStale]);
+
   if (!t) {
     return (
       <aside class="panel" aria-label="Task details" data-testid="task-panel">
@@ -39,6 +47,7 @@ export function TaskPanel(props: { projectId: string; taskId: string; task: Task
     );
   }
 
+  // The choices of parent and dependencies: the tasks the page has seen (a big project's are not all loaded).
   const tasks = projectTasks(s, props.projectId);
   const sessions = projectSessions(s, props.projectId);
   const value = <K extends keyof Draft>(k: K): Task[K] => (k in draft ? (draft[k] as Task[K]) : t[k]);
@@ -54,9 +63,10 @@ export function TaskPanel(props: { projectId: string; taskId: string; task: Task
   const banned = subtreeIds(tasks, t.id);
   const parentChoices = tasks.filter((x) => !banned.has(x.id));
   const depChoices = tasks.filter((x) => x.id !== t.id);
-  const subtasks = tasks.filter((x) => x.parentId === t.id);
+  const children = s.lists[listKey(childQuery)];
+  const subtasks = (children?.ids ?? []).slice(0, SUBTASKS_SHOWN).map((id) => s.tasks[id]).filter((x): x is Task => !!x);
   const dependents = tasks.filter((x) => x.dependencies.includes(t.id));
-  const parent = t.parentId ? s.tasks[t.parentId] : undefined;
+  const parent = t.parentId ? taskById(s, t.parentId) : undefined;
 
   const save = (e: Event) => {
     e.preventDefault();
@@ -69,7 +79,7 @@ export function TaskPanel(props: { projectId: string; taskId: string; task: Task
         setBaseVersion(err.current ?? null); // a second save is a deliberate choice to apply the edits over it
         throw new Error('Someone changed this task while you were editing it (the panel shows their change). Your edits are kept: save again to apply them.');
       });
-      setState((st) => ({ tasks: { ...st.tasks, [updated.id]: updated } }));
+      putTask(updated);
       setDraft({});
       setBaseVersion(null);
       toast('success', 'Task saved');
@@ -164,6 +174,7 @@ export function TaskPanel(props: { projectId: string; taskId: string; task: Task
         </div>
         <TaskPicker
           id="tp-deps"
+          project={props.projectId}
           label="Depends on"
           tasks={depChoices}
           selected={value('dependencies')}

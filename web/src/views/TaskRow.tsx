@@ -1,56 +1,59 @@
 import { Link, shortId } from '../components/ui';
 import { paths, type TaskView } from '../router';
-import type { State } from '../store';
+import { taskById, type State, type TaskList } from '../store';
 import { PRIORITY_LABEL, STATUS_LABEL, TASK_PRIORITIES, TASK_STATUSES, type Session, type Task, type TaskPriority, type TaskStatus } from '../types';
 import { completeTask, patchTask } from './taskActions';
-import type { Shown, TaskTree } from './taskGrouping';
 import { TaskRowMeta } from './TaskRowMeta';
 
-/** One task of the tree, with its shown subtasks under it (collapsible). */
+/**
+ * One task of the list, one row high (the virtual list needs every row the same height). In the tree,
+ * its subtasks are the rows under it, loaded when it is expanded: `kids` says whether it has any
+ * (`maybe`: not known until they are loaded).
+ */
 export function TaskRow(props: {
   task: Task;
   depth: number;
+  /** Its place in the whole list and the list's length (the page holds only the rows in view). */
+  position: number;
+  size: number;
   state: State;
-  tree: TaskTree;
-  shown: Shown;
-  collapsed: Set<string>;
-  setCollapsed: (s: Set<string>) => void;
+  kids: 'yes' | 'no' | 'maybe';
+  childList: TaskList | undefined;
+  expanded: boolean;
+  toggle: (id: string) => void;
   sessions: Session[];
   status: TaskStatus[];
   view: TaskView | null;
   selectedId: string | null;
 }) {
   const { task: t, state: s } = props;
-  const kids = (props.tree.get(t.id) ?? []).filter((c) => props.shown.has(c.id));
-  const allKids = props.tree.get(t.id) ?? [];
-  const isCollapsed = props.collapsed.has(t.id);
   const assignee = t.assignee ? s.sessions[t.assignee] : undefined;
-  const deps = t.dependencies.map((id) => s.tasks[id]).filter((d): d is Task => !!d);
+  const deps = t.dependencies.map((id) => taskById(s, id)).filter((d): d is Task => !!d);
   const finished = t.status === 'done' || t.status === 'cancelled';
-  const toggle = () => {
-    const next = new Set(props.collapsed);
-    if (isCollapsed) next.delete(t.id);
-    else next.add(t.id);
-    props.setCollapsed(next);
-  };
   const href = paths.task(t.projectId, t.id, props.status, props.view);
+  const children = props.childList?.loaded ? props.childList : undefined;
+  const childTasks = children?.complete ? children.ids.map((id) => s.tasks[id]).filter((k): k is Task => !!k) : null;
   return (
     <li
-      class={`task-item${props.shown.get(t.id) === 'context' ? ' context' : ''}`}
+      class="task-item"
+      aria-posinset={props.position}
+      aria-setsize={props.size}
       data-testid="task-row"
       data-task-id={t.id}
       data-status={t.status}
+      data-parent-id={t.parentId ?? undefined}
     >
       <div class={`task-row${props.selectedId === t.id ? ' selected' : ''}${finished ? ' finished' : ''}${t.status === 'cancelled' ? ' cancelled' : ''}`} style={{ '--depth': props.depth }}>
-        {allKids.length > 0 ? (
+        {props.kids !== 'no' ? (
           <button
             type="button"
-            class="twisty"
-            aria-expanded={!isCollapsed}
-            aria-label={`${isCollapsed ? 'Expand' : 'Collapse'} subtasks of ${t.title}`}
-            onClick={toggle}
+            class={`twisty${props.kids === 'maybe' ? ' unknown' : ''}`}
+            aria-expanded={props.expanded}
+            aria-label={`${props.expanded ? 'Collapse' : 'Expand'} subtasks of ${t.title}`}
+            data-testid="task-expand"
+            onClick={() => props.toggle(t.id)}
           >
-            <span aria-hidden="true">{isCollapsed ? '▸' : '▾'}</span>
+            <span aria-hidden="true">{props.expanded ? '▾' : '▸'}</span>
           </button>
         ) : (
           <span class="twisty-space" aria-hidden="true" />
@@ -73,7 +76,14 @@ export function TaskRow(props: {
           <Link href={href} class="task-title" data-testid="task-title">
             {t.title}
           </Link>
-          <TaskRowMeta task={t} deps={deps} subtasks={allKids} status={props.status} view={props.view} />
+          <TaskRowMeta
+            task={t}
+            deps={deps}
+            subtasks={childTasks}
+            subtaskCount={children ? children.total : null}
+            status={props.status}
+            view={props.view}
+          />
         </div>
         <select
           class={`prio-select prio-${t.priority}`}
@@ -112,13 +122,6 @@ export function TaskRow(props: {
           ✓
         </button>
       </div>
-      {kids.length > 0 && !isCollapsed && (
-        <ul class="task-children">
-          {kids.map((k) => (
-            <TaskRow {...props} key={k.id} task={k} depth={props.depth + 1} />
-          ))}
-        </ul>
-      )}
     </li>
   );
 }

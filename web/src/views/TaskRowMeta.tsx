@@ -3,8 +3,16 @@ import { paths, type TaskView } from '../router';
 import { STATUS_LABEL, type Task, type TaskStatus } from '../types';
 
 /** The line under a task's title in the tree: id, readiness, dependencies and subtask progress. */
-export function TaskRowMeta(props: { task: Task; deps: Task[]; subtasks: Task[]; status: TaskStatus[]; view: TaskView | null }) {
-  const { task: t, deps, subtasks } = props;
+export function TaskRowMeta(props: {
+  task: Task;
+  deps: Task[];
+  /** Its subtasks when all are loaded (null: not all, or not loaded); `subtaskCount` their number when known. */
+  subtasks: Task[] | null;
+  subtaskCount: number | null;
+  status: TaskStatus[];
+  view: TaskView | null;
+}) {
+  const { task: t, deps, subtasks, subtaskCount } = props;
   const waiting = deps.filter((d) => d.status !== 'done');
   return (
     <div class="task-meta">
@@ -31,11 +39,13 @@ export function TaskRowMeta(props: { task: Task; deps: Task[]; subtasks: Task[];
           ))}
         </span>
       )}
-      {subtasks.length > 0 && (
+      {subtasks && subtasks.length > 0 ? (
         <span class="subtle">
           {subtasks.filter((k) => k.status === 'done').length}/{subtasks.length} subtasks done
         </span>
-      )}
+      ) : subtaskCount ? (
+        <span class="subtle">{subtaskCount} subtasks</span>
+      ) : null}
     </div>
   );
 }

@@ -1,18 +1,24 @@
 import { PlusIcon } from '../components/icons';
 import type { TaskView } from '../router';
+import type { TaskCounts } from '../api';
 import { openDialog } from '../store';
-import type { Task } from '../types';
 
-/** The head of the task page: the counts, the tree/board switch, and the spawn and new-task buttons. */
-export function TasksHeader(props: { tasks: Task[]; done: number; view: TaskView; setView: (v: TaskView) => void }) {
-  const { tasks, view, setView } = props;
+/** The head of the task page: the counts (the server's), the tree/board switch, and the spawn and new-task buttons. */
+export function TasksHeader(props: { counts: TaskCounts | undefined; view: TaskView; setView: (v: TaskView) => void }) {
+  const { counts, view, setView } = props;
   return (
     <header class="page-head">
       <div>
         <h1 id="tasks-heading">Tasks</h1>
         <p class="subtle" data-testid="task-count">
-          {tasks.length} task{tasks.length === 1 ? '' : 's'} · {tasks.filter((t) => t.ready).length} ready ·{' '}
-          {props.done} done
+          {counts ? (
+            <>
+              {counts.total.toLocaleString()} task{counts.total === 1 ? '' : 's'} · {counts.ready.toLocaleString()} ready ·{' '}
+              {(counts.byStatus.done ?? 0).toLocaleString()} done
+            </>
+          ) : (
+            '…'
+          )}
         </p>
       </div>
       <div class="head-actions">

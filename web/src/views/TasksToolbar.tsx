@@ -1,10 +1,10 @@
+import type { TaskCounts } from '../api';
 import { STATUS_LABEL, TASK_STATUSES, type TaskStatus } from '../types';
 import type { SortMode } from './taskGrouping';
 
-/** The filters above the tasks: status chips, the search box and the sort order. */
+/** The filters above the tasks: status chips (with the server's counts), the search box (the server searches) and the order. */
 export function TasksToolbar(props: {
-  total: number;
-  counts: Record<string, number>;
+  counts: TaskCounts | undefined;
   statusFilter: TaskStatus[];
   toggleStatus: (st: TaskStatus) => void;
   clearStatus: () => void;
@@ -12,13 +12,16 @@ export function TasksToolbar(props: {
   setText: (text: string) => void;
   sort: SortMode;
   setSort: (sort: SortMode) => void;
+  /** The board has its own layout (a column per status): no order to choose. */
+  showSort: boolean;
 }) {
-  const { counts, statusFilter } = props;
+  const { statusFilter } = props;
+  const count = (n: number | undefined) => (props.counts ? (n ?? 0).toLocaleString() : '…');
   return (
     <div class="toolbar">
       <div class="chips" role="group" aria-label="Filter by status">
         <button type="button" class="chip" aria-pressed={statusFilter.length === 0} onClick={props.clearStatus}>
-          All <span class="chip-count">{props.total}</span>
+          All <span class="chip-count">{count(props.counts?.total)}</span>
         </button>
         {TASK_STATUSES.map((st) => (
           <button
@@ -29,7 +32,7 @@ export function TasksToolbar(props: {
             onClick={() => props.toggleStatus(st)}
           >
             <span class={`dot status-${st}`} aria-hidden="true" />
-            {STATUS_LABEL[st]} <span class="chip-count">{counts[st] ?? 0}</span>
+            {STATUS_LABEL[st]} <span class="chip-count">{count(props.counts?.byStatus[st])}</span>
           </button>
         ))}
       </div>
@@ -42,14 +45,15 @@ export function TasksToolbar(props: {
           value={props.text}
           onInput={(e) => props.setText(e.currentTarget.value)}
         />
-        <label class="inline-label">
-          <span>Sort</span>
-          <select aria-label="Sort tasks" value={props.sort} onChange={(e) => props.setSort(e.currentTarget.value as SortMode)}>
-            <option value="created">Created</option>
-            <option value="priority">Priority</option>
-            <option value="status">Status</option>
-          </select>
-        </label>
+        {props.showSort && (
+          <label class="inline-label">
+            <span>Show</span>
+            <select aria-label="Sort tasks" value={props.sort} onChange={(e) => props.setSort(e.currentTarget.value as SortMode)}>
+              <option value="created">Tree, by creation</option>
+              <option value="status">Grouped by status</option>
+            </select>
+          </label>
+        )}
       </div>
     </div>
   );

@@ -1,5 +1,5 @@
 import { api, errorMessage } from '../api';
-import { setState, toast } from '../store';
+import { putTask, toast } from '../store';
 import type { Task } from '../types';
 
 /**
@@ -11,7 +11,7 @@ import type { Task } from '../types';
 export async function patchTask(task: Task, patch: Parameters<typeof api.updateTask>[1], what: string): Promise<boolean> {
   try {
     const updated = await api.updateTask(task.id, patch);
-    setState((s) => ({ tasks: { ...s.tasks, [updated.id]: updated } }));
+    putTask(updated);
     return true;
   } catch (err) {
     toast('error', `Could not ${what}: ${errorMessage(err)}`);
@@ -22,7 +22,7 @@ export async function patchTask(task: Task, patch: Parameters<typeof api.updateT
 export async function completeTask(task: Task): Promise<void> {
   try {
     const updated = await api.completeTask(task.id);
-    setState((s) => ({ tasks: { ...s.tasks, [updated.id]: updated } }));
+    putTask(updated);
     toast('success', `“${task.title}” is done`);
   } catch (err) {
     toast('error', `Could not complete the task: ${errorMessage(err)}`);

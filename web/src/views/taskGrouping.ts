@@ -1,66 +1,33 @@
 import type { TaskView } from '../router';
-import { TASK_STATUSES, type Task, type TaskPriority, type TaskStatus } from '../types';
+import { TASK_STATUSES, type Task, type TaskStatus } from '../types';
+import type { RowSource } from './taskRows';
 
-/** Pure helpers of the task views: sorting, filtering, the tree, counts. No DOM, no state. */
+/** Pure helpers of the task views: what lists they show, the status filter, the remembered view. No DOM, no state. */
 
-export type SortMode = 'created' | 'priority' | 'status';
-export type TaskSorter = (a: Task, b: Task) => number;
-/** Why a task is on screen: it matches the filter, or a descendant does (shown dimmed, for context). */
-export type Shown = Map<string, 'match' | 'context'>;
-/** Children of each task id (`null`: the top level), each list sorted. */
-export type TaskTree = Map<string | null, Task[]>;
-
-const PRIORITY_RANK: Record<TaskPriority, number> = { critical: 0, high: 1, medium: 2, low: 3 };
-const STATUS_RANK: Record<TaskStatus, number> = { needs_input: 0, blocked: 1, in_progress: 2, todo: 3, done: 4, cancelled: 5 };
-
-/** Sorters; `rank` is the server's creation order (tasks arrive ordered by their sequence number). */
-export const sorter = (mode: SortMode, rank: Map<string, number>): TaskSorter => {
-  const created = (a: Task, b: Task) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0) || a.createdAt.localeCompare(b.createdAt);
-  if (mode === 'priority') return (a: Task, b: Task) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || created(a, b);
-  if (mode === 'status') return (a: Task, b: Task) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || created(a, b);
-  return created;
-};
-
-/** The sorter for `mode` over `tasks` in the order the server sent them. */
-export const taskSorter = (mode: SortMode, tasks: Task[]): TaskSorter => sorter(mode, new Map(tasks.map((t, i) => [t.id, i])));
+/**
+ * How the list is laid out: `created` is the tree in creation order (the top level paged, children
+ * loaded when a task is expanded), or one flat list of matches while a filter or search is on; `status`
+ * is one section per status, each its own paged list with its count.
+ */
+export type SortMode = 'created' | 'status';
 
 /** The known statuses among the `?status=` values of the address. */
 export const parseStatusFilter = (status: string[]): TaskStatus[] =>
   status.filter((x): x is TaskStatus => (TASK_STATUSES as readonly string[]).includes(x));
 
-/** How many tasks have each status. */
-export function countByStatus(tasks: Task[]): Record<string, number> {
-  const c: Record<string, number> = {};
-  for (const t of tasks) c[t.status] = (c[t.status] ?? 0) + 1;
-  return c;
-}
+/** Whether the list is the tree (nothing filters it) or flat lists of matches. */
+export const isTree = (sort: SortMode, status: TaskStatus[], search: string): boolean => sort === 'created' && status.length === 0 && !search;
 
-export function buildTree(tasks: Task[], status: TaskStatus[], text: string, sorter: TaskSorter) {
-  const byId = new Map(tasks.map((t) => [t.id, t]));
-  const children: TaskTree = new Map();
-  for (const t of tasks) {
-    const parent = t.parentId && byId.has(t.parentId) ? t.parentId : null;
-    const list = children.get(parent) ?? [];
-    list.push(t);
-    children.set(parent, list);
-  }
-  for (const list of children.values()) list.sort(sorter);
-  const q = text.trim().toLowerCase();
-  const matches = (t: Task) =>
-    (status.length === 0 || status.includes(t.status)) &&
-    (!q || t.title.toLowerCase().includes(q) || t.id.toLowerCase().includes(q) || t.description.toLowerCase().includes(q));
-  // A task is shown when it matches, or when a descendant does (then it is shown dimmed, for context).
-  const shown: Shown = new Map();
-  let matched = 0;
-  for (const t of tasks) {
-    if (!matches(t)) continue;
-    matched++;
-    shown.set(t.id, 'match');
-    for (let p = t.parentId ? byId.get(t.parentId) : undefined; p && !shown.has(p.id); p = p.parentId ? byId.get(p.parentId) : undefined)
-      shown.set(p.id, 'context');
-  }
-  const roots = (children.get(null) ?? []).filter((t) => shown.has(t.id));
-  return { roots, children, shown, matched };
+/** The lists the task page shows for these filters (see SortMode). */
+export function taskSources(project: string, status: TaskStatus[], search: string, sort: SortMode): RowSource[] {
+  const text = search ? { search } : {};
+  if (sort === 'status')
+    return (status.length ? TASK_STATUSES.filter((st) => status.includes(st)) : [...TASK_STATUSES]).map((st) => ({
+      head: st,
+      query: { project, status: [st], ...text },
+    }));
+  if (isTree(sort, status, search)) return [{ query: { project, parent: null } }];
+  return [{ query: { project, ...(status.length ? { status } : {}), ...text } }];
 }
 
 /** Ids of a task and everything under it: none of them can become its parent. */

@@ -1,0 +1,257 @@
+/**
+ * The dashboard at 100,000 tasks, in a real browser against a real server (issue 13): the task list
+ * loads pages as it scrolls and renders only the rows in view, the tree loads a task's subtasks when it
+ * is expanded, the board pages each column, the search is the server's, and live changes show in the
+ * loaded rows. What the page fetched is counted from the responses of /api/tasks it received.
+ */
+import type { BrowserContext, Page, Response } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../src/core/task-import.js';
+import type { Task } from '../src/core/types.js';
+import { listKey, matchesQuery, type TaskList, type TaskQuery } from '../web/src/state/taskQuery.js';
+import { buildRows } from '../web/src/views/taskRows.js';
+import { api, openPage, page, server, useWebSuite } from './web-support.js';
+
+useWebSuite();
+
+/** Top-level tasks "Task 00000" … "Task 99989" in creation order, then the subtasks of "Task 00001". */
+const TOP = 99_990;
+const SUBTASKS = 10;
+const name = (i: number) => `Task ${String(i).padStart(5, '0')}`;
+
+beforeAll(() => {
+  const rows: object[] = [];
+  for (let i = 0; i < TOP; i++) rows.push({ key: `t${i}`, title: name(i), status: i % 10 === 9 ? 'done' : 'todo' });
+  for (let i = 0; i < SUBTASKS; i++) rows.push({ key: `s${i}`, title: `Subtask ${i} of one`, parent: 't1' });
+  const started = Date.now();
+  const result = server.svc.importer.run(server.project.id, rowsOf(rows));
+  expect(result.created).toBe(TOP + SUBTASKS);
+  console.log(`seeded ${TOP + SUBTASKS} tasks in ${Date.now() - started} ms`);
+}, 120_000);
+
+/** Every /api/tasks list response the page received: the query and how many tasks it carried. */
+interface Fetched {
+  query: URLSearchParams;
+  tasks: number;
+}
+
+/** Opens the dashboard at `path`, counting every task list it fetches from its first request on. */
+async function openCounting(path: string): Promise<Fetched[]> {
+  const seen: Fetched[] = [];
+  const watch = (ctx: BrowserContext) =>
+    ctx.on('response', (res: Response) => {
+      const url = new URL(res.url());
+      if (url.pathname !== '/api/tasks' || res.request().method() !== 'GET' || !res.ok()) return;
+      void res.json().then((body: { tasks: Task[] }) => seen.push({ query: url.searchParams, tasks: body.tasks.length }));
+    });
+  await openPage(`${server.url}/projects/${server.project.id}/tasks${path}`, undefined, { prepare: async (ctx) => watch(ctx) });
+  return seen;
+}
+
+const fetchedTasks = (seen: Fetched[]) => seen.reduce((n, f) => n + f.tasks, 0);
+/** The pages of lists, not the counts (the page counts with `limit=1&total=true`, one task each). */
+const listPages = (seen: Fetched[]) => seen.filter((f) => f.query.get('limit') !== '1');
+const rows = () => page.locator('[data-testid=task-row]');
+const rowTitled = (title: string) => page.locator('[data-testid=task-row]', { has: page.getByRole('link', { name: title, exact: true }) });
+const scroller = () => page.getByTestId('task-tree-scroller');
+
+async function heapUsedMb(p: Page): Promise<number> {
+  const cdp = await p.context().newCDPSession(p);
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('Performance.enable');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  await cdp.detach();
+  return (metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / 1024 / 1024;
+}
+
+describe('the task list of a 100,000-task project', { timeout: 60_000 }, () => {
+  it('shows the first rows at once, fetches and renders only a few, and loads more pages as it scrolls', async () => {
+    const started = Date.now();
+    const seen = await openCounting('?view=tree');
+    await rowTitled(name(0)).waitFor({ timeout: 10_000 });
+    const firstRowsMs = Date.now() - started;
+    // Since the page's navigation started (the sign-in trades the link's token in the same document).
+    const sinceNavigationMs = await page.evaluate(() => Math.round(performance.now()));
+    const atOpen = fetchedTasks(seen);
+    expect(atOpen).toBeGreaterThan(0);
+    expect(atOpen).toBeLessThan(1000);
+    // The counts are the server's, not the loaded rows'.
+    await page.getByTestId('task-count').filter({ hasText: '100,000 tasks' }).waitFor();
+    expect(await page.getByTestId('filter-done').textContent()).toContain('9,999');
+
+    const rendered = await rows().count();
+    expect(rendered).toBeGreaterThan(5);
+    expect(rendered).toBeLessThan(200);
+    // The scrollbar is the whole list's: one row height for every top-level task.
+    const rowHeight = await rows().first().evaluate((el) => (el as HTMLElement).offsetHeight);
+    expect(await scroller().evaluate((el) => el.scrollHeight)).toBeGreaterThan(rowHeight * (TOP - 1));
+    const heapMb = await heapUsedMb(page);
+
+    // Jump to row 5,000: the pages up to it load (large pages), and only the rows around it are rendered.
+    await scroller().evaluate((el, top) => el.scrollTo(0, top), 5000 * rowHeight);
+    await rowTitled(name(5000)).waitFor({ timeout: 15_000 });
+    await rowTitled(name(5001)).waitFor();
+    const afterScroll = fetchedTasks(seen);
+    expect(afterScroll).toBeGreaterThan(4000);
+    expect(afterScroll).toBeLessThan(10_000);
+    expect(await rows().count()).toBeLessThan(200);
+    expect(await page.getByTestId('task-placeholder').count()).toBe(0);
+    const heapAfterScrollMb = await heapUsedMb(page);
+    // Each request a page of at most the server's maximum, in a row after the previous one.
+    expect(seen.every((f) => f.tasks <= 1000)).toBe(true);
+
+    console.log(
+      `100k tasks: first rows after ${firstRowsMs} ms from opening the browser context (${sinceNavigationMs} ms after navigation start), ${atOpen} tasks fetched, ${rendered} rows rendered, JS heap ${heapMb.toFixed(1)} MB; ` +
+        `to row 5,000: ${afterScroll} tasks fetched in ${seen.length} requests, JS heap ${heapAfterScrollMb.toFixed(1)} MB`,
+    );
+  });
+
+  it('expands a task lazily: its subtasks are fetched only when it is expanded', async () => {
+    const seen = await openCounting('?view=tree');
+    const parent = rowTitled(name(1));
+    await parent.waitFor({ timeout: 10_000 });
+    const parentId = (await parent.getAttribute('data-task-id'))!;
+    const childPages = () => seen.filter((f) => f.query.get('parent') === parentId);
+    expect(childPages()).toEqual([]);
+    expect(await rows().filter({ hasText: 'Subtask 0 of one' }).count()).toBe(0);
+
+    await parent.getByTestId('task-expand').click();
+    await page.locator(`[data-testid=task-row][data-parent-id="${parentId}"]`, { hasText: 'Subtask 9 of one' }).waitFor();
+    expect(childPages().map((f) => f.tasks)).toEqual([SUBTASKS]);
+    // Indented under it, right after it.
+    const order = await rows().evaluateAll((els) => els.map((el) => el.getAttribute('data-parent-id')));
+    const first = order.indexOf(parentId);
+    expect(order.slice(first, first + SUBTASKS)).toEqual(Array(SUBTASKS).fill(parentId));
+
+    await parent.getByTestId('task-expand').click();
+    await rows().filter({ hasText: 'Subtask 0 of one' }).waitFor({ state: 'detached' });
+  });
+
+  it('a change made through the API shows in a loaded row, and the search is the server’s', async () => {
+    const seen = await openCounting('?view=tree');
+    const target = rowTitled(name(3));
+    await target.waitFor({ timeout: 10_000 });
+    const loads = listPages(seen).length;
+    const id = (await target.getAttribute('data-task-id'))!;
+    await api('PATCH', `/api/tasks/${id}`, { title: 'Task 00003 renamed live', priority: 'critical' });
+    const renamed = page.locator(`[data-testid=task-row][data-task-id="${id}"]`, { hasText: 'Task 00003 renamed live' });
+    await renamed.waitFor({ timeout: 2000 });
+    expect(await renamed.getByTestId('task-priority').inputValue()).toBe('critical');
+    // Made done elsewhere: the done count follows (the server's count, asked again once).
+    await api('POST', `/api/tasks/${id}/complete`, {});
+    await page.getByTestId('filter-done').filter({ hasText: '10,000' }).waitFor({ timeout: 3000 });
+    // Nothing reloaded the list for these changes (the counts were asked again, by a few counting requests).
+    expect(listPages(seen).length).toBe(loads);
+
+    await page.getByLabel('Search tasks').fill('task 04321');
+    await rowTitled(name(4321)).waitFor({ timeout: 5000 });
+    expect(await rows().count()).toBe(1);
+    const searches = seen.filter((f) => f.query.has('search'));
+    expect(searches.at(-1)!.query.get('search')).toBe('task 04321');
+  });
+
+  it('the board pages each column, with the server’s count in its head', async () => {
+    const seen = await openCounting('?view=board');
+    const todo = page.getByTestId('board-col-todo');
+    await todo.locator('[data-testid=board-card]').first().waitFor({ timeout: 10_000 });
+    await todo.getByTestId('column-count').filter({ hasText: /^90,0\d\d$/ }).waitFor();
+    expect(await page.locator('[data-testid=board-card]').count()).toBeLessThan(300);
+    const before = fetchedTasks(seen);
+    expect(before).toBeLessThan(1000);
+
+    // Scrolling a column far down loads that column's pages only.
+    await todo.locator('.board-scroller').evaluate((el) => el.scrollTo(0, el.scrollHeight / 50));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=board-col-todo] [data-testid=board-card]').length > 0 && !document.querySelector('[data-testid=board-col-todo] .placeholder'));
+    const todoPages = seen.filter((f) => f.query.get('status') === 'todo');
+    expect(todoPages.length).toBeGreaterThan(1);
+    expect(fetchedTasks(seen)).toBeLessThan(5000);
+  });
+});
+
+describe('a bulk import while the 100,000-task list is open', { timeout: 60_000 }, () => {
+  it('the counts and the rows in view follow, without loading the project', async () => {
+    const seen = await openCounting('?view=tree');
+    await rowTitled(name(0)).waitFor({ timeout: 10_000 });
+    await page.getByTestId('task-count').filter({ hasText: /^100,000 tasks/ }).waitFor();
+    const before = seen.length;
+    const rows = Array.from({ length: 300 }, (_, i) => ({ key: `late${i}`, title: `Imported late ${i}` }));
+    expect(server.svc.importer.run(server.project.id, rowsOf(rows)).created).toBe(300);
+    await page.getByTestId('task-count').filter({ hasText: /^100,300 tasks/ }).waitFor({ timeout: 5000 });
+    // One event for the whole import: the first page of the list again, and the counts.
+    const after = seen.slice(before);
+    expect(fetchedTasks(after)).toBeLessThan(1000);
+    await rowTitled(name(0)).waitFor();
+    // The imported tasks are found (the server's search), and still nothing loaded the project.
+    await page.getByLabel('Search tasks').fill('imported late 299');
+    await rowTitled('Imported late 299').waitFor({ timeout: 5000 });
+    expect(fetchedTasks(seen.slice(before))).toBeLessThan(1000);
+  });
+});
+
+describe('the rows of the virtual list (pure)', () => {
+  const project = 'prj_test';
+  const list = (query: TaskQuery, ids: string[], total: number, complete = ids.length === total): TaskList => ({
+    query,
+    epoch: 1,
+    ids,
+    nextCursor: complete ? null : 'next',
+    total,
+    loaded: true,
+    complete,
+    stale: false,
+    loading: false,
+    error: null,
+  });
+
+  it('counts every row of a list, loaded or not, and says which unloaded rows a range needs', () => {
+    const top: TaskQuery = { project, parent: null };
+    const kids: TaskQuery = { project, parent: 'b' };
+    const lists = { [listKey(top)]: list(top, ['a', 'b', 'c'], 100_000), [listKey(kids)]: list(kids, ['b1', 'b2'], 2) };
+    const rows = buildRows([{ query: top }], lists, new Set(['b']));
+    expect(rows.count).toBe(100_002);
+    expect([0, 1, 2, 3, 4].map((i) => rows.at(i))).toEqual([
+      { kind: 'task', id: 'a', depth: 0 },
+      { kind: 'task', id: 'b', depth: 0 },
+      { kind: 'task', id: 'b1', depth: 1 },
+      { kind: 'task', id: 'b2', depth: 1 },
+      { kind: 'task', id: 'c', depth: 0 },
+    ]);
+    expect(rows.at(5)).toMatchObject({ kind: 'gap', index: 3, depth: 0 });
+    expect(rows.at(100_001)).toMatchObject({ kind: 'gap', index: 99_999 });
+    expect(rows.wanted(0, 5)).toEqual([]);
+    expect(rows.wanted(5_000, 5_040)).toEqual([{ query: top, count: 5_038 }]);
+    // An expanded task whose children are not loaded yet: one placeholder row under it.
+    const unloaded = buildRows([{ query: top }], { [listKey(top)]: list(top, ['a', 'b'], 2) }, new Set(['a']));
+    expect(unloaded.count).toBe(3);
+    expect(unloaded.at(1)).toMatchObject({ kind: 'gap', depth: 1, query: { project, parent: 'a' } });
+  });
+
+  it('puts a section head over each status list and leaves out empty sections', () => {
+    const todo: TaskQuery = { project, status: ['todo'] };
+    const done: TaskQuery = { project, status: ['done'] };
+    const rows = buildRows(
+      [
+        { head: 'todo', query: todo },
+        { head: 'done', query: done },
+      ],
+      { [listKey(todo)]: list(todo, [], 0), [listKey(done)]: list(done, ['x'], 7, false) },
+      new Set(),
+    );
+    expect(rows.count).toBe(8);
+    expect(rows.at(0)).toEqual({ kind: 'head', status: 'done', total: 7 });
+    expect(rows.at(1)).toEqual({ kind: 'task', id: 'x', depth: 0 });
+  });
+
+  it('places a live change as the server would: status, parent and search words', () => {
+    const t = { projectId: project, status: 'todo', parentId: null, title: 'Fix the login-form', description: 'Rate limits' } as Task;
+    expect(matchesQuery({ project, status: ['todo', 'done'] }, t)).toBe(true);
+    expect(matchesQuery({ project, status: ['done'] }, t)).toBe(false);
+    expect(matchesQuery({ project, parent: null }, t)).toBe(true);
+    expect(matchesQuery({ project, parent: 'tsk_other' }, t)).toBe(false);
+    expect(matchesQuery({ project, search: 'log rat' }, t)).toBe(true);
+    expect(matchesQuery({ project, search: 'form fix' }, t)).toBe(true);
+    expect(matchesQuery({ project, search: 'ogin' }, t)).toBe(false);
+    expect(matchesQuery({ project: 'prj_other' }, t)).toBe(false);
+    expect(listKey({ project, status: ['done', 'todo'] })).toBe(listKey({ project, status: ['todo', 'done'], search: '  ' }));
+  });
+});
