@@ -89,6 +89,9 @@ describe('the original CLI as the owner', { timeout: 120_000 }, () => {
     expect((await ok(cli, ['task', 'list'], env)).tasks).toHaveLength(5);
     const { tasks: high } = await ok(cli, ['task', 'list', '--priority', 'high'], env);
     expect(high.map((t: { id: string }) => t.id)).toEqual([ids.docs]);
+    const badPriority = await cli(['task', 'list', '--priority', 'urgent', '--json'], env);
+    expect(badPriority.code).toBe(2);
+    expect(JSON.parse(badPriority.stdout).error, badPriority.stdout).toMatchObject({ code: 'invalid_input', field: 'priority.0', message: expect.stringContaining('critical') });
     const { tasks: children } = await ok(cli, ['task', 'list', '--parent', ids.auth!], env);
     expect(children.map((t: { id: string }) => t.id).sort()).toEqual([ids.login, ids.signup].sort());
     // The global options of the original, before the command.

@@ -69,6 +69,7 @@ function importRows(prefix: string, count: number, extra: (i: number) => Record<
     title: `Task ${i} ${WORDS[i % 3]}`,
     description: i % 5 === 0 ? `needs the frobnicator, part ${i}` : 'plain work',
     status: i % 4 === 0 ? 'done' : 'todo',
+    priority: (['low', 'medium', 'high', 'critical'] as const)[i % 7 % 4],
     // every tenth task has three subtasks; a few wait on their predecessor (making some todo tasks not ready)
     ...(i % 10 >= 1 && i % 10 <= 3 ? { parent: `${prefix}${i - (i % 10)}` } : {}),
     ...(i % 10 === 5 ? { dependsOn: [`${prefix}${i - 1}`] } : {}),
@@ -127,6 +128,8 @@ describe('task_list pages', { timeout: 60_000 }, () => {
       ['ready=false', (t) => !t.ready],
       ['search=beta', (t) => t.title.endsWith(' beta')],
       ['search=frob', (t) => t.description.includes('frobnicator')],
+      ['priority=high', (t) => t.priority === 'high'],
+      ['priority=low,critical&status=todo', (t) => (t.priority === 'low' || t.priority === 'critical') && t.status === 'todo'],
       ['status=todo&parent=null&ready=true', (t) => t.status === 'todo' && t.parentId === null && t.ready],
       ['search=gamma%20frob&status=done', (t) => t.title.endsWith(' gamma') && t.description.includes('frobnicator') && t.status === 'done'],
       [`search=task&parent=${rootId}&ready=true`, (t) => t.parentId === rootId && t.ready],

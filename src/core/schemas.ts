@@ -127,6 +127,7 @@ export const TASK_PAGE_MAX = 1000;
 export const TaskListInput = z.strictObject({
   project: ProjectRef.optional(),
   status: z.array(TaskStatus).optional().describe('Only tasks with one of these statuses'),
+  priority: z.array(TaskPriority).optional().describe('Only tasks with one of these priorities'),
   parent: TaskId.nullable().optional().describe('Only direct children of this task (null: only top-level tasks)'),
   parentId: TaskId.nullable().optional().describe('Same as parent (older name, still accepted)'),
   assignee: SessionId.optional().describe('Only tasks assigned to this session'),

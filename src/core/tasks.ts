@@ -35,6 +35,7 @@ interface TaskRow {
 export interface TaskFilter {
   projectId?: string;
   status?: TaskStatus[];
+  priority?: TaskPriority[];
   parentId?: string | null;
   assignee?: string;
   ready?: boolean;
@@ -100,6 +101,10 @@ function filterSql(filter: TaskFilter): { where: string[]; params: unknown[] } {
   if (filter.status && filter.status.length > 0) {
     where.push(`t.status IN (${filter.status.map(() => '?').join(',')})`);
     params.push(...filter.status);
+  }
+  if (filter.priority && filter.priority.length > 0) {
+    where.push(`t.priority IN (${filter.priority.map(() => '?').join(',')})`);
+    params.push(...filter.priority);
   }
   if (filter.parentId === null) where.push('t.parent_id IS NULL');
   else if (filter.parentId !== undefined) {

@@ -5,7 +5,7 @@ import type { Task } from '../../core/types.js';
 import { PROJECT_OPTION, int, list, namedProject, orNull, projectOf, taskStatusList } from '../options.js';
 import { taskTable, taskTreeRow, TREE_LEGEND } from '../output.js';
 import { compact, fail, makeClient, print, printJson, type Opts } from '../run.js';
-import { writeOut } from './task-io.js';
+import { endAtClosedPipe, writeOut } from '../stdout.js';
 import { PRIORITY_HELP, STATUS_HELP } from './task-help.js';
 
 /*
@@ -19,12 +19,7 @@ const WALK_PAGE = 500;
 
 type Page = OpResult<'task.list'>;
 
-const write = (text: string) => writeOut(Buffer.from(text, 'utf8'));
-
-/** `maestro task list | head`: the reader leaving early is the end of the output, not an error. */
-function endAtClosedPipe(cmd: Command, opts: Opts): void {
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' ? process.exit(0) : fail(err, { json: Boolean(opts.json), cmd })));
-}
+const write = (text: string) => writeOut(text);
 
 export function registerTaskListCommand(task: Command): void {
   const cmd = task
@@ -46,6 +41,7 @@ export function registerTaskListCommand(task: Command): void {
       const input = compact({
         project: opts.parent && opts.parent !== 'none' ? namedProject(opts, process.env) : await projectOf(opts, process.env),
         status: opts.status,
+        priority: opts.priority,
         ready: opts.ready,
         parent: orNull(opts.parent),
         assignee: opts.assignee,
@@ -62,17 +58,13 @@ export function registerTaskListCommand(task: Command): void {
   });
 }
 
-/** `--priority` is the CLI's own filter (task_list has none), applied to each page as it comes. */
-const byPriority = (tasks: Task[], opts: Opts): Task[] => (opts.priority?.length ? tasks.filter((t) => opts.priority.includes(t.priority)) : tasks);
-
 async function onePage(input: OpInput<'task.list'>, opts: Opts): Promise<void> {
   const page = await makeClient().call('task.list', input);
-  const tasks = byPriority(page.tasks, opts);
   if (opts.json) {
-    printJson({ ...page, tasks });
+    printJson(page);
     return;
   }
-  print(taskTable(tasks));
+  print(taskTable(page.tasks));
   if (page.nextCursor) print(`more tasks follow: run it again with --cursor ${page.nextCursor}`);
 }
 
@@ -88,7 +80,7 @@ async function everyPage(input: OpInput<'task.list'>, opts: Opts): Promise<void>
     const page: Page = await client.call('task.list', { ...input, limit: WALK_PAGE, ...(cursor ? { cursor } : {}) });
     // Opened once the first page is in: a call that fails at once prints only the error's JSON.
     if (opts.json && first) await write('{"tasks":[');
-    const tasks = byPriority(page.tasks, opts);
+    const { tasks } = page;
     if (tasks.length > 0) {
       if (opts.json) await write(tasks.map((t, i) => `${shown + i === 0 ? '\n' : ',\n'}${JSON.stringify(t)}`).join(''));
       else {

@@ -4,6 +4,7 @@ import { MaestroError } from '../../core/errors.js';
 import type { OpResult } from '../../core/operations.js';
 import type { TaskStatus } from '../../core/schemas.js';
 import { PROJECT_OPTION, projectOf, taskStatusList } from '../options.js';
+import { endAtClosedPipe, writeOut } from '../stdout.js';
 import { compact, fail, makeClient, print, printJson, usageError } from '../run.js';
 
 /*
@@ -61,12 +62,6 @@ export function summaryLine(r: OpResult<'task.import'>): string {
   return `${verb} ${r.total} task${r.total === 1 ? '' : 's'}: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged${r.dryRun ? ' (dry run: nothing written)' : ''}`;
 }
 
-/** Writes to stdout, waiting when the reader (a pipe, a slow terminal) is behind: memory stays flat. */
-export function writeOut(chunk: Buffer): void | Promise<void> {
-  if (process.stdout.write(chunk)) return;
-  return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
-}
-
 export function registerTaskIoCommands(task: Command): void {
   const imp = task
     .command('import <file>')
@@ -114,8 +109,7 @@ export function registerTaskIoCommands(task: Command): void {
     const opts = exp.opts();
     try {
       const input = compact({ project: await projectOf(opts, process.env), status: opts.status }) as { project?: string; status?: TaskStatus[] };
-      // `maestro task export | head`: the reader leaving early is the end of the export, not an error.
-      process.stdout.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' ? process.exit(0) : fail(err, { json: Boolean(opts.json), cmd: exp })));
+      endAtClosedPipe(exp, opts);
       await makeClient().routeStream('task.export', input, writeOut);
     } catch (err) {
       fail(err, { json: Boolean(opts.json), cmd: exp });

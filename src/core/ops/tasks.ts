@@ -30,6 +30,7 @@ export const TASK_OPS = [
     const page = svc.tasks.page({
       projectId,
       status: input.status,
+      priority: input.priority,
       parentId: input.parent !== undefined ? input.parent : input.parentId,
       assignee: input.assignee,
       ready: input.ready,
