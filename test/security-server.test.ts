@@ -110,7 +110,7 @@ describe('one server per home', () => {
   });
 });
 
-it('keeps its home private: 0700 folders, 0600 secret and database files', async () => {
+it('keeps its home private: 0700 folders, 0600 secret, database and manifest files', async () => {
   // A home the server creates itself (mkdtemp would already be 0700), under the usual umask.
   const home = join(tempHome(), 'home');
   const server = await startTestServer({ home });
@@ -122,7 +122,7 @@ it('keeps its home private: 0700 folders, 0600 secret and database files', async
     expect(spawned.status).toBe(201);
     const db = join(home, 'data', 'maestro.db');
     const dirs = [home, join(home, 'data'), join(home, 'sessions'), join(home, 'sessions', spawned.json.session.id)];
-    const files = [join(home, 'secret'), db, `${db}-wal`, `${db}-shm`];
+    const files = [join(home, 'secret'), db, `${db}-wal`, `${db}-shm`, spawned.json.manifestPath];
     const actual = Object.fromEntries([...dirs, ...files].map((p) => [p, existsSync(p) ? modeOf(p) : 'missing']));
     const expected = Object.fromEntries([...dirs.map((p) => [p, '700']), ...files.map((p) => [p, '600'])]);
     expect(actual).toEqual(expected);

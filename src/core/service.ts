@@ -198,7 +198,7 @@ export class MaestroService implements CoreContext {
     return this.setup.manifest(sessionId);
   }
 
-  writeManifest(sessionId: string): { manifestPath: string; manifest: Manifest } {
+  writeManifest(sessionId: string): Promise<{ manifestPath: string; manifest: Manifest }> {
     return this.setup.writeManifest(sessionId);
   }
 

@@ -95,7 +95,8 @@ export class SessionControl {
       return created;
     });
     if (repo) await this.makeWorktree(project, repo, session, req.base);
-    const { manifestPath } = this.setup.writeManifest(session.id);
+    // The session as recorded above, unless its worktree changed it since.
+    const { manifestPath } = await this.setup.writeManifest(session.id, repo ? undefined : session);
     const launcher = this.core.launcher;
     if (launcher) {
       try {

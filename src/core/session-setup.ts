@@ -1,7 +1,7 @@
-import { writePrivateFile } from '../security/permissions.js';
+import { writePrivateFileAsync } from '../security/permissions.js';
 import { buildManifest } from './manifest.js';
 import type { CoreContext } from './service-context.js';
-import type { Manifest } from './types.js';
+import type { Manifest, Session } from './types.js';
 
 /** What a session's agent starts with: its `MAESTRO_*` environment and its manifest file. */
 export class SessionSetup {
@@ -9,8 +9,11 @@ export class SessionSetup {
 
   /** The `MAESTRO_*` environment an agent of this session runs with. */
   sessionEnv(sessionId: string): Record<string, string> {
+    return this.envOf(this.core.sessions.get(sessionId));
+  }
+
+  private envOf(session: Session): Record<string, string> {
     const { sessions, paths, apiUrl } = this.core;
-    const session = sessions.get(sessionId);
     return {
       ...session.env,
       MAESTRO_HOME: paths.home,
@@ -26,12 +29,12 @@ export class SessionSetup {
     };
   }
 
-  manifest(sessionId: string): Manifest {
-    const { sessions, projects, skills, tasks, apiUrl } = this.core;
-    const session = sessions.get(sessionId);
+  /** The manifest of `session` (read by id unless the caller has just read it). */
+  manifest(sessionId: string, session = this.core.sessions.get(sessionId)): Manifest {
+    const { projects, skills, tasks, apiUrl } = this.core;
     const project = projects.get(session.projectId);
     const all = skills.list(project.workingDir);
-    const env = this.sessionEnv(sessionId);
+    const env = this.envOf(session);
     delete env.MAESTRO_SESSION_TOKEN; // the manifest is for reading; the secret travels in the environment only
     return buildManifest({
       session,
@@ -43,10 +46,11 @@ export class SessionSetup {
     });
   }
 
-  writeManifest(sessionId: string): { manifestPath: string; manifest: Manifest } {
-    const manifest = this.manifest(sessionId);
+  /** Builds the manifest now (from the state as it is) and writes it off the event loop (spawns at c=64 wait on the disk in parallel). */
+  async writeManifest(sessionId: string, session?: Session): Promise<{ manifestPath: string; manifest: Manifest }> {
+    const manifest = this.manifest(sessionId, session);
     const manifestPath = this.core.paths.manifest(sessionId);
-    writePrivateFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    await writePrivateFileAsync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     return { manifestPath, manifest };
   }
 }

@@ -1,0 +1,168 @@
+/**
+ * A shared pool drained by many queue sessions at once (issue 13): every task of the pool is in every
+ * session's queue, and each of the sessions' clients loops queue_start -> queue_complete over REST until
+ * its queue is empty, all at the same time, against a server in its own process.
+ *
+ * A double claim is a task claimed (or completed) by two queues: counted from the answers the clients got,
+ * and again from the database afterwards (the timeline's queue starts and completes per task, and every task
+ * done). It must be 0. Also: claims/s over the whole drain, and p50/p99 of queue_start.
+ *
+ * Size: BENCH_POOL_SESSIONS (200) x BENCH_POOL_TASKS (500): 100,000 queue items, so that the whole part
+ * stays under a minute on a small machine. 2,000 tasks took 3 minutes here, most of it filling the queues
+ * (each spawn takes 500 task ids, and every further 500 is a queue_add answering the whole queue).
+ * `node dist/scripts/bench-queue-pool.js` runs it alone.
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { homePaths } from '../src/core/paths.js';
+import { cpuMs, formatLatencies, startBenchServer, timeCalls, type BenchServer, type Latencies } from './bench-spawn.js';
+
+const SESSIONS = Number(process.env.BENCH_POOL_SESSIONS ?? 200);
+const TASKS = Number(process.env.BENCH_POOL_TASKS ?? 500);
+/** The most task ids one spawn or queue_add takes (SessionSpawnInput, QueueAddInput). */
+const CHUNK = 500;
+/**
+ * A queue whose remaining items are all current elsewhere answers `waiting`: its client asks again this much
+ * later (an agent between two tool calls takes longer; polling faster only measures the polling).
+ */
+const WAITING_RETRY_MS = 50;
+
+export interface QueuePoolFigures {
+  sessions: number;
+  tasks: number;
+  /** Tasks claimed by a second queue, or completed twice, seen in the clients' answers. */
+  doubleClaimsSeen: number;
+  /** The same, counted in the database afterwards; also counts tasks left undone. */
+  doubleClaimsStored: number;
+  tasksLeftUndone: number;
+  claims: number;
+  /** Claims per second until the last claim (after it, the queues only see their items finish and end). */
+  claimsPerSecond: number;
+  /** From the start of the drain to the last claim, and to the last queue seeing `empty`. */
+  lastClaimMs: number;
+  drainMs: number;
+  /** The server main thread's CPU time during the drain over its wall time: near 1, the server is the limit (on a busy machine it can also be waiting for a core). */
+  serverBusy: number;
+  /** Creating the tasks and the sessions and filling every queue, before the drain. */
+  fillMs: number;
+  /** queue_start answers `waiting` (everything left is current elsewhere): asked again. */
+  waits: number;
+  queueStart: Latencies;
+}
+
+const chunks = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+async function fillPool(server: BenchServer): Promise<string[]> {
+  await server.api('POST', '/api/projects', { name: 'pool', workingDir: server.home });
+  const taskIds: string[] = [];
+  await timeCalls(TASKS, 8, async (i) => {
+    taskIds[i] = (await server.api('POST', '/api/tasks', { project: 'pool', title: `pool task ${i}` })).id;
+  });
+  const [first = [], ...rest] = chunks(taskIds, CHUNK);
+  const sessionIds: string[] = [];
+  await timeCalls(SESSIONS, 8, async (i) => {
+    const { session } = await server.api('POST', '/api/sessions', { project: 'pool', strategy: 'queue', name: `pool-${i}`, taskIds: first });
+    for (const more of rest) await server.api('POST', '/api/queue/add', { sessionId: session.id, taskIds: more }, 200);
+    sessionIds[i] = session.id;
+  });
+  return sessionIds;
+}
+
+/** Counts what the database says: queue starts and completes per task on the timelines, and tasks not done. */
+function storedDoubleClaims(home: string): { doubles: number; undone: number } {
+  const db = new Database(homePaths(home).db, { readonly: true });
+  try {
+    const perTask = (action: string) =>
+      (
+        db
+          .prepare(
+            `SELECT COUNT(*) AS n FROM (SELECT task_id FROM timeline WHERE json_extract(data_json, '$.action') = ? GROUP BY task_id HAVING COUNT(*) > 1)`,
+          )
+          .get(action) as { n: number }
+      ).n;
+    const undone = (db.prepare(`SELECT COUNT(*) AS n FROM tasks WHERE status <> 'done'`).get() as { n: number }).n;
+    return { doubles: perTask('start') + perTask('queue_complete'), undone };
+  } finally {
+    db.close();
+  }
+}
+
+export async function measureQueuePool(server: BenchServer): Promise<QueuePoolFigures> {
+  const fillStart = performance.now();
+  const sessionIds = await fillPool(server);
+  const fillMs = performance.now() - fillStart;
+  const claimedBy = new Map<string, string>();
+  const completed = new Set<string>();
+  let doubleClaimsSeen = 0;
+  let waits = 0;
+  let lastClaimMs = 0;
+  const startLatencies: number[] = [];
+  const begin = performance.now();
+  const cpuBefore = cpuMs(server.child.pid!).main;
+  await Promise.all(
+    sessionIds.map(async (sessionId) => {
+      for (;;) {
+        const t = performance.now();
+        const started = await server.api('POST', '/api/queue/start', { sessionId }, 200);
+        startLatencies.push(performance.now() - t);
+        if (!started.item) {
+          if (started.reason === 'empty') return;
+          waits++;
+          await new Promise((r) => setTimeout(r, WAITING_RETRY_MS));
+          continue;
+        }
+        const taskId: string = started.item.taskId;
+        if (!started.alreadyStarted) {
+          if (claimedBy.has(taskId)) doubleClaimsSeen++;
+          claimedBy.set(taskId, sessionId);
+          lastClaimMs = performance.now() - begin;
+        }
+        const done = await server.api('POST', '/api/queue/complete', { sessionId }, 200);
+        if (completed.has(done.taskId)) doubleClaimsSeen++;
+        completed.add(done.taskId);
+      }
+    }),
+  );
+  const drainMs = performance.now() - begin;
+  const serverBusy = (cpuMs(server.child.pid!).main - cpuBefore) / drainMs;
+  const stored = storedDoubleClaims(server.home);
+  startLatencies.sort((a, b) => a - b);
+  const at = (q: number) => startLatencies[Math.min(startLatencies.length - 1, Math.floor(q * startLatencies.length))] ?? NaN;
+  return {
+    sessions: SESSIONS,
+    tasks: TASKS,
+    doubleClaimsSeen,
+    doubleClaimsStored: stored.doubles,
+    tasksLeftUndone: stored.undone,
+    claims: claimedBy.size,
+    claimsPerSecond: (claimedBy.size / lastClaimMs) * 1000,
+    lastClaimMs,
+    drainMs,
+    serverBusy,
+    fillMs,
+    waits,
+    queueStart: { count: startLatencies.length, ms: drainMs, perSecond: (startLatencies.length / drainMs) * 1000, p50: at(0.5), p99: at(0.99) },
+  };
+}
+
+/** Prints and returns the pool's figures. */
+export async function benchQueuePool(): Promise<QueuePoolFigures> {
+  console.log(`\nqueue pool over REST: ${SESSIONS} queue sessions x ${TASKS} shared tasks (${SESSIONS * TASKS} queue items), all draining at once`);
+  const profDir = process.env.BENCH_CPU_PROF_DIR;
+  const server = await startBenchServer({ cpuProfDir: profDir ? join(profDir, 'queue-pool') : undefined });
+  try {
+    const f = await measureQueuePool(server);
+    console.log(formatLatencies(`POST /api/queue/start (c=${SESSIONS})`, f.queueStart));
+    console.log(
+      `fill ${f.fillMs.toFixed(0)} ms; drain: ${f.claims} claims in ${f.lastClaimMs.toFixed(0)} ms = ${f.claimsPerSecond.toFixed(0)} claims/s, every queue empty after ${f.drainMs.toFixed(0)} ms (server main-thread CPU ${(f.serverBusy * 100).toFixed(0)}% of that); ${f.waits} 'waiting' answers; ` +
+        `double claims ${f.doubleClaimsSeen} seen, ${f.doubleClaimsStored} stored; ${f.tasksLeftUndone} tasks left undone`,
+    );
+    return f;
+  } finally {
+    await server.stop();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await benchQueuePool();

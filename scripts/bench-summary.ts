@@ -1,0 +1,110 @@
+/**
+ * The one table `npm run bench` ends with: issue 13's ratios as the bench parts measured them in this run,
+ * each against its target. A part that was not run (`node dist/scripts/bench.js spawn`) has no rows.
+ */
+import type { QueuePoolFigures } from './bench-queue-pool.js';
+import type { ScaleFigures } from './bench-scale.js';
+import type { SpawnBench } from './bench-spawn.js';
+import { ORIGINAL_SPAWN_P50_MS } from './bench-spawn.js';
+import type { SqliteFigures } from './bench-sqlite.js';
+
+/**
+ * What the summary reads from `benchMcp()`'s result (scripts/bench-mcp.ts), when it returns these fields:
+ * p50 of an MCP tool call over HTTP and over stdio as a multiple of the same REST call's, and REST's p99
+ * while 200 MCP callers are busy.
+ */
+export interface McpFigures {
+  httpRatio: number;
+  stdioRatio: number;
+  restP99BusyMs: number;
+}
+
+export interface PartResults {
+  scale?: ScaleFigures;
+  mcp?: unknown;
+  sqlite?: SqliteFigures;
+  spawn?: SpawnBench;
+  'queue-pool'?: QueuePoolFigures;
+}
+
+export interface SummaryRow {
+  ratio: string;
+  measured: string;
+  target: string;
+  /** undefined: a figure with no target, shown for comparison only. */
+  ok?: boolean;
+}
+
+const MCP_TARGET = 1.5;
+const REST_P99_BUSY_TARGET_MS = 100;
+
+const isMcpFigures = (value: unknown): value is McpFigures =>
+  typeof value === 'object' &&
+  value !== null &&
+  ['httpRatio', 'stdioRatio', 'restP99BusyMs'].every((k) => typeof (value as Record<string, unknown>)[k] === 'number');
+
+export function summaryRows(r: PartResults): SummaryRow[] {
+  const rows: SummaryRow[] = [];
+  if (r.scale) {
+    const { worst, target } = r.scale;
+    rows.push({ ratio: 'at 100k vs empty (worst op)', measured: `${worst.ratio.toFixed(2)}x: ${worst.what}`, target: `<= ${target}x`, ok: worst.ratio <= target });
+  }
+  if ('mcp' in r) {
+    if (isMcpFigures(r.mcp)) {
+      const m = r.mcp;
+      rows.push({ ratio: 'MCP over HTTP vs REST, p50', measured: `${m.httpRatio.toFixed(2)}x`, target: `<= ${MCP_TARGET}x`, ok: m.httpRatio <= MCP_TARGET });
+      rows.push({ ratio: 'MCP over stdio vs REST, p50', measured: `${m.stdioRatio.toFixed(2)}x`, target: `<= ${MCP_TARGET}x`, ok: m.stdioRatio <= MCP_TARGET });
+      rows.push({
+        ratio: 'REST p99, 200 MCP callers busy',
+        measured: `${m.restP99BusyMs.toFixed(1)} ms`,
+        target: `< ${REST_P99_BUSY_TARGET_MS} ms`,
+        ok: m.restP99BusyMs < REST_P99_BUSY_TARGET_MS,
+      });
+    } else rows.push({ ratio: 'MCP vs REST', measured: 'not returned by benchMcp() (see its output above)', target: `<= ${MCP_TARGET}x` });
+  }
+  if (r.sqlite) {
+    const s = r.sqlite;
+    const vsRaw = (tps: number) => `${(tps / s.raw).toFixed(2)}x (${tps.toFixed(0)} vs ${s.raw.toFixed(0)} tx/s)`;
+    rows.push({ ratio: 'task create in process vs raw SQLite', measured: vsRaw(s.inProcess), target: '-' });
+    rows.push({ ratio: 'POST /api/tasks c=8 vs raw SQLite', measured: vsRaw(s.rest8.perSecond), target: '-' });
+  }
+  if (r.spawn) {
+    const { spawn, before, taskCreate } = r.spawn;
+    const was = before ? ` (before: ${before.spawn.p50.toFixed(1)} ms)` : '';
+    rows.push({
+      ratio: 'session spawn c=64, p50',
+      measured: `${spawn.p50.toFixed(1)} ms, ${spawn.perSecond.toFixed(0)}/s${was}`,
+      target: `<= ${ORIGINAL_SPAWN_P50_MS} ms (original)`,
+      ok: spawn.p50 <= ORIGINAL_SPAWN_P50_MS,
+    });
+    rows.push({ ratio: 'POST /api/tasks c=8 (server process)', measured: `${taskCreate.perSecond.toFixed(0)}/s, p50 ${taskCreate.p50.toFixed(2)} ms`, target: '-' });
+  }
+  const pool = r['queue-pool'];
+  if (pool) {
+    const doubles = pool.doubleClaimsSeen + pool.doubleClaimsStored + pool.tasksLeftUndone;
+    rows.push({
+      ratio: `queue pool ${pool.sessions}x${pool.tasks}: double claims`,
+      measured: `${pool.doubleClaimsSeen} seen, ${pool.doubleClaimsStored} stored, ${pool.tasksLeftUndone} undone`,
+      target: '0',
+      ok: doubles === 0,
+    });
+    rows.push({
+      ratio: 'queue pool: claims/s',
+      measured: `${pool.claimsPerSecond.toFixed(0)}/s, all empty after ${(pool.drainMs / 1000).toFixed(1)} s; queue_start p50 ${pool.queueStart.p50.toFixed(1)} ms, p99 ${pool.queueStart.p99.toFixed(0)} ms`,
+      target: '-',
+    });
+  }
+  return rows;
+}
+
+export function printSummary(rows: SummaryRow[], ms: number): void {
+  if (rows.length === 0) return;
+  const table = [{ ratio: 'ratio', measured: 'measured', target: 'target', ok: 'ok' }, ...rows.map((r) => ({ ...r, ok: r.ok === undefined ? '-' : r.ok ? 'ok' : 'MISS' }))];
+  const width = (k: 'ratio' | 'measured' | 'target') => Math.max(...table.map((r) => r[k].length));
+  const [w1, w2, w3] = [width('ratio'), width('measured'), width('target')];
+  console.log(`\nsummary (this run, ${(ms / 1000).toFixed(0)} s)`);
+  for (const [i, r] of table.entries()) {
+    console.log(`${r.ratio.padEnd(w1)} | ${r.measured.padEnd(w2)} | ${r.target.padEnd(w3)} | ${r.ok}`);
+    if (i === 0) console.log(`${'-'.repeat(w1)}-|-${'-'.repeat(w2)}-|-${'-'.repeat(w3)}-|---`);
+  }
+}
