@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type Agent } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { MaestroError } from '../core/error-codec.js';
 import type { OperationName, OpInput, OpResult, RuntimeOpResult } from '../core/operations.js';
@@ -23,6 +23,11 @@ export interface ClientOptions {
   /** Where the secret was looked for, to say so when the server asks for a credential. */
   secretFile?: string;
   timeoutMs?: number;
+  /**
+   * Keeps connections open between calls (a keep-alive agent: the stdio MCP bridge, which calls all day).
+   * Default: a fresh connection per request, which a server restart cannot leave stale.
+   */
+  agent?: Agent;
 }
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:3000';
@@ -140,8 +145,15 @@ export class MaestroClient {
     if (credential) headers.authorization = `Bearer ${credential}`;
     if (this.opts.sessionId && !this.opts.token) headers[SESSION_HEADER] = this.opts.sessionId;
     let res: Awaited<ReturnType<typeof send>>;
+    const sendOnce = () =>
+      send(this.baseUrl + path, method, headers, body === undefined ? undefined : JSON.stringify(body), this.opts.timeoutMs ?? 60_000, sink, this.opts.agent);
     try {
-      res = await send(this.baseUrl + path, method, headers, body === undefined ? undefined : JSON.stringify(body), this.opts.timeoutMs ?? 60_000, sink);
+      res = await sendOnce().catch((err: unknown) => {
+        // A kept-alive socket the server closed (a restart, its idle timeout) fails before the request is
+        // read: sending it again, on a new connection, cannot run it twice.
+        if ((err as { reusedSocket?: boolean }).reusedSocket && ['ECONNRESET', 'EPIPE'].includes((err as { code?: string }).code ?? '')) return sendOnce();
+        throw err;
+      });
     } catch (err) {
       throw new MaestroError(
         'unavailable',
@@ -167,10 +179,6 @@ export class MaestroClient {
   }
 }
 
-/**
- * One request on a fresh connection. No keep-alive pool on purpose: long-lived callers (the stdio MCP
- * bridge inside an agent) outlive server restarts, and a pooled socket to the old server would fail.
- */
 /** Takes a streamed answer's chunks; a promise means "wait for me before the next one" (backpressure). */
 export type StreamSink = (chunk: Buffer) => void | Promise<void>;
 
@@ -179,12 +187,12 @@ export type StreamSink = (chunk: Buffer) => void | Promise<void>;
  * `text` is empty), so a 100k-task export or tree never sits whole in memory; an error answer is still read
  * whole, to be decoded.
  */
-export function send(url: string, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number, sink?: StreamSink) {
+export function send(url: string, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number, sink?: StreamSink, agent?: Agent) {
   return new Promise<{ status: number; text: string; requestId?: string }>((resolve, reject) => {
     const target = new URL(url);
     const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(
       target,
-      { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: false, timeout: timeoutMs },
+      { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: agent ?? false, timeout: timeoutMs },
       (res) => {
         const chunks: Buffer[] = [];
         const streaming = sink !== undefined && (res.statusCode ?? 0) < 400;
@@ -205,7 +213,7 @@ export function send(url: string, method: string, headers: Record<string, string
       },
     );
     request.on('timeout', () => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-    request.on('error', reject);
+    request.on('error', (err) => reject(Object.assign(err, { reusedSocket: request.reusedSocket })));
     request.end(body);
   });
 }

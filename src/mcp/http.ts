@@ -1,12 +1,20 @@
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { MAX_BATCH_SIZE } from '@modelcontextprotocol/sdk/server/requestBody.js';
+import {
+  JSONRPCMessageSchema,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Actor } from '../core/access.js';
 import { executeOp } from '../core/operations.js';
 import type { MaestroService } from '../core/service.js';
-import { actorOf } from '../http/auth.js';
 import type { HandlerContext } from '../http/route-table.js';
 import { httpRoute } from '../http/routes.js';
 import type { HttpExtension } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
+import { Admission } from './admission.js';
+import { McpExchange } from './exchange.js';
 import { buildMcpServer, type McpRole } from './server.js';
 
 /** Where the MCP endpoint is: its routes in the table (src/http/routes.ts). */
@@ -14,40 +22,156 @@ export const MCP_PATH = httpRoute('mcp').path;
 
 const roleOf = (actor: Actor): McpRole => (actor.kind === 'user' ? 'user' : actor.session.role);
 
-const NOT_ALLOWED = {
-  jsonrpc: '2.0',
-  error: { code: -32000, message: 'Method not allowed: this MCP endpoint is stateless; send JSON-RPC requests with POST' },
-  id: null,
-} as const;
+/** A JSON-RPC error the transport answers itself (no request got to the server), as the SDK's transport words it. */
+const transportError = (status: number, code: number, message: string) => ({ status, body: { jsonrpc: '2.0' as const, error: { code, message }, id: null } });
+
+const NOT_ALLOWED = transportError(405, -32000, 'Method not allowed: this MCP endpoint is stateless; send JSON-RPC requests with POST').body;
+
+/** What an MCP POST is answered with: a status and, unless 202, a JSON body. */
+export interface McpAnswer {
+  status: number;
+  body?: unknown;
+  /** Seconds, for a 503. */
+  retryAfter?: number;
+}
 
 /**
- * Streamable HTTP at `/mcp`, stateless: every POST gets a fresh server and transport for the caller the
- * request proved to be (`Authorization: Bearer <session token>`, or the owner's secret; the server's door
- * refuses anyone else before this runs), so there is no MCP session to keep and any number of agents can
- * call at once. Stateless servers offer no GET stream and nothing to DELETE; those answer 405. The three
- * are routes of the table (`mcp`, `mcp.get`, `mcp.delete`), whose handlers are set here.
+ * Streamable HTTP at `/mcp`, stateless (no `Mcp-Session-Id`, no GET stream): every POST is complete in
+ * itself, proved by its own credential, which the server's door checks on every request before this runs.
+ * So a session token that is revoked, or whose session has ended, is refused on the very next call.
+ *
+ * One MCP server per role (at most three per HTTP server), built on first use and kept: building one per
+ * request, and converting each Node request to a web Request for the SDK's transport, cost more than the
+ * call itself. Requests reach a server through an McpExchange, which ties each of them to the caller its
+ * HTTP request proved to be: the shared server never holds an identity of its own.
+ *
+ * The transport rules are the SDK's Streamable HTTP transport's (JSON response mode), in the same words:
+ * 406 unless the client accepts JSON and SSE, 400 for an unsupported MCP-Protocol-Version, for a body that
+ * is no JSON-RPC message (-32700), for a batch too large or an initialize that is not alone (-32600); 202
+ * with no body for notifications only; else 200 with the answer (an array for a batch).
  */
+export class McpHttpEndpoint {
+  /** The way into each role's server (the exchange holds its server, through the handlers it calls). */
+  private readonly exchanges = new Map<McpRole, McpExchange>();
+  /** How many MCP servers this endpoint has built: one per role at most, whatever the number of calls. */
+  serversBuilt = 0;
+
+  /** MCP requests are paced, a few per turn of the event loop, so REST requests get between them. */
+  readonly admission: Admission;
+  private readonly maxQueued: number;
+
+  constructor(
+    private readonly svc: MaestroService,
+    private readonly logger?: Logger,
+    limits: { perTurn?: number; concurrent?: number; maxQueued?: number } = {},
+  ) {
+    this.admission = new Admission({ perTurn: limits.perTurn ?? MCP_PER_TURN, concurrent: limits.concurrent ?? MCP_CONCURRENT });
+    this.maxQueued = limits.maxQueued ?? MAX_QUEUED;
+  }
+
+  /**
+   * Answers one POST, as `caller`. `gone` says whether the client has hung up meanwhile: a request whose
+   * client left while it waited for its turn is not run (nobody would read the answer), so callers that
+   * time out and retry do not pile up work.
+   */
+  async answer(body: unknown, headers: IncomingHttpHeaders, caller: Actor, gone: () => boolean = () => false): Promise<McpAnswer | undefined> {
+    const accept = headers.accept ?? '';
+    if (!accept.includes('application/json') || !accept.includes('text/event-stream'))
+      return transportError(406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
+    const version = headers['mcp-protocol-version'];
+    if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+      return transportError(
+        400,
+        -32000,
+        `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+      );
+    if (Array.isArray(body) && body.length > MAX_BATCH_SIZE)
+      return transportError(400, -32600, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
+    const messages: JSONRPCMessage[] = [];
+    for (const raw of Array.isArray(body) ? body : [body]) {
+      const parsed = JSONRPCMessageSchema.safeParse(raw);
+      if (!parsed.success) return transportError(400, -32700, 'Parse error: Invalid JSON-RPC message');
+      messages.push(parsed.data);
+    }
+    const requests = messages.filter((m): m is JSONRPCRequest => 'method' in m && 'id' in m);
+    if (messages.length > 1 && requests.some((r) => r.method === 'initialize'))
+      return transportError(400, -32600, 'Invalid Request: Only one initialization request is allowed');
+    // Notifications (initialized, cancelled, progress) and stray responses mean nothing to a stateless
+    // server: none of them can refer to a request of this caller still running. Accepted, as the SDK does.
+    if (requests.length === 0) return { status: 202 };
+
+    if (this.admission.queued >= this.maxQueued) return { ...transportError(503, -32000, 'Server busy: too many MCP requests waiting; retry shortly'), retryAfter: 1 };
+    const exchange = this.exchangeFor(roleOf(caller));
+    const answers = await this.admission.run(async () => (gone() ? [] : Promise.all(requests.map((r) => exchange.request(r, caller)))));
+    if (answers.length === 0) return undefined;
+    return { status: 200, body: Array.isArray(body) && answers.length > 1 ? answers : answers[0] };
+  }
+
+  private exchangeFor(role: McpRole): McpExchange {
+    let exchange = this.exchanges.get(role);
+    if (!exchange) {
+      const own = (exchange = new McpExchange());
+      const server = buildMcpServer({
+        role,
+        logger: this.logger,
+        dispatch: (opName, input, requestId) => executeOp(this.svc, own.callerOf(requestId), opName, input),
+      });
+      void server.connect(own); // an exchange starts at once: nothing to wait for
+      this.exchanges.set(role, own);
+      this.serversBuilt++;
+    }
+    return exchange;
+  }
+}
+
+/** MCP POSTs allowed to wait for their turn; more are refused with 503 (each waiting one holds a socket and its body). */
+export const MAX_QUEUED = 2_000;
+
+/**
+ * How many MCP POSTs start per turn of the event loop (see Admission); MAESTRO_MCP_PER_TURN overrides it.
+ * Measured with 200 busy callers of task_get: 4 per turn kept REST at p50 2.4 ms / p99 16 ms with 1560 MCP
+ * calls/s, 8 at 2.9 / 17 ms with 2110/s, 16 at 3.4 / 15 ms with 3115/s; unpaced, 32 / 70 ms with 4620/s.
+ * 8 leaves room for calls costlier than a task_get.
+ */
+export const MCP_PER_TURN = positiveInteger(process.env.MAESTRO_MCP_PER_TURN) ?? 8;
+/** How many may be under way at once, counting those waiting on I/O (a spawn): a bound, not a pace. */
+export const MCP_CONCURRENT = 64;
+
+function positiveInteger(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** The endpoint of each running server, by its service: tests look at what it built (in-process only). */
+const ENDPOINTS = new WeakMap<MaestroService, McpHttpEndpoint>();
+export const mcpEndpointOf = (svc: MaestroService): McpHttpEndpoint | undefined => ENDPOINTS.get(svc);
+
+/** The three routes of the table (`mcp`, `mcp.get`, `mcp.delete`) whose handlers are set here. */
 export const mcpHttpExtension: HttpExtension = ({ svc, logger, routes }) => {
+  const endpoint = new McpHttpEndpoint(svc, logger);
+  ENDPOINTS.set(svc, endpoint);
   routes.set('mcp', async ({ body }, ctx) => {
     const { req, res } = ctx.exchange();
-    const server = mcpServerFor(svc, ctx.actor(), logger);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    // The transport answers when the server has replied, which may be after handleRequest returns.
-    const answered = new Promise<void>((resolve) => res.once('close', resolve));
-    res.once('close', () => {
-      void transport.close();
-      void server.close();
-    });
+    // 'close' before the answer is written means the client hung up.
+    let closed = false;
+    res.once('close', () => (closed = true));
+    let answer: McpAnswer | undefined;
     try {
-      await server.connect(transport);
-      await transport.handleRequest(req, res, body);
+      answer = await endpoint.answer(body, req.headers, ctx.actor(), () => closed);
     } catch (err) {
       const requestId = res.locals.requestId as string | undefined;
       logger.error({ err, requestId }, 'MCP request failed');
-      if (!res.headersSent)
-        res.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: `internal error (request ${requestId}); see the server log` }, id: null });
+      answer = transportError(500, -32603, `internal error (request ${requestId}); see the server log`);
     }
-    await answered;
+    if (!answer || closed) return; // the client went away while waiting: nobody to answer
+    if (answer.retryAfter !== undefined) res.setHeader('Retry-After', String(answer.retryAfter));
+    if (answer.body === undefined) {
+      res.writeHead(answer.status).end();
+      return;
+    }
+    // Written directly: express's res.json would also compute an ETag of every answer, which nobody uses here.
+    const text = JSON.stringify(answer.body);
+    res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
   });
 
   const notAllowed = (_input: unknown, ctx: HandlerContext) => {
@@ -58,12 +182,3 @@ export const mcpHttpExtension: HttpExtension = ({ svc, logger, routes }) => {
   routes.set('mcp.get', notAllowed);
   routes.set('mcp.delete', notAllowed);
 };
-
-/** The MCP server one HTTP caller talks to: its role's tools, every call run in-process as that caller. */
-export function mcpServerFor(svc: MaestroService, actor: Actor, logger?: Logger) {
-  return buildMcpServer({
-    role: roleOf(actor),
-    logger,
-    dispatch: (opName, input) => executeOp(svc, actor, opName, input),
-  });
-}

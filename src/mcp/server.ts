@@ -5,6 +5,7 @@ import {
   CallToolRequestSchema,
   ListToolsRequestSchema,
   type CallToolResult,
+  type RequestId,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -18,8 +19,12 @@ import { leanSchema } from './lean-schema.js';
 
 export type McpRole = 'worker' | 'orchestrator' | 'user';
 
-/** Runs one operation (by its dotted name, e.g. `task.create`) for the caller; throws a MaestroError on failure. */
-export type McpDispatch = (opName: string, input: Record<string, unknown>) => Promise<RuntimeOpResult>;
+/**
+ * Runs one operation (by its dotted name, e.g. `task.create`) for the caller; throws a MaestroError on
+ * failure. `requestId` is the server's id of the MCP request being answered: a server shared by many
+ * callers (the HTTP endpoint's) finds the caller of that request by it; a server of one caller ignores it.
+ */
+export type McpDispatch = (opName: string, input: Record<string, unknown>, requestId: RequestId) => Promise<RuntimeOpResult>;
 
 export interface BuildMcpServerOptions {
   role: McpRole;
@@ -161,9 +166,13 @@ export function errorResult(err: unknown): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: errorText(error) }], structuredContent: { error: error.toJSON() } };
 }
 
-/** A successful call: the result as JSON text, and as structuredContent in the tool's shape (see above). */
+/**
+ * A successful call: the result as JSON text, and as structuredContent in the tool's shape (see above).
+ * The text is compact JSON: indenting made it about twice as long (bytes on the wire, and tokens in the
+ * agent's context) and was a visible part of an MCP call's cost, for no reader that needs it.
+ */
 export function successResult(op: AnyOperation, value: RuntimeOpResult): CallToolResult {
-  const text = JSON.stringify(value ?? null, null, 2);
+  const text = JSON.stringify(value ?? null);
   const shape = structuredShape(op);
   const structuredContent =
     shape === 'object' ? (value as unknown as Record<string, unknown>) : shape === 'items' ? { items: value } : { result: value ?? null };
@@ -192,8 +201,8 @@ const INSTRUCTIONS: Record<McpRole, string> = {
  * The advertised input and output schemas are the operations' zod schemas converted to JSON Schema.
  */
 /**
- * One JSON Schema validator for every server: the SDK otherwise builds a new Ajv instance per server,
- * which was the largest cost of an MCP call over HTTP, where each request gets a server of its own.
+ * One JSON Schema validator for every server: the SDK otherwise builds a new Ajv instance per server
+ * (the HTTP endpoint keeps one server per role, the stdio bridge one, tests build many).
  */
 let validator: AjvJsonSchemaValidator | undefined;
 const sharedValidator = () => (validator ??= new AjvJsonSchemaValidator());
@@ -209,14 +218,14 @@ export function buildMcpServer(opts: BuildMcpServerOptions): McpServer {
   );
 
   mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
-  mcp.server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+  mcp.server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const { name, arguments: args } = request.params;
     const op = byTool.get(name);
     if (!op)
       return errorResult(new MaestroError('not_found', `there is no tool '${name}'; call tools/list to see the tools you may use`, 'name'));
     try {
       // Hidden tools are dispatched too: the server's access check refuses them and says why.
-      return successResult(op, await dispatch(op.name, args ?? {}));
+      return successResult(op, await dispatch(op.name, args ?? {}, extra.requestId));
     } catch (err) {
       const error = toMaestroError(err);
       if (error.code === 'internal') opts.logger?.error({ err, tool: name }, 'MCP tool call failed');
@@ -226,8 +235,8 @@ export function buildMcpServer(opts: BuildMcpServerOptions): McpServer {
 
   // Both resources are read-only operations, so every transport reads them the same way.
   const readers = {
-    manifest: () => dispatch('manifest.get', {}),
-    tasks: () => dispatch('task.tree', {}),
+    manifest: (requestId: RequestId) => dispatch('manifest.get', {}, requestId),
+    tasks: (requestId: RequestId) => dispatch('task.tree', {}, requestId),
   };
   const json = (uri: URL, value: RuntimeOpResult) => ({
     contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }],
@@ -242,7 +251,7 @@ export function buildMcpServer(opts: BuildMcpServerOptions): McpServer {
         description: 'Your session manifest: who you are (role, strategy), your tasks with descriptions, skills and server URLs.',
         mimeType: 'application/json',
       },
-      async (uri) => json(uri, await readResource(readers.manifest)),
+      async (uri, extra) => json(uri, await readResource(() => readers.manifest(extra.requestId))),
     );
   }
   mcp.registerResource(
@@ -253,7 +262,7 @@ export function buildMcpServer(opts: BuildMcpServerOptions): McpServer {
       description: "The project's tasks as a nested tree of subtasks, with status, priority, dependencies and assignee.",
       mimeType: 'application/json',
     },
-    async (uri) => json(uri, await readResource(readers.tasks)),
+    async (uri, extra) => json(uri, await readResource(() => readers.tasks(extra.requestId))),
   );
 
   return mcp;

@@ -1,4 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { toMaestroError } from '../core/errors.js';
 import { MaestroClient, clientOptionsFromEnv } from '../http/client.js';
 import { createLogger } from '../log/logger.js';
@@ -17,7 +19,7 @@ import { buildMcpServer, type McpRole } from './server.js';
 export async function runStdioMcp(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const logger = createLogger('maestro-mcp', env.MAESTRO_LOG_LEVEL ?? 'info');
   const options = clientOptionsFromEnv(env);
-  const client = new MaestroClient(options);
+  const client = new MaestroClient({ ...options, agent: keepAliveAgent(options.baseUrl) });
 
   let role: McpRole;
   try {
@@ -54,4 +56,15 @@ export async function runStdioMcp(env: NodeJS.ProcessEnv = process.env): Promise
   process.stdin.off('end', stop);
   process.stdin.off('close', stop);
   logger.info('maestro mcp: client disconnected');
+}
+
+/**
+ * One kept-alive connection to the server for the bridge's calls, instead of a new one per call (a TCP
+ * handshake and a fresh server-side socket each time). An idle socket is let go before the server's own
+ * keep-alive timeout (5 s) would close it under a request; one the server closed anyway (a restart) is
+ * retried on a new connection by the client.
+ */
+function keepAliveAgent(baseUrl: string): HttpAgent {
+  const options = { keepAlive: true, timeout: 4_000 };
+  return baseUrl.startsWith('https:') ? new HttpsAgent(options) : new HttpAgent(options);
 }
