@@ -14,6 +14,7 @@ import { MaestroClient } from '../src/http/client.js';
 import { createLogger } from '../src/log/logger.js';
 import { readSecret } from '../src/security/secret.js';
 import { benchHook } from './bench-hook.js';
+import { timeCalls } from './bench-spawn.js';
 import { benchSlowClients } from './bench-slow-clients.js';
 import { benchWorktree } from './bench-worktree.js';
 import { summaryRows, printSummary, type PartResults } from './bench-summary.js';
@@ -37,27 +38,11 @@ function microseconds(count: number, fn: (i: number) => unknown): number {
 }
 
 async function measureAsync(label: string, count: number, fn: (i: number) => Promise<unknown>, concurrency = 1): Promise<{ p50: number; perSecond: number }> {
-  const latencies: number[] = [];
-  const start = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        const t = performance.now();
-        await fn(i);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const ms = performance.now() - start;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  const p = (q: number) => at(q).toFixed(2);
+  const r = await timeCalls(count, concurrency, fn);
   console.log(
-    `${label.padEnd(44)} ${count.toString().padStart(6)} ops  ${ms.toFixed(0).padStart(6)} ms  ${((count / ms) * 1000).toFixed(0).padStart(8)} ops/s  p50 ${p(0.5)} ms  p99 ${p(0.99)} ms`,
+    `${label.padEnd(44)} ${count.toString().padStart(6)} ops  ${r.ms.toFixed(0).padStart(6)} ms  ${r.perSecond.toFixed(0).padStart(8)} ops/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms`,
   );
-  return { p50: at(0.5), perSecond: (count / ms) * 1000 };
+  return r;
 }
 
 /** The core in process and the HTTP API in the same process: the long-standing figures. */
