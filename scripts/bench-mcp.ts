@@ -134,7 +134,13 @@ export async function benchMcp(): Promise<McpFigures> {
     console.log(`  the server's own cost, same client both ways: mcp node / rest node = ${(p50('mcp node') / p50('rest node')).toFixed(2)}x`);
     agent.destroy();
 
-    const figures: McpFigures = { httpRatio: p50('mcp http') / p50('rest'), stdioRatio: p50('mcp stdio') / p50('rest'), restP99BusyMs: Number.NaN };
+    const figures: McpFigures = {
+      httpRatio: p50('mcp http') / p50('rest'),
+      stdioRatio: p50('mcp stdio') / p50('rest'),
+      httpVsPostRatio: p50('mcp http') / p50('rest post'),
+      serverRatio: p50('mcp node') / p50('rest node'),
+      restP99BusyMs: Number.NaN,
+    };
     const load = await startLoad(srv.url, srv.secret, task.id, BUSY_CALLERS);
     try {
       const started = performance.now();
