@@ -318,6 +318,25 @@ describe('queue regressions', () => {
     expect(await drain(me)).toEqual([ids[0]]);
   });
 
+  it('a queue_start that changes nothing announces nothing; one that sweeps a task finished elsewhere does', async () => {
+    const { ids, sid } = await queueOf(2, (ids, i) => (i === 1 ? [ids[0]!] : []));
+    const other = await svc.spawn({ projectId, taskIds: [ids[0]!], strategy: 'queue' });
+    expect(svc.queue.start(other.session.id).item?.taskId).toBe(ids[0]); // held elsewhere: this queue waits
+    const announced: QueueStatus[] = [];
+    const off = svc.bus.subscribe((e) => {
+      if (e.type === 'queue.updated' && e.sessionId === sid) announced.push(e.status);
+    });
+    try {
+      for (let i = 0; i < 3; i++) expect(svc.queue.start(sid)).toMatchObject({ item: null, reason: 'waiting' });
+      expect(announced).toEqual([]);
+      svc.tasks.update(ids[0]!, { status: 'cancelled' }); // finished elsewhere; ids[1] waits on it still
+      expect(svc.queue.start(sid)).toMatchObject({ item: null, reason: 'waiting' });
+      expect(announced.map((s) => s.counts.done)).toEqual([1]);
+    } finally {
+      off();
+    }
+  });
+
   it('queue_complete and queue_skip keep a status set elsewhere on the current item', async () => {
     const { ids, sid } = await queueOf(2);
     svc.queue.start(sid);

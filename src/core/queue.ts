@@ -110,7 +110,7 @@ export class QueueRepo {
   start(sessionId: string): QueueStartResult {
     return this.store.tx(() => {
       this.sessions.assertExists(sessionId);
-      this.sweep(sessionId);
+      const swept = this.sweep(sessionId);
       const current = this.current(sessionId);
       if (current) return { item: current, alreadyStarted: true };
       const pick = this.pick(sessionId, true);
@@ -120,7 +120,9 @@ export class QueueRepo {
             n: number;
           }
         ).n;
-        this.announce(sessionId);
+        // Nothing changed (the answer is "wait" or "empty" again): no event, whose status costs more than the
+        // claim itself with 200 sessions asking in a loop while they wait on a shared pool.
+        if (swept > 0) this.announce(sessionId);
         return { item: null, alreadyStarted: false, reason: left === 0 ? 'empty' : 'waiting' };
       }
       this.store
@@ -237,15 +239,15 @@ export class QueueRepo {
   /**
    * Items whose task was finished elsewhere (task_complete, task_update, another session) are done for this queue too.
    * Only this queue's open items are looked at, each task by its id: not `task_id IN (SELECT id FROM tasks WHERE
-   * status IN ...)`, which read every finished task of the database on every queue_start (issue 13).
+   * status IN ...)`, which read every finished task of the database on every queue_start (issue 13). How many it ended.
    */
-  private sweep(sessionId: string): void {
-    this.store
+  private sweep(sessionId: string): number {
+    return this.store
       .prepare(
         `UPDATE queue_items SET state = 'done', completed_at = ? WHERE session_id = ? AND state IN ('queued','in_progress')
            AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = queue_items.task_id AND t.status IN ('done','cancelled'))`,
       )
-      .run(nowIso(), sessionId);
+      .run(nowIso(), sessionId).changes;
   }
 
   /** Marks the session's item for this task done, without touching the task itself. */
