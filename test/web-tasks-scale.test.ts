@@ -168,6 +168,42 @@ describe('the task list of a 100,000-task project', { timeout: 60_000 }, () => {
   });
 });
 
+describe('the list grouped by priority', { timeout: 60_000 }, () => {
+  it('shows one paged section per priority with the server’s count, and a priority changed live moves its task', async () => {
+    const seen = await openCounting('?view=tree');
+    const id = (await rowTitled(name(5)).getAttribute('data-task-id', { timeout: 10_000 }))!;
+    await api('PATCH', `/api/tasks/${id}`, { priority: 'high' });
+    await page.getByLabel('Sort tasks').selectOption('priority');
+    const section = (p: string) => page.getByTestId(`section-${p}`);
+    await section('high').locator('.chip-count').filter({ hasText: /^1$/ }).waitFor({ timeout: 10_000 });
+    await section('medium').locator('.chip-count').filter({ hasText: /^99,99\d$/ }).waitFor(); // 100,000 but the one above (and 00003, critical)
+    expect(await section('low').count()).toBe(0); // an empty section shows nothing
+    // The task sits under its section's head, most urgent sections first.
+    const order = async () =>
+      page.locator('.task-tree > li').evaluateAll((items) =>
+        items.map((li) => {
+          const testid = li.getAttribute('data-testid') ?? '';
+          return testid.startsWith('section-') ? `# ${testid.slice('section-'.length)}` : (li.querySelector('a')?.textContent ?? '');
+        }),
+      );
+    const first = await order();
+    expect(first.indexOf('# high')).toBeLessThan(first.indexOf(name(5)));
+    expect(first.indexOf(name(5))).toBeLessThan(first.indexOf('# medium'));
+    expect(fetchedTasks(seen)).toBeLessThan(1000);
+
+    await api('PATCH', `/api/tasks/${id}`, { priority: 'low' });
+    // Live: out of its section, which empties and goes; into the low one, at the end of the 100k-row list.
+    await section('high').waitFor({ state: 'detached', timeout: 5000 });
+    expect(await rowTitled(name(5)).count()).toBe(0);
+    // Searched, the sections hold only the matches: the low one, with the task.
+    await page.getByLabel('Search tasks').fill('task 00005');
+    await section('low').locator('.chip-count').filter({ hasText: /^1$/ }).waitFor({ timeout: 5000 });
+    await rowTitled(name(5)).waitFor({ timeout: 5000 });
+    expect(await order()).toEqual(['# low', name(5)]);
+    expect(fetchedTasks(seen)).toBeLessThan(5000);
+  });
+});
+
 describe('a bulk import while the 100,000-task list is open', { timeout: 60_000 }, () => {
   it('the counts and the rows in view follow, without loading the project', async () => {
     const seen = await openCounting('?view=tree');
@@ -231,21 +267,24 @@ describe('the rows of the virtual list (pure)', () => {
     const done: TaskQuery = { project, status: ['done'] };
     const rows = buildRows(
       [
-        { head: 'todo', query: todo },
-        { head: 'done', query: done },
+        { head: { by: 'status', value: 'todo' }, query: todo },
+        { head: { by: 'status', value: 'done' }, query: done },
       ],
       { [listKey(todo)]: list(todo, [], 0), [listKey(done)]: list(done, ['x'], 7, false) },
       new Set(),
     );
     expect(rows.count).toBe(8);
-    expect(rows.at(0)).toEqual({ kind: 'head', status: 'done', total: 7 });
+    expect(rows.at(0)).toEqual({ kind: 'head', section: { by: 'status', value: 'done' }, total: 7 });
     expect(rows.at(1)).toEqual({ kind: 'task', id: 'x', depth: 0 });
   });
 
-  it('places a live change as the server would: status, parent and search words', () => {
-    const t = { projectId: project, status: 'todo', parentId: null, title: 'Fix the login-form', description: 'Rate limits' } as Task;
+  it('places a live change as the server would: status, priority, parent and search words', () => {
+    const t = { projectId: project, status: 'todo', priority: 'high', parentId: null, title: 'Fix the login-form', description: 'Rate limits' } as Task;
     expect(matchesQuery({ project, status: ['todo', 'done'] }, t)).toBe(true);
     expect(matchesQuery({ project, status: ['done'] }, t)).toBe(false);
+    expect(matchesQuery({ project, priority: ['high', 'critical'] }, t)).toBe(true);
+    expect(matchesQuery({ project, priority: ['low'], status: ['todo'] }, t)).toBe(false);
+    expect(listKey({ project, priority: ['low'] })).not.toBe(listKey({ project, priority: ['high'] }));
     expect(matchesQuery({ project, parent: null }, t)).toBe(true);
     expect(matchesQuery({ project, parent: 'tsk_other' }, t)).toBe(false);
     expect(matchesQuery({ project, search: 'log rat' }, t)).toBe(true);

@@ -1,10 +1,11 @@
 // Task list queries: what a paged list asks the server for, its key, and whether a task belongs in it (pure).
-import type { Task, TaskStatus } from '../types';
+import type { Task, TaskPriority, TaskStatus } from '../types';
 
-/** One list of a project's tasks as the server filters it (task.list): statuses, parent, text search. */
+/** One list of a project's tasks as the server filters it (task.list): statuses, priorities, parent, text search. */
 export interface TaskQuery {
   project: string;
   status?: TaskStatus[];
+  priority?: TaskPriority[];
   /** Only the children of this task; null: only top-level tasks; left out: any. */
   parent?: string | null;
   search?: string;
@@ -34,7 +35,13 @@ export interface TaskList {
 
 /** The key of a query in `State.lists`: the same filters give the same key, whatever their order. */
 export const listKey = (q: TaskQuery): string =>
-  JSON.stringify([q.project, q.status?.length ? [...q.status].sort() : null, q.parent === undefined ? '*' : q.parent, normalSearch(q.search)]);
+  JSON.stringify([
+    q.project,
+    q.status?.length ? [...q.status].sort() : null,
+    q.priority?.length ? [...q.priority].sort() : null,
+    q.parent === undefined ? '*' : q.parent,
+    normalSearch(q.search),
+  ]);
 
 const normalSearch = (text: string | undefined): string | null => text?.trim().toLowerCase() || null;
 
@@ -49,6 +56,7 @@ const words = (text: string): string[] => text.toLowerCase().split(/[^\p{L}\p{N}
 export function matchesQuery(q: TaskQuery, t: Task): boolean {
   if (t.projectId !== q.project) return false;
   if (q.status?.length && !q.status.includes(t.status)) return false;
+  if (q.priority?.length && !q.priority.includes(t.priority)) return false;
   if (q.parent !== undefined && (t.parentId ?? null) !== q.parent) return false;
   const search = normalSearch(q.search);
   if (!search) return true;

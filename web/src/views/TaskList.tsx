@@ -2,7 +2,7 @@ import { useCallback, useMemo } from 'preact/hooks';
 import { VirtualList } from '../components/VirtualList';
 import type { TaskView } from '../router';
 import { listKey, loadUntil, retryList, type State } from '../store';
-import { STATUS_LABEL, type Session, type TaskStatus } from '../types';
+import { PRIORITY_LABEL, STATUS_LABEL, type Session, type TaskStatus } from '../types';
 import { TaskRow } from './TaskRow';
 import { buildRows, type Row, type RowSource } from './taskRows';
 
@@ -70,10 +70,14 @@ export function TaskList(props: {
     }
     if (row.kind === 'head')
       return (
-        <li key={`h:${row.status}`} class="task-section-head" data-testid={`section-${row.status}`}>
-          <span class={`dot status-${row.status}`} aria-hidden="true" />
-          <h2>{STATUS_LABEL[row.status]}</h2>
-          <span class="chip-count">{row.total ?? '…'}</span>
+        <li key={`h:${row.section.value}`} class="task-section-head" data-testid={`section-${row.section.value}`}>
+          {row.section.by === 'status' ? (
+            <span class={`dot status-${row.section.value}`} aria-hidden="true" />
+          ) : (
+            <span class={`prio prio-${row.section.value}`} aria-hidden="true" />
+          )}
+          <h2>{row.section.by === 'status' ? STATUS_LABEL[row.section.value] : `${PRIORITY_LABEL[row.section.value]} priority`}</h2>
+          <span class="chip-count">{row.total?.toLocaleString() ?? '…'}</span>
         </li>
       );
     return <GapRow key={`g:${row.key}:${row.index}`} row={row} state={s} />;

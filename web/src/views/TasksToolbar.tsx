@@ -51,6 +51,7 @@ export function TasksToolbar(props: {
             <select aria-label="Sort tasks" value={props.sort} onChange={(e) => props.setSort(e.currentTarget.value as SortMode)}>
               <option value="created">Tree, by creation</option>
               <option value="status">Grouped by status</option>
+              <option value="priority">Grouped by priority</option>
             </select>
           </label>
         )}

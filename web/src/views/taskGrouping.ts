@@ -1,5 +1,5 @@
 import type { TaskView } from '../router';
-import { TASK_STATUSES, type Task, type TaskStatus } from '../types';
+import { TASK_PRIORITIES, TASK_STATUSES, type Task, type TaskStatus } from '../types';
 import type { RowSource } from './taskRows';
 
 /** Pure helpers of the task views: what lists they show, the status filter, the remembered view. No DOM, no state. */
@@ -9,7 +9,7 @@ import type { RowSource } from './taskRows';
  * loaded when a task is expanded), or one flat list of matches while a filter or search is on; `status`
  * is one section per status, each its own paged list with its count.
  */
-export type SortMode = 'created' | 'status';
+export type SortMode = 'created' | 'status' | 'priority';
 
 /** The known statuses among the `?status=` values of the address. */
 export const parseStatusFilter = (status: string[]): TaskStatus[] =>
@@ -23,8 +23,14 @@ export function taskSources(project: string, status: TaskStatus[], search: strin
   const text = search ? { search } : {};
   if (sort === 'status')
     return (status.length ? TASK_STATUSES.filter((st) => status.includes(st)) : [...TASK_STATUSES]).map((st) => ({
-      head: st,
+      head: { by: 'status' as const, value: st },
       query: { project, status: [st], ...text },
+    }));
+  // Most urgent first; each priority a paged list of its own (task.list filters by priority on the server).
+  if (sort === 'priority')
+    return [...TASK_PRIORITIES].reverse().map((p) => ({
+      head: { by: 'priority' as const, value: p },
+      query: { project, priority: [p], ...(status.length ? { status } : {}), ...text },
     }));
   if (isTree(sort, status, search)) return [{ query: { project, parent: null } }];
   return [{ query: { project, ...(status.length ? { status } : {}), ...text } }];

@@ -1,5 +1,5 @@
 import { listKey, type TaskList, type TaskQuery } from '../state/taskQuery';
-import type { TaskStatus } from '../types';
+import type { TaskPriority, TaskStatus } from '../types';
 
 /**
  * The rows of the task list as the virtual list shows them (pure: no DOM, no state). Loaded tasks are
@@ -10,19 +10,22 @@ export type Row =
   | { kind: 'task'; id: string; depth: number }
   /** Row `index` of the list `key`, not loaded yet. */
   | { kind: 'gap'; key: string; query: TaskQuery; index: number; depth: number }
-  /** The head of a status section. */
-  | { kind: 'head'; status: TaskStatus; total: number | null };
+  /** The head of a section (one status, or one priority). */
+  | { kind: 'head'; section: Section; total: number | null };
+
+/** What a section of the grouped list gathers. */
+export type Section = { by: 'status'; value: TaskStatus } | { by: 'priority'; value: TaskPriority };
 
 /** What the rows are made of: lists one after the other, each under an optional section head. */
 export interface RowSource {
   query: TaskQuery;
-  head?: TaskStatus;
+  head?: Section;
 }
 
 type Segment =
   | { kind: 'task'; id: string; depth: number }
   | { kind: 'gap'; key: string; query: TaskQuery; from: number; count: number; depth: number }
-  | { kind: 'head'; status: TaskStatus; total: number | null };
+  | { kind: 'head'; section: Section; total: number | null };
 
 export interface Rows {
   count: number;
@@ -64,7 +67,7 @@ export function buildRows(sources: RowSource[], lists: Record<string, TaskList>,
     if (source.head) {
       const list = lists[listKey(source.query)];
       if (list?.loaded && list.total === 0) continue; // an empty section shows nothing, not even its head
-      push({ kind: 'head', status: source.head, total: list?.loaded ? list.total : null }, 1);
+      push({ kind: 'head', section: source.head, total: list?.loaded ? list.total : null }, 1);
     }
     addList(source.query, 0, new Set());
   }
