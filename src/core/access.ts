@@ -68,6 +68,16 @@ export function readableSession(svc: MaestroService, actor: Actor, sessionId: st
   return targetSession(svc, actor, sessionId, field);
 }
 
+/**
+ * What a task tree is of (task_tree, the streamed tree): the subtree under `rootId`, whose task says its
+ * project (no other is needed, and none is guessed among several), or a whole project.
+ */
+export function treeScope(svc: MaestroService, actor: Actor, input: { project?: string; rootId?: string }): { project: Project; root?: Task } {
+  const root = input.rootId !== undefined ? visibleTask(svc, actor, input.rootId, 'rootId') : undefined;
+  const project = root && input.project === undefined ? svc.projects.get(root.projectId) : projectFor(svc, actor, input.project);
+  return { project, root };
+}
+
 /** Any task a caller may see: sessions only inside their project. */
 export function visibleTask(svc: MaestroService, actor: Actor, taskId: string, field = 'taskId'): Task {
   const task = svc.tasks.get(taskId, field);

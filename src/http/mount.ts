@@ -126,7 +126,8 @@ function sendStream(res: Response, status: number, type: string, body: StreamBod
   res.status(status);
   res.setHeader('Content-Type', type);
   if (body.length !== undefined) res.setHeader('Content-Length', String(body.length));
-  res.setHeader('Content-Disposition', `inline; filename="${body.filename}"`);
+  // The name comes from user data (a project's name): only word characters, dots and dashes reach the header.
+  res.setHeader('Content-Disposition', `inline; filename="${body.filename.replace(/[^\w.-]+/g, '_')}"`);
   res.setHeader('Cache-Control', 'no-cache');
   body
     .open()

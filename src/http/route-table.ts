@@ -23,6 +23,7 @@ export const MAX_TERMINAL_INPUT = 64 * 1024;
 export interface StreamBody {
   /** Its size in bytes, when known up front (else the answer is chunked). */
   length?: number;
+  /** The download's name; sendStream (mount.ts) keeps only word characters, dots and dashes of it. */
   filename: string;
   open(): Readable;
 }

@@ -9,7 +9,6 @@ export function taskExportHandler(svc: MaestroService): RouteHandler<'task.expor
   return ({ query }, ctx) => {
     const project = projectFor(svc, ctx.actor(), query.project);
     const status: TaskStatus[] | undefined = query.status;
-    const filename = `${project.name.replace(/[^\w.-]+/g, '_')}-tasks.jsonl`;
-    return { filename, open: () => exportTasks(svc.store, project.id, status) };
+    return { filename: `${project.name}-tasks.jsonl`, open: () => exportTasks(svc.store, project.id, status) };
   };
 }

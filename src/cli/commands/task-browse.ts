@@ -5,7 +5,7 @@ import type { Task } from '../../core/types.js';
 import { PROJECT_OPTION, int, list, namedProject, orNull, projectOf, taskStatusList } from '../options.js';
 import { taskTable, taskTreeRow, TREE_LEGEND } from '../output.js';
 import { compact, fail, makeClient, print, printJson, type Opts } from '../run.js';
-import { endAtClosedPipe, writeOut } from '../stdout.js';
+import { endAtClosedPipe, writeOut as write } from '../stdout.js';
 import { PRIORITY_HELP, STATUS_HELP } from './task-help.js';
 
 /*
@@ -18,8 +18,6 @@ import { PRIORITY_HELP, STATUS_HELP } from './task-help.js';
 const WALK_PAGE = 500;
 
 type Page = OpResult<'task.list'>;
-
-const write = (text: string) => writeOut(text);
 
 export function registerTaskListCommand(task: Command): void {
   const cmd = task

@@ -1,4 +1,4 @@
-import { projectFor, visibleTask, workableTask } from '../access.js';
+import { projectFor, treeScope, visibleTask, workableTask } from '../access.js';
 import * as C from '../contracts/tasks.js';
 import { forbidden, invalid } from '../errors.js';
 import { TASK_PAGE_DEFAULT } from '../schemas.js';
@@ -58,12 +58,7 @@ export const TASK_OPS = [
     if (self) return svc.report(self, 'complete', input.summary?.trim() || 'task completed', input.taskId).task!;
     return svc.tasks.setStatus(input.taskId, 'done');
   }),
-  implement(C.taskTree, ({ svc, actor }, input) => {
-    const root = input.rootId !== undefined ? visibleTask(svc, actor, input.rootId, 'rootId') : undefined;
-    // A subtree says its project: it needs no other (and no guess among several projects).
-    const projectId = root && input.project === undefined ? root.projectId : projectFor(svc, actor, input.project).id;
-    return svc.tasks.tree(projectId, input.rootId);
-  }),
+  implement(C.taskTree, ({ svc, actor }, input) => svc.tasks.tree(treeScope(svc, actor, input).project.id, input.rootId)),
   // Orchestrators (and people) only, and a session only into its own project (projectFor).
   implement(C.taskImport, ({ svc, actor }, input) => {
     const project = projectFor(svc, actor, input.project);
