@@ -118,8 +118,8 @@ export const api = {
   task: (taskId: string): Promise<Task> => call('task.get', { taskId }),
   /**
    * The project's task counts: all, ready, and by status. Counted by task.list (`total`, one task a
-   * page) per status: each count comes off an index, where the `status` overview works out far more
-   * (about a second at 100k tasks).
+   * page) per status, each off an index: the `status` overview counts the same in SQL but also reads every
+   * session's usage, which the task views do not show.
    */
   taskCounts: async (project: string): Promise<TaskCounts> => {
     const count = async (filter: Omit<TaskPageQuery, 'project' | 'limit' | 'total'>) =>
