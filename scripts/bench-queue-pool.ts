@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { homePaths } from '../src/core/paths.js';
+import { percentile } from './bench-slow-clients.js';
 import { cpuMs, formatLatencies, startBenchServer, timeCalls, type BenchServer, type Latencies } from './bench-spawn.js';
 
 const SESSIONS = Number(process.env.BENCH_POOL_SESSIONS ?? 200);
@@ -128,8 +129,6 @@ export async function measureQueuePool(server: BenchServer): Promise<QueuePoolFi
   const drainMs = performance.now() - begin;
   const serverBusy = (cpuMs(server.child.pid!).main - cpuBefore) / drainMs;
   const stored = storedDoubleClaims(server.home);
-  startLatencies.sort((a, b) => a - b);
-  const at = (q: number) => startLatencies[Math.min(startLatencies.length - 1, Math.floor(q * startLatencies.length))] ?? NaN;
   return {
     sessions: SESSIONS,
     tasks: TASKS,
@@ -143,7 +142,7 @@ export async function measureQueuePool(server: BenchServer): Promise<QueuePoolFi
     serverBusy,
     fillMs,
     waits,
-    queueStart: { count: startLatencies.length, ms: drainMs, perSecond: (startLatencies.length / drainMs) * 1000, p50: at(0.5), p99: at(0.99) },
+    queueStart: { count: startLatencies.length, ms: drainMs, perSecond: (startLatencies.length / drainMs) * 1000, p50: percentile(startLatencies, 0.5), p99: percentile(startLatencies, 0.99) },
   };
 }
 

@@ -27,6 +27,7 @@ import { MaestroClient } from '../src/http/client.js';
 import { startServer, type RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/log/logger.js';
 import { readSecret } from '../src/security/secret.js';
+import { percentile } from './bench-slow-clients.js';
 
 const ROWS = Number(process.env.BENCH_SCALE_TASKS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? 400);
@@ -57,11 +58,6 @@ interface Side {
   worker: string;
   times: Map<string, number[]>;
 }
-
-const percentile = (values: number[], q: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN;
-};
 
 /** xorshift: the same picks in every run. */
 function rng(seed: number): () => number {

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { percentile } from './bench-slow-clients.js';
 
 const SPAWNS = Number(process.env.BENCH_SPAWNS ?? 1000);
 const SPAWN_CONCURRENCY = 64;
@@ -55,9 +56,7 @@ export async function timeCalls(count: number, concurrency: number, fn: (i: numb
     }),
   );
   const ms = performance.now() - start;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { count, ms, perSecond: (count / ms) * 1000, p50: at(0.5), p99: at(0.99) };
+  return { count, ms, perSecond: (count / ms) * 1000, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
 }
 
 export const formatLatencies = (label: string, l: Latencies): string =>
