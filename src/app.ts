@@ -52,6 +52,8 @@ export async function startMaestro(opts: MaestroOptions = {}): Promise<RunningMa
   let svc: MaestroService;
   try {
     svc = MaestroService.open({ home, apiUrl: `http://${opts.host ?? '127.0.0.1'}:${opts.port ?? 3000}`, busyTimeoutMs: SERVER_BUSY_TIMEOUT_MS });
+    // Many clients at once: the writes of a turn of the event loop share one commit (group-commit.ts).
+    svc.store.groupCommits();
   } catch (err) {
     lock.release();
     throw err;

@@ -158,7 +158,10 @@ export class MaestroService implements CoreContext {
 
   close(): void {
     void this.dispatcher.close();
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      this.store.flush();
+      this.db.close();
+    }
   }
 
   // ---- projects (project-admin.ts) ---------------------------------------------------------------------

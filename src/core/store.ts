@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import type { EventBus, MaestroEventBody } from './events.js';
+import { GroupCommit } from './group-commit.js';
 
 /**
  * The database handle plus the bus, with one rule: events raised inside a transaction are published
@@ -9,16 +10,28 @@ import type { EventBus, MaestroEventBody } from './events.js';
 export class Store {
   private pending: MaestroEventBody[] | null = null;
   private readonly statements = new Map<string, Statement>();
+  /** Set by a server (see group-commit.ts); off, each transaction commits on its own, at once. */
+  private group: GroupCommit | null = null;
 
   constructor(
     readonly db: Db,
     readonly bus: EventBus,
   ) {}
 
-  /** Runs `fn` in one IMMEDIATE transaction (joining an outer one if already inside). */
+  /**
+   * Runs `fn` all or nothing, in one IMMEDIATE transaction (joining an outer one if already inside). With
+   * group commit on, it is a savepoint of the turn's batch, committed at the end of the turn.
+   */
   tx<T>(fn: () => T): T {
     if (this.pending) return fn();
     this.pending = [];
+    if (this.group) {
+      try {
+        return this.group.run(fn, () => this.pending ?? []);
+      } finally {
+        this.pending = null;
+      }
+    }
     let events: MaestroEventBody[];
     try {
       const result = this.db.transaction(fn).immediate();
@@ -29,6 +42,35 @@ export class Store {
     } finally {
       this.pending = null;
     }
+  }
+
+  /** Turns group commit on (a server does; it is off for tools that open the database and exit). */
+  groupCommits(): GroupCommit {
+    this.group ??= new GroupCommit(this.db, (events) => {
+      for (const e of events) this.bus.emit(e);
+    });
+    return this.group;
+  }
+
+  /** A mark to hand to `confirm` later: how many batches had failed to commit before. */
+  commitMark(): number {
+    return this.group?.failures ?? 0;
+  }
+
+  /**
+   * Resolves once everything written so far is committed (at once without group commit); rejects when it
+   * could not be, or when a batch failed since `mark`: what was written in between may be gone.
+   */
+  async confirm(mark: number): Promise<void> {
+    const group = this.group;
+    if (!group) return;
+    await group.committed();
+    if (group.failures !== mark) throw group.lastFailure;
+  }
+
+  /** Commits what the turn's batch holds now: before the database closes. */
+  flush(): void {
+    this.group?.flush();
   }
 
   /** Prepared statements are compiled once per SQL text; preparing is a large share of a small query's cost. */

@@ -110,6 +110,10 @@ export async function executeOp(svc: MaestroService, actor: Actor, name: string,
   const parsed = operation.input.safeParse(rawInput ?? {});
   if (!parsed.success) throw fromZodError(parsed.error);
   const current: Actor = actor.kind === 'session' ? { kind: 'session', session: svc.sessions.get(actor.session.id) } : actor;
+  const mark = svc.store.commitMark();
   // Every operation's run returns its declared output (checked where it is implemented): one of RuntimeOpResult.
-  return (await operation.run({ svc, actor: current }, parsed.data)) as RuntimeOpResult;
+  const result = (await operation.run({ svc, actor: current }, parsed.data)) as RuntimeOpResult;
+  // Nobody is told of a change before it is committed (group commit: at the end of this turn).
+  await svc.store.confirm(mark);
+  return result;
 }
