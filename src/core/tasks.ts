@@ -277,8 +277,9 @@ export class TaskRepo {
       const { completedAt, mergedAt } = this.doneTimes(current, status, assignee, nowIso());
       this.store
         .prepare(
+          // The version is bumped here, not by the tasks_version trigger: that would write the row a second time.
           `UPDATE tasks SET title = ?, description = ?, status = ?, priority = ?, parent_id = ?,
-             assignee_session_id = ?, completed_at = ?, merged_at = ?, updated_at = ? WHERE id = ?`,
+             assignee_session_id = ?, completed_at = ?, merged_at = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
         )
         .run(
           patch.title ?? current.title,
@@ -297,6 +298,19 @@ export class TaskRepo {
       this.store.emit({ type: 'task.updated', task });
       if (reopenedIn.length > 0) this.onQueuesReopened(reopenedIn);
       if ((current.status === 'done') !== (status === 'done')) this.graph.announceDependents(id, (taskId) => this.get(taskId));
+      return task;
+    });
+  }
+
+  /**
+   * Gives the task to a session, and nothing else: what a spawn does for each task it takes over. Only the
+   * assignee's index is rewritten, where the general update rewrites every index of the row.
+   */
+  assign(id: string, sessionId: string): Task {
+    return this.store.tx(() => {
+      this.store.prepare('UPDATE tasks SET assignee_session_id = ?, updated_at = ?, version = version + 1 WHERE id = ?').run(sessionId, nowIso(), id);
+      const task = this.get(id);
+      this.store.emit({ type: 'task.updated', task });
       return task;
     });
   }
