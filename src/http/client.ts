@@ -138,17 +138,49 @@ export class MaestroClient {
 
   /** A raw request, its answer as text; errors are decoded (MaestroError.fromJSON) as for every other call. */
   async requestText(method: string, path: string, body?: unknown, sink?: StreamSink): Promise<string> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...this.credentialHeaders() };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    // A session token speaks for its session alone; the owner secret may speak as any session.
+    const res = await this.exchange(method, path, headers, body === undefined ? undefined : JSON.stringify(body), sink);
+    if (res.status < 400) return res.text;
+    let answer: unknown;
+    try {
+      answer = JSON.parse(res.text);
+    } catch {
+      /* not JSON: the fallback message says what came */
+    }
+    const error = MaestroError.fromJSON(answer, `HTTP ${res.status}: ${res.text.slice(0, 200)}`);
+    let hint = '';
+    if (res.status === 401 && !headers.authorization && this.opts.secretFile)
+      hint = ` (no owner secret at ${this.opts.secretFile}: run this as the server's user, with the server's MAESTRO_HOME)`;
+    // The server says no more than "internal error"; its log has the rest under the request's id.
+    if (error.code === 'internal' && res.requestId) hint = ` (request ${res.requestId}; see the server log)`;
+    throw hint ? new MaestroError(error.code, error.message + hint, error.field, { cause: error.cause, current: error.current }) : error;
+  }
+
+  /**
+   * POSTs a body that is JSON text already, with this client's credential, connection and retry rule, and
+   * returns the answer as it came, whatever its status: what the stdio MCP relay forwards to /mcp, whose
+   * error answers are JSON-RPC that the relay passes on rather than decodes. Throws (`unavailable`) only
+   * when the server cannot be reached.
+   */
+  postText(path: string, json: string, headers: Record<string, string> = {}): Promise<RawAnswer> {
+    return this.exchange('POST', path, { ...headers, ...this.credentialHeaders(), 'content-type': 'application/json' }, json);
+  }
+
+  /** The headers that prove who is calling: a session token speaks for its session alone; the owner secret may speak as any session. */
+  private credentialHeaders(): Record<string, string> {
+    const headers: Record<string, string> = {};
     const credential = this.opts.token ?? this.opts.secret;
     if (credential) headers.authorization = `Bearer ${credential}`;
     if (this.opts.sessionId && !this.opts.token) headers[SESSION_HEADER] = this.opts.sessionId;
-    let res: Awaited<ReturnType<typeof send>>;
-    const sendOnce = () =>
-      send(this.baseUrl + path, method, headers, body === undefined ? undefined : JSON.stringify(body), this.opts.timeoutMs ?? 60_000, sink, this.opts.agent);
+    return headers;
+  }
+
+  /** One request, sent again once on a new connection when a kept-alive one turns out dead; `unavailable` when none can be made. */
+  private async exchange(method: string, path: string, headers: Record<string, string>, text: string | undefined, sink?: StreamSink): Promise<RawAnswer> {
+    const sendOnce = () => send(this.baseUrl + path, method, headers, text, this.opts.timeoutMs ?? 60_000, sink, this.opts.agent);
     try {
-      res = await sendOnce().catch((err: unknown) => {
+      return await sendOnce().catch((err: unknown) => {
         // A kept-alive socket the server closed (a restart, its idle timeout) fails before the request is
         // read: sending it again, on a new connection, cannot run it twice.
         if ((err as { reusedSocket?: boolean }).reusedSocket && ['ECONNRESET', 'EPIPE'].includes((err as { code?: string }).code ?? '')) return sendOnce();
@@ -162,21 +194,14 @@ export class MaestroClient {
         { cause: err },
       );
     }
-    if (res.status < 400) return res.text;
-    let answer: unknown;
-    try {
-      answer = JSON.parse(res.text);
-    } catch {
-      /* not JSON: the fallback message says what came */
-    }
-    const error = MaestroError.fromJSON(answer, `HTTP ${res.status}: ${res.text.slice(0, 200)}`);
-    let hint = '';
-    if (res.status === 401 && !credential && this.opts.secretFile)
-      hint = ` (no owner secret at ${this.opts.secretFile}: run this as the server's user, with the server's MAESTRO_HOME)`;
-    // The server says no more than "internal error"; its log has the rest under the request's id.
-    if (error.code === 'internal' && res.requestId) hint = ` (request ${res.requestId}; see the server log)`;
-    throw hint ? new MaestroError(error.code, error.message + hint, error.field, { cause: error.cause, current: error.current }) : error;
   }
+}
+
+/** An HTTP answer as it came: its status, its body as text, and the server's id for the request. */
+export interface RawAnswer {
+  status: number;
+  text: string;
+  requestId?: string;
 }
 
 /** Takes a streamed answer's chunks; a promise means "wait for me before the next one" (backpressure). */
@@ -188,7 +213,7 @@ export type StreamSink = (chunk: Buffer) => void | Promise<void>;
  * whole, to be decoded.
  */
 export function send(url: string, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number, sink?: StreamSink, agent?: Agent) {
-  return new Promise<{ status: number; text: string; requestId?: string }>((resolve, reject) => {
+  return new Promise<RawAnswer>((resolve, reject) => {
     const target = new URL(url);
     const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(
       target,

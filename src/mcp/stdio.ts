@@ -1,16 +1,15 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { toMaestroError } from '../core/errors.js';
 import { MaestroClient, clientOptionsFromEnv } from '../http/client.js';
 import { createLogger } from '../log/logger.js';
-import { buildMcpServer, type McpRole } from './server.js';
+import { McpRelay } from './relay.js';
 
 /**
- * `maestro mcp`: an MCP server on stdin/stdout (what Claude Code launches from `.mcp.json`) that proxies
- * every tool call to the running Maestro server as the session in MAESTRO_SESSION_ID (proved by
- * MAESTRO_SESSION_TOKEN when set), or as a person when none is set. Its role, hence its tool list, is
- * learnt from `whoami` at start.
+ * `maestro mcp`: MCP on stdin/stdout (what Claude Code launches from `.mcp.json`), relayed to the running
+ * Maestro server's /mcp as the session in MAESTRO_SESSION_ID (proved by MAESTRO_SESSION_TOKEN when set), or
+ * as a person when none is set. The server answers as it answers any MCP client of that identity: its role
+ * decides the tool list, and a credential revoked meanwhile is refused on the next call (see McpRelay).
  *
  * stdout carries nothing but protocol; logs go to stderr. Resolves when the client goes away. When the
  * server cannot be reached (or rejects the identity) at start, prints one line saying so on stderr, sets
@@ -21,7 +20,9 @@ export async function runStdioMcp(env: NodeJS.ProcessEnv = process.env): Promise
   const options = clientOptionsFromEnv(env);
   const client = new MaestroClient({ ...options, agent: keepAliveAgent(options.baseUrl) });
 
-  let role: McpRole;
+  // Asked first so that a wrong identity or an absent server is said once, at start, with an exit code,
+  // rather than as an error on each of the agent's calls.
+  let role: string;
   try {
     const me = await client.call('whoami');
     role = me.kind === 'session' ? me.session.role : 'user';
@@ -34,35 +35,18 @@ export async function runStdioMcp(env: NodeJS.ProcessEnv = process.env): Promise
     return;
   }
 
-  const server = buildMcpServer({
-    role,
-    logger,
-    // The generic door (POST /api/ops/<name>) carries the input as JSON, untouched, so the server validates
-    // exactly what the MCP client sent (as the HTTP transport does).
-    dispatch: (opName, input) => client.dispatch(opName, input),
-  });
-  const transport = new StdioServerTransport();
-  const closed = new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
-  });
-  transport.onerror = (err) => logger.warn({ err }, 'stdio transport error');
-  await server.connect(transport);
+  const relay = new McpRelay({ client, input: process.stdin, output: process.stdout, logger });
   logger.info({ role, sessionId: options.sessionId ?? null, apiUrl: client.baseUrl }, 'maestro mcp serving on stdio');
-
-  const stop = () => void server.close();
-  process.stdin.once('end', stop);
-  process.stdin.once('close', stop);
-  await closed;
-  process.stdin.off('end', stop);
-  process.stdin.off('close', stop);
+  await relay.run();
   logger.info('maestro mcp: client disconnected');
 }
 
 /**
- * One kept-alive connection to the server for the bridge's calls, instead of a new one per call (a TCP
- * handshake and a fresh server-side socket each time). An idle socket is let go before the server's own
- * keep-alive timeout (5 s) would close it under a request; one the server closed anyway (a restart) is
- * retried on a new connection by the client.
+ * Kept-alive connections to the server for the bridge's calls, instead of a new one per call (a TCP
+ * handshake and a fresh server-side socket each time): one while calls come one at a time, one per call
+ * in flight when an agent calls in parallel. An idle socket is let go before the server's own keep-alive
+ * timeout (5 s) would close it under a request; one the server closed anyway (a restart) is retried on a
+ * new connection by the client.
  */
 function keepAliveAgent(baseUrl: string): HttpAgent {
   const options = { keepAlive: true, timeout: 4_000 };
