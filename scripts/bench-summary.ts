@@ -67,15 +67,25 @@ export function summaryRows(r: PartResults): SummaryRow[] {
     rows.push({ ratio: 'POST /api/tasks c=8 vs raw SQLite', measured: vsRaw(s.rest8.perSecond), target: '-' });
   }
   if (r.spawn) {
-    const { spawn, before, taskCreate } = r.spawn;
+    const { spawn, before, taskCreate, original, originalTaskCreate } = r.spawn;
     const was = before ? ` (before: ${before.spawn.p50.toFixed(1)} ms)` : '';
+    // The original measured in this run (BENCH_ORIGINAL_DIR) is the target; issue 13's figure otherwise.
+    const originalP50 = original?.p50 ?? ORIGINAL_SPAWN_P50_MS;
+    const vsOriginal = original ? `, ${(spawn.p50 / original.p50).toFixed(2)}x the original's` : '';
     rows.push({
       ratio: 'session spawn c=64, p50',
-      measured: `${spawn.p50.toFixed(1)} ms, ${spawn.perSecond.toFixed(0)}/s${was}`,
-      target: `<= ${ORIGINAL_SPAWN_P50_MS} ms (original)`,
-      ok: spawn.p50 <= ORIGINAL_SPAWN_P50_MS,
+      measured: `${spawn.p50.toFixed(1)} ms, ${spawn.perSecond.toFixed(0)}/s${vsOriginal}${was}`,
+      target: original ? `<= ${original.p50.toFixed(1)} ms (original, this run)` : `<= ${ORIGINAL_SPAWN_P50_MS} ms (original, issue 13)`,
+      ok: spawn.p50 <= originalP50,
     });
-    rows.push({ ratio: 'POST /api/tasks c=8 (server process)', measured: `${taskCreate.perSecond.toFixed(0)}/s, p50 ${taskCreate.p50.toFixed(2)} ms`, target: '-' });
+    if (r.spawn.originalSpawnCpuMs) {
+      // What a spawn costs the server's event loop does not move with the machine's load as latency does.
+      const ours = r.spawn.spawnCpuMs.main;
+      const theirs = r.spawn.originalSpawnCpuMs.main;
+      rows.push({ ratio: 'session spawn: server main-thread CPU', measured: `${ours.toFixed(2)} vs ${theirs.toFixed(2)} ms, ${(ours / theirs).toFixed(2)}x the original's`, target: '-' });
+    }
+    const createVs = originalTaskCreate ? ` (original: ${originalTaskCreate.perSecond.toFixed(0)}/s, ${(taskCreate.perSecond / originalTaskCreate.perSecond).toFixed(2)}x)` : '';
+    rows.push({ ratio: 'POST /api/tasks c=8 (server process)', measured: `${taskCreate.perSecond.toFixed(0)}/s, p50 ${taskCreate.p50.toFixed(2)} ms${createVs}`, target: '-' });
   }
   const pool = r['queue-pool'];
   if (pool) {
