@@ -1,6 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Response } from 'express';
 import { USER, type Actor } from '../core/access.js';
 import { FINISHED_SESSION_STATUSES } from '../core/constants.js';
 import { MaestroError } from '../core/errors.js';
@@ -8,11 +7,10 @@ import type { MaestroService } from '../core/service.js';
 import { ensureSecret, rotateSecret } from '../security/secret.js';
 import { SESSION_HEADER } from './headers.js';
 
-/** Equal strings, compared in constant time (digests first, so lengths leak nothing either). */
-function same(a: string, b: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(a), digest(b));
-}
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** A sent value equal to a known one's digest, compared in constant time (digests, so lengths leak nothing either). */
+const matches = (sent: string, knownDigest: Buffer): boolean => timingSafeEqual(digest(sent), knownDigest);
 
 function cookies(header: string | undefined): Map<string, string> {
   const jar = new Map<string, string>();
@@ -38,6 +36,9 @@ const unauthorized = (message: string, field?: string) => new MaestroError('unau
 export class Authenticator {
   private secret: string;
   private cookieValue: string;
+  /** Their digests, made once: every request compares its token with them. */
+  private secretDigest: Buffer;
+  private cookieDigest: Buffer;
 
   constructor(
     private readonly svc: MaestroService,
@@ -47,6 +48,8 @@ export class Authenticator {
   ) {
     this.secret = ensureSecret(home);
     this.cookieValue = this.deriveCookie();
+    this.secretDigest = digest(this.secret);
+    this.cookieDigest = digest(this.cookieValue);
   }
 
   get cookieName(): string {
@@ -61,11 +64,11 @@ export class Authenticator {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
       if (!match) throw unauthorized('Authorization must be "Bearer <owner secret or session token>"', 'authorization');
       const token = match[1]!;
-      if (same(token, this.secret)) return this.owner(named);
+      if (matches(token, this.secretDigest)) return this.owner(named);
       return this.session(token, named);
     }
     const cookie = cookies(first(headers.cookie)).get(this.cookieName);
-    if (cookie !== undefined && same(cookie, this.cookieValue)) return this.owner(named);
+    if (cookie !== undefined && matches(cookie, this.cookieDigest)) return this.owner(named);
     if (named)
       throw unauthorized(`a session id proves nothing: send the session's token (MAESTRO_SESSION_TOKEN) or the owner secret`, SESSION_HEADER);
     throw unauthorized(
@@ -76,7 +79,7 @@ export class Authenticator {
 
   /** The cookie value for a correct owner secret (the dashboard's login), else `unauthorized`. */
   login(token: unknown): string {
-    if (typeof token !== 'string' || !same(token.trim(), this.secret)) throw unauthorized('wrong token: use the link printed by `maestro open`', 'token');
+    if (typeof token !== 'string' || !matches(token.trim(), this.secretDigest)) throw unauthorized('wrong token: use the link printed by `maestro open`', 'token');
     return this.cookieValue;
   }
 
@@ -84,6 +87,8 @@ export class Authenticator {
   rotate(): void {
     this.secret = rotateSecret(this.home);
     this.cookieValue = this.deriveCookie();
+    this.secretDigest = digest(this.secret);
+    this.cookieDigest = digest(this.cookieValue);
   }
 
   /** The `Set-Cookie` value that signs a browser in (value given) or out (none). */
@@ -118,8 +123,8 @@ export class Authenticator {
 }
 
 /** The caller an authenticated request was proved to come from (set by the server's auth middleware). */
-export function actorOf(res: Response): Actor {
-  const actor = res.locals.actor as Actor | undefined;
+export function actorOf(res: { locals: { actor?: Actor } }): Actor {
+  const actor = res.locals.actor;
   if (!actor) throw new MaestroError('internal', 'route mounted outside the authenticated area');
   return actor;
 }

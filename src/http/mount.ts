@@ -1,5 +1,5 @@
 import type express from 'express';
-import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { MaestroError, fromZodError } from '../core/errors.js';
 import { executeOp, getOperation, type OperationName } from '../core/operations.js';
@@ -7,7 +7,7 @@ import type { MaestroService } from '../core/service.js';
 import type { Logger } from '../log/logger.js';
 import { actorOf } from './auth.js';
 import { coerceQuery } from './coerce.js';
-import { sendError } from './door.js';
+import { sendError, sendJson, type DoorResponse } from './door.js';
 import { HTTP_SPECS, type HandlerContext, type HttpSpec, type RouteHandler, type RouteHandlers, type StreamBody } from './route-table.js';
 import { isOpRoute, routeFor, type AnyRoute, type HttpRoute, type Route, type RoutedOpName } from './routes.js';
 
@@ -16,10 +16,11 @@ const routedOpsExist: [Exclude<RoutedOpName, OperationName>] extends [never] ? t
 void routedOpsExist;
 
 /*
- * Mounts routes of the table (routes.ts) on an express app: one generic handler per route, one error path
- * (sendError). An operation route runs its operation with the request's input; an HTTP-only route has its
- * params, query and body parsed by its schemas (route-table.ts) and its handler's result sent as the
- * table declares (JSON, nothing, or a streamed file).
+ * Answers the routes of the table (routes.ts): one generic handler per route, one error path (sendError).
+ * An operation route runs its operation with the request's input; an HTTP-only route has its params,
+ * query and body parsed by its schemas (route-table.ts) and its handler's result sent as the table
+ * declares (JSON, nothing, or a streamed file). The front lane (front.ts) calls `answerRoute` directly;
+ * `mountRoutes` also mounts each route on express, which answers what the front lane passes on.
  */
 
 export interface MountDeps {
@@ -28,30 +29,46 @@ export interface MountDeps {
   handlers: RouteHandlers;
 }
 
+/** One request for a route, past the door: its params (decoded), query and parsed body. */
+export interface RouteRequest {
+  req: IncomingMessage;
+  res: DoorResponse;
+  params: Record<string, string>;
+  /** The query string's parameters (read only by GET and DELETE routes). */
+  query(): Record<string, unknown>;
+  /** The parsed JSON body, undefined when there was none. */
+  body: unknown;
+}
+
 type Lower = 'get' | 'post' | 'patch' | 'delete';
 
 export function mountRoutes(app: express.Express, routes: readonly AnyRoute[], deps: MountDeps, before: express.RequestHandler[] = []): void {
   for (const route of routes) {
-    app[route.method.toLowerCase() as Lower](route.path, ...before, async (req: Request, res: Response) => {
-      try {
-        if (isOpRoute(route)) await answerOp(route, req, res, deps.svc);
-        else await answerHttp(route, req, res, deps);
-      } catch (err) {
-        sendError(res, err, deps.logger);
-      }
-    });
+    app[route.method.toLowerCase() as Lower](route.path, ...before, (req: express.Request, res: express.Response) =>
+      answerRoute(route, { req, res, params: req.params as Record<string, string>, query: () => req.query as Record<string, unknown>, body: req.body }, deps),
+    );
   }
 }
 
-const fromQuery = (req: Request) => req.method === 'GET' || req.method === 'DELETE';
+/** Runs the route for the request and answers it; every failure is answered by sendError. */
+export async function answerRoute(route: AnyRoute, request: RouteRequest, deps: MountDeps): Promise<void> {
+  try {
+    if (isOpRoute(route)) await answerOp(route, request, deps.svc);
+    else await answerHttp(route, request, deps);
+  } catch (err) {
+    sendError(request.res, err, deps.logger);
+  }
+}
 
-async function answerOp(route: Route, req: Request, res: Response, svc: MaestroService): Promise<void> {
+const fromQuery = (req: IncomingMessage) => req.method === 'GET' || req.method === 'DELETE';
+
+async function answerOp(route: Route, { req, res, params, query, body }: RouteRequest, svc: MaestroService): Promise<void> {
   const op = getOperation(route.op);
   if (!op) throw new MaestroError('not_found', `operation '${route.op}' does not exist`);
-  const base: unknown = fromQuery(req) ? coerceQuery(op.input, req.query as Record<string, unknown>) : req.body ?? {};
+  const base: unknown = fromQuery(req) ? coerceQuery(op.input, query()) : body ?? {};
   if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new MaestroError('invalid_input', 'the JSON body must be an object');
-  const input: Record<string, unknown> = { ...base, ...req.params };
-  const ifMatch = versionFromIfMatch(req.get('if-match'));
+  const input: Record<string, unknown> = { ...base, ...params };
+  const ifMatch = versionFromIfMatch(req.headers['if-match']);
   if (ifMatch !== undefined) {
     if (!takesVersion(op.input)) throw new MaestroError('invalid_input', `If-Match is not understood by ${route.method} ${route.path}: only updates of versioned entities take it`, 'If-Match');
     if (input.ifVersion !== undefined && input.ifVersion !== ifMatch)
@@ -61,7 +78,7 @@ async function answerOp(route: Route, req: Request, res: Response, svc: MaestroS
   const result = await executeOp(svc, actorOf(res), op.name, input);
   const etag = etagOf(result);
   if (etag) res.setHeader('ETag', etag);
-  res.status(route.status).json(result ?? null);
+  sendJson(res, route.status, result ?? null);
 }
 
 /*
@@ -98,15 +115,15 @@ function parsePart(schema: z.ZodType | undefined, value: unknown): unknown {
   throw new MaestroError('invalid_input', parsed.error.issues[0]?.message ?? error.message, error.field);
 }
 
-async function answerHttp(route: HttpRoute, req: Request, res: Response, deps: MountDeps): Promise<void> {
+async function answerHttp(route: HttpRoute, { req, res, params, query, body }: RouteRequest, deps: MountDeps): Promise<void> {
   const name = route.name as keyof typeof HTTP_SPECS;
   const spec: HttpSpec = HTTP_SPECS[name];
   const handler = deps.handlers.get(name);
   if (!handler) throw new MaestroError('not_found', `${route.method} ${route.path} is not served here (this server runs no terminal supervisor)`);
   const input = {
-    params: parsePart(spec.params, req.params),
-    query: parsePart(spec.query, spec.query ? coerceQuery(spec.query, req.query as Record<string, unknown>) : {}),
-    body: parsePart(spec.body, fromQuery(req) ? {} : req.body ?? {}),
+    params: parsePart(spec.params, params),
+    query: parsePart(spec.query, spec.query ? coerceQuery(spec.query, query()) : {}),
+    body: parsePart(spec.body, fromQuery(req) ? {} : body ?? {}),
   };
   let status: number = route.status;
   const ctx: HandlerContext = {
@@ -117,13 +134,15 @@ async function answerHttp(route: HttpRoute, req: Request, res: Response, deps: M
   };
   const result: unknown = await handler(input as never, ctx);
   if (route.result === 'self') return;
-  if (route.result === 'none') res.status(status).end();
-  else if (route.result === 'json') res.status(status).json(result ?? null);
+  if (route.result === 'none') {
+    res.statusCode = status;
+    res.end();
+  } else if (route.result === 'json') sendJson(res, status, result ?? null);
   else sendStream(res, status, route.result, result as StreamBody);
 }
 
-function sendStream(res: Response, status: number, type: string, body: StreamBody): void {
-  res.status(status);
+function sendStream(res: DoorResponse, status: number, type: string, body: StreamBody): void {
+  res.statusCode = status;
   res.setHeader('Content-Type', type);
   if (body.length !== undefined) res.setHeader('Content-Length', String(body.length));
   // The name comes from user data (a project's name): only word characters, dots and dashes reach the header.

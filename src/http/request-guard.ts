@@ -23,12 +23,20 @@ const OWN_FETCH_SITES = ['same-origin', 'none'];
 export function createRequestGuard(boundHost: string, extra = process.env.MAESTRO_ALLOWED_HOSTS ?? '') {
   const open = WILDCARD_HOSTS.includes(boundHost);
   const allowed = new Set([...LOOPBACK_NAMES, boundHost, ...extra.split(',').map((h) => h.trim()).filter(Boolean)].map((h) => h.toLowerCase()));
+  // Parsing a Host as a URL costs more than the rest of the check: the few Hosts a server sees are
+  // remembered (a bounded number, as Hosts are chosen by clients).
+  const hostnames = new Map<string, string | null>();
   const hostnameOf = (value: string): string | null => {
+    let hostname = hostnames.get(value);
+    if (hostname !== undefined) return hostname;
     try {
-      return new URL(`http://${value}`).hostname.toLowerCase();
+      hostname = new URL(`http://${value}`).hostname.toLowerCase();
     } catch {
-      return null;
+      hostname = null;
     }
+    if (hostnames.size >= 64) hostnames.clear();
+    hostnames.set(value, hostname);
+    return hostname;
   };
   return (req: IncomingMessage, isProtected: boolean): MaestroError | null => {
     const host = req.headers.host;

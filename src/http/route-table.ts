@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Actor } from '../core/access.js';
@@ -137,7 +137,7 @@ export interface HandlerContext {
   /** Overrides the table's status (only the generic op door, which answers with its operation's). */
   setStatus(status: number): void;
   /** The request and response themselves, for a `self` route that writes its own answer (the MCP transport). */
-  exchange(): { req: Request; res: Response };
+  exchange(): { req: IncomingMessage; res: ServerResponse & { locals: { requestId?: string } } };
 }
 
 export type HandlerOutput<K extends HttpRouteName> = Spec<K>['result'] extends z.ZodType

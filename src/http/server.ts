@@ -8,10 +8,12 @@ import { MaestroError } from '../core/errors.js';
 import type { MaestroService } from '../core/service.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Authenticator } from './auth.js';
-import { answerClientError, doorHandlers, openDoor, requireCredential, requireJson, sendError, serverLimits, type ServerLimits } from './door.js';
+import { answerClientError, answerRequestError, bodyReaders, doorHandlers, openDoor, readBody, requireCredential, requireJson, sendError, serverLimits, type BodyReaders, type ServerLimits } from './door.js';
 import { closeSocketsOfEndedSessions, streamEvents } from './event-stream.js';
+import { frontLane } from './front.js';
 import { mountRoutes, opDoor } from './mount.js';
 import { createRequestGuard, type RequestGuard } from './request-guard.js';
+import { RouteMatcher } from './route-match.js';
 import { RouteHandlers } from './route-table.js';
 import { taskExportHandler } from './task-export.js';
 import { taskTreeStreamHandler } from './task-tree.js';
@@ -50,7 +52,7 @@ export interface RunningServer {
   http: Server;
   ws: WsRouter;
   auth: Authenticator;
-  /** The express app (tests inspect its routes). */
+  /** The express app: every route is mounted on it too, and it answers what the front lane passes on (tests inspect its routes). */
   app: express.Express;
   close(): Promise<void>;
 }
@@ -69,17 +71,19 @@ const isOpen = (route: (typeof ROUTE_TABLE)[number]) => !isOpRoute(route) && rou
  * check. The routes that need a credential are mounted by `mountProtected`, once extensions have set
  * their handlers, in the table's order.
  */
-export function createApp(ctx: Omit<HttpContext, 'app'>, guard: RequestGuard, limits = serverLimits()): express.Express {
+export function createApp(ctx: Omit<HttpContext, 'app'>, guard: RequestGuard, readers: BodyReaders): express.Express {
   const { svc, logger, auth, routes } = ctx;
   const app = express();
   app.disable('x-powered-by');
+  // JSON answers carry no hash of their body (sendJson in door.ts, for the front lane's answers too).
+  app.set('etag', false);
   doorHandlers(routes, auth);
   routes.set('op.call', opDoor(svc));
   routes.set('task.export', taskExportHandler(svc));
   routes.set('task.tree.stream', taskTreeStreamHandler(svc));
   openDoor(app, { logger, guard });
-  mountRoutes(app, ROUTE_TABLE.filter(isOpen), { svc, logger, handlers: routes }, [requireJson, express.json({ limit: '4kb' })]);
-  requireCredential(app, { auth, logger, limits });
+  mountRoutes(app, ROUTE_TABLE.filter(isOpen), { svc, logger, handlers: routes }, [requireJson, readBody(() => readers.open)]);
+  requireCredential(app, { auth, logger, readers });
   return app;
 }
 
@@ -100,15 +104,7 @@ function finishApp(app: express.Express, webRoot: string, logger: Logger): void 
       res.type('text/plain').send('Maestro is running. The dashboard is not built: run `npm run build`.');
     });
   }
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const { status, type, expose, message } = err as { status?: number; type?: string; expose?: boolean; message?: string };
-    const answer = (code: number, text: string) => sendError(res, new MaestroError('invalid_input', text), logger, code);
-    if (type === 'entity.parse.failed') answer(400, 'the request body is not valid JSON');
-    else if (err instanceof URIError) answer(400, 'the URL is not valid percent-encoding');
-    else if (status === 413) answer(413, 'the request body is too large');
-    else if (typeof status === 'number' && status >= 400 && status < 500) answer(status, expose && message ? message : 'bad request');
-    else sendError(res, err, logger);
-  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => answerRequestError(res, err, logger));
 }
 
 function noCacheForHtml(res: Response, path: string): void {
@@ -134,12 +130,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const auth = new Authenticator(opts.svc, opts.svc.paths.home, () => (http.address() as AddressInfo | null)?.port ?? opts.port ?? 0);
   const ws = new WsRouter(http, { guard: (req) => guard(req, true), authenticate: (req) => auth.authenticate(req.headers) }, logger);
   const ctx = { svc: opts.svc, ws, logger, auth, routes: new RouteHandlers() };
-  const app = createApp(ctx, guard, limits);
+  const readers = bodyReaders(limits);
+  const app = createApp(ctx, guard, readers);
   for (const extend of opts.extensions ?? []) extend({ app, ...ctx });
   mountProtected(app, ctx);
   finishApp(app, webRoot, logger);
+  const mount = { svc: opts.svc, logger, handlers: ctx.routes };
   http.removeAllListeners('request');
-  http.on('request', app);
+  // The table's routes are answered by the front lane (front.ts); every other request by the express app.
+  http.on('request', frontLane(app, { matcher: new RouteMatcher(ROUTE_TABLE), guard, auth, logger, readers, mount }));
   http.on('clientError', answerClientError);
 
   streamEvents(ws, opts.svc);
