@@ -52,9 +52,40 @@ describe('writePrivateFileAsync', () => {
     }
   });
 
-  it('fails naming the path when the folder cannot be made (a file is in the way)', async () => {
+  it('fails naming the path when the folder cannot be made (a file is in the way), with the code and path of the fs error', async () => {
     const root = home();
     writePrivateFile(join(root, 'taken'), 'a file, not a folder');
     await expect(writePrivateFileAsync(join(root, 'taken', 'manifest.json'), '{}')).rejects.toThrow(/taken/);
+    await expect(writePrivateFileAsync(join(root, 'taken', 'deeper', 'manifest.json'), '{}')).rejects.toMatchObject({
+      code: 'ENOTDIR',
+      path: expect.stringContaining(join(root, 'taken')),
+    });
+    // and the writer goes on with the next write
+    await writePrivateFileAsync(join(root, 'fine', 'manifest.json'), 'ok');
+    expect(readFileSync(join(root, 'fine', 'manifest.json'), 'utf8')).toBe('ok');
+  });
+
+  it('writes of one file from the event loop (writePrivateFile) and off it at the same time never share a temporary file', async () => {
+    const root = home();
+    const file = join(root, 'sessions', 'ses_mixed', 'manifest.json');
+    const contents = Array.from({ length: 30 }, (_, i) => JSON.stringify({ write: i, pad: 'y'.repeat(10_000) }));
+    const writes: Array<Promise<void>> = [];
+    contents.forEach((c, i) => {
+      if (i % 3 === 0) writePrivateFile(file, c);
+      else writes.push(writePrivateFileAsync(file, c));
+    });
+    await Promise.all(writes);
+    expect(contents).toContain(readFileSync(file, 'utf8'));
+    expect(readdirSync(join(root, 'sessions', 'ses_mixed'))).toEqual(['manifest.json']);
+  });
+
+  it('many files in fresh folders at once, as spawns write manifests: each one whole, 0600 in a 0700 folder', async () => {
+    const root = home();
+    const files = Array.from({ length: 200 }, (_, i) => join(root, 'sessions', `ses_${i}`, 'manifest.json'));
+    await Promise.all(files.map((f, i) => writePrivateFileAsync(f, `{"session":${i}}\n`)));
+    files.forEach((f, i) => {
+      expect(readFileSync(f, 'utf8')).toBe(`{"session":${i}}\n`);
+      expect([modeOf(join(f, '..')), modeOf(f)]).toEqual(['700', '600']);
+    });
   });
 });

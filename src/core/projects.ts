@@ -106,11 +106,14 @@ export class ProjectRepo {
     return toProject(row);
   }
 
-  /** Accepts an id or a name, so people can type `--project web`. */
+  /**
+   * Accepts an id or a name, so people can type `--project web`; an id wins over a name that spells it. Two
+   * lookups, each on its own unique index: one query with `id = ? OR name = ?` cost SQLite far more (every
+   * request naming a project pays for it).
+   */
   resolve(ref: string, field = 'project'): Project {
-    const row = this.store
-      .prepare('SELECT * FROM projects WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1')
-      .get(ref, ref, ref) as ProjectRow | undefined;
+    const row = (this.store.prepare('SELECT * FROM projects WHERE id = ?').get(ref) ??
+      this.store.prepare('SELECT * FROM projects WHERE name = ?').get(ref)) as ProjectRow | undefined;
     if (!row) throw notFound('project', ref, field);
     return toProject(row);
   }

@@ -54,16 +54,18 @@ export class SessionControl {
     const agentKind = req.agent ?? (req.agentCommand === undefined ? template?.agentKind : null) ?? null;
     const project = projects.get(req.projectId);
     // An unknown skill is the caller's `skills` (or the template's, when the skills came from it).
-    for (const name of skills) library.get(name, project.workingDir, req.skills ? 'skills' : 'template');
+    library.assertKnown(skills, project.workingDir, req.skills ? 'skills' : 'template');
     const worktree = wantsWorktree(req.worktree, template?.worktree, project);
     if (req.base !== undefined && !worktree) throw invalid('base is the start of a worktree branch: spawn with worktree', 'base');
     // A project that cannot have worktrees is refused before anything is recorded.
     const repo = worktree ? await projectRepo(project) : null;
 
     const { session } = store.tx(() => {
+      const holders = new Map<string, string | null>();
       for (const taskId of req.taskIds) {
         const task = tasks.get(taskId, 'taskIds');
         if (task.projectId !== project.id) throw invalid(`task '${taskId}' belongs to another project`, 'taskIds');
+        holders.set(taskId, task.assignee);
       }
       const created = sessions.create({
         projectId: project.id,
@@ -81,10 +83,9 @@ export class SessionControl {
       const sid = created.session.id;
       if (strategy === 'queue') queue.add(sid, req.taskIds);
       else
-        for (const taskId of req.taskIds) {
+        for (const [taskId, holder] of holders) {
           // take over tasks nobody holds, or whose holder has ended (failed, stopped, completed)
-          const holder = tasks.get(taskId).assignee;
-          if (holder === null || FINISHED_STATUSES.includes(sessions.get(holder).status)) tasks.update(taskId, { assignee: sid });
+          if (holder === null || FINISHED_STATUSES.includes(sessions.identity(holder).status)) tasks.assign(taskId, sid);
         }
       sessions.appendTimeline(sid, 'spawned', `spawned as ${role} (${strategy}) with ${req.taskIds.length} task(s)`, null, {
         role,
@@ -95,8 +96,8 @@ export class SessionControl {
       return created;
     });
     if (repo) await this.makeWorktree(project, repo, session, req.base);
-    // The session as recorded above, unless its worktree changed it since.
-    const { manifestPath } = await this.setup.writeManifest(session.id, repo ? undefined : session);
+    // The session and project as read above (nothing was awaited since), unless its worktree changed them since.
+    const { manifestPath } = await this.setup.writeManifest(session.id, repo ? undefined : session, repo ? undefined : project);
     const launcher = this.core.launcher;
     if (launcher) {
       try {

@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
-import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { writePrivateFileInWorker } from './private-file-writer.js';
 
 /*
  * Maestro's home holds the owner secret, every session token (in the database) and the agents' tmux
@@ -31,40 +31,12 @@ export function writePrivateFile(path: string, content: string, mode = 0o600): v
 }
 
 /**
- * writePrivateFile with the same steps on libuv's threads: a server writing a file per request (a
- * session's manifest) keeps its event loop for other requests while the disk works.
+ * writePrivateFile with the same steps off the event loop (in a worker thread, on libuv's threads): a server
+ * writing a file per request (a session's manifest) keeps its event loop for other requests while the disk
+ * works. Errors name the path, as fs errors do.
  */
-export async function writePrivateFileAsync(path: string, content: string, mode = 0o600): Promise<void> {
-  // In a folder made just now nobody has the path yet: nothing to replace, so no temporary file and rename
-  // (unless another write of the same file got there first: then it is replaced as usual).
-  if (await makePrivateDir(dirname(path)))
-    try {
-      return await writeFile(path, content, { mode, flag: 'wx' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  const tmp = tempName(path);
-  await writeFile(tmp, content, { mode });
-  await rename(tmp, path);
-}
-
-/**
- * ensurePrivateDir off the event loop; true when it made the folder itself. A folder made just now is 0700
- * at most (a umask only takes bits away): only one that was there before is tightened. The plain mkdir comes
- * first because the recursive one costs the event loop more, and the parent (the home's `sessions/`) is
- * there nearly always.
- */
-async function makePrivateDir(dir: string): Promise<boolean> {
-  try {
-    await mkdir(dir, { mode: 0o700 });
-    return true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') await mkdir(dir, { recursive: true, mode: 0o700 });
-    else if (code !== 'EEXIST') throw err;
-  }
-  await chmod(dir, 0o700);
-  return false;
+export function writePrivateFileAsync(path: string, content: string, mode = 0o600): Promise<void> {
+  return writePrivateFileInWorker(path, content, mode);
 }
 
 let written = 0;
