@@ -3,10 +3,11 @@
  * claim (and complete) and report cost at 100k tasks, against an empty database, measured side by side in one run.
  *
  * Three databases, each a real file opened by the real service:
- * - empty: the measured project only;
+ * - empty: the measured project holds one page (50) of tasks, shaped as the 100k side's;
  * - 100k tasks: the measured project already holds 100k tasks (half done, trees of ten, some dependencies);
  * - 100k done elsewhere: another project holds 100k done tasks, drained through a finished queue session
- *   (its queue items and timeline), the measured project starts empty.
+ *   (its queue items and timeline), the measured project holds the same page as the empty side's.
+ * So a page of the list, and a task picked among the project's, are the same kind of task on every side.
  * The 100k rows are written straight to SQLite (one transaction, prepared statements), not through the API.
  * Then every database gets the same few tasks and sessions through the operations, and each operation runs
  * `ROUNDS` times in every database in turn (interleaved, so the machine's ups and downs hit all three alike).
@@ -36,6 +37,8 @@ const TARGET = 1.2;
 /** Items queued at any time: a claim's cost follows its queue's length (the waiting count reads every queued item), kept alike. */
 const QUEUED = 20;
 const PROJECT = 'bench';
+/** task_list's default page: the tasks every side starts its measured project with (see `side`). */
+const PAGE = 50;
 
 type Kind = 'empty' | 'tasks' | 'done';
 
@@ -72,8 +75,8 @@ function rng(seed: number): () => number {
 
 const iso = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
 
-/** `ROWS` tasks in `projectId`, written in one transaction: done ones, todo ones, trees of ten, a chain of dependencies here and there. */
-function bulkTasks(svc: MaestroService, projectId: string, allDone: boolean, finishedSession?: string): string[] {
+/** `rows` tasks in `projectId`, written in one transaction: done ones, todo ones, trees of ten, a chain of dependencies here and there. */
+function bulkTasks(svc: MaestroService, projectId: string, allDone: boolean, finishedSession?: string, rows = ROWS): string[] {
   const db = svc.db;
   const ids: string[] = [];
   const task = db.prepare(
@@ -86,7 +89,7 @@ function bulkTasks(svc: MaestroService, projectId: string, allDone: boolean, fin
   const priorities = ['low', 'medium', 'high', 'critical'];
   const base = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM tasks').get() as { s: number }).s;
   db.transaction(() => {
-    for (let i = 0; i < ROWS; i++) {
+    for (let i = 0; i < rows; i++) {
       const id = newId('tsk');
       const done = allDone || i % 2 === 0;
       const at = iso(i);
@@ -112,6 +115,9 @@ async function side(kind: Kind, label: string): Promise<Side> {
   const project = svc.projects.create({ name: PROJECT, workingDir: home });
   let pool: string[] = [];
   if (kind === 'tasks') pool = bulkTasks(svc, project.id, false);
+  // One page of the same tasks, so that a page (and a task picked from the pool) is the same kind of task on
+  // every side: the ratio is then the cost of the 99,950 others, not of tasks with more to load.
+  if (kind === 'empty' || kind === 'done') pool = bulkTasks(svc, project.id, false, undefined, PAGE);
   if (kind === 'done') {
     const old = svc.projects.create({ name: 'finished-work', workingDir: home });
     const session = newId('ses');
