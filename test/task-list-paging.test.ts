@@ -328,7 +328,7 @@ describe('task tree, streamed', { timeout: 60_000 }, () => {
     expect(lines).toHaveLength(current);
 
     // The same tree as task_tree's nested answer, flattened depth first.
-    const nested = (await api('GET', '/api/tasks/tree?project=paging')).body as Array<Task & { children: any[] }>;
+    const nested = (await api('GET', '/api/tasks/tree?project=paging&limit=5000')).body as Array<Task & { children: any[] }>;
     const flat: Array<{ depth: number; last: boolean; id: string }> = [];
     const visit = (nodes: Array<Task & { children: any[] }>, depth: number) =>
       nodes.forEach((n, i) => {
@@ -370,5 +370,37 @@ describe('task tree, streamed', { timeout: 60_000 }, () => {
     expect(lines[0]).toMatch(/^○ big 0 {2}tsk_\w+ {2}\[todo, medium, ready\]$/);
     expect(lines[1]).toMatch(/^└── ○ big 1 {2}tsk_\w+/);
     expect(lines[20_000 - 1]).toMatch(/^└── ○ big 19999 /);
+  });
+
+  it('task_tree answers at most `limit` tasks (1000 by default): a larger tree is refused with its size, a subtree is not', async () => {
+    const size = (await api<Page>('GET', '/api/tasks?project=paging&limit=1&total=true')).body.total!;
+    expect(size).toBeGreaterThan(1000);
+    const refused = await api('GET', '/api/tasks/tree?project=paging');
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 'invalid_input', field: 'limit' });
+    expect(refused.body.error.message).toContain(`the project has ${size} tasks, more than limit 1000`);
+    const overMax = await api('GET', '/api/tasks/tree?project=paging&limit=10001');
+    expect(overMax.status).toBe(400);
+    expect(overMax.body.error.field).toBe('limit');
+    // An agent is told the same, and what to do instead.
+    const tool = await callTool(mcp, 'task_tree', { project: 'big', limit: 10_000 });
+    expect(tool.isError).toBe(true);
+    expect(tool.text).toMatch(/the project has 20000 tasks, more than limit 10000: ask for a subtree \(rootId\).*\(field: limit\)/);
+    // A subtree is counted alone: two tasks of the 20,000, under the default limit.
+    const first = (await api<Page>('GET', '/api/tasks?project=big&limit=1')).body.tasks[0]!;
+    const subtree = await callTool(mcp, 'task_tree', { rootId: first.id });
+    expect(subtree.isError, subtree.text).toBe(false);
+    expect(subtree.data).toHaveLength(1);
+    expect(subtree.data[0].id).toBe(first.id);
+    expect(subtree.data[0].children.map((c: Task) => c.title)).toEqual(['big 1']);
+    // A subtree of exactly `limit` tasks is answered; one more is refused.
+    expect((await api('GET', `/api/tasks/tree?rootId=${first.id}&limit=2`)).status).toBe(200);
+    const tight = await api('GET', `/api/tasks/tree?rootId=${first.id}&limit=1`);
+    expect(tight.status).toBe(400);
+    expect(tight.body.error.message).toContain(`the subtree under ${first.id} has 2 tasks, more than limit 1`);
+    // A root of another project than the one named is not in its tree.
+    const elsewhere = await api('GET', `/api/tasks/tree?project=paging&rootId=${first.id}`);
+    expect(elsewhere.status).toBe(404);
+    expect(elsewhere.body.error.field).toBe('rootId');
   });
 });

@@ -165,9 +165,25 @@ export const TaskCompleteInput = z.strictObject({
   taskId: TaskId,
   summary: z.string().max(20_000).optional().describe('What was done, for the timeline'),
 });
-export const TaskTreeInput = z.strictObject({
+/** What a tree is of: a project, or one subtree (task_tree, and the streamed tree of the CLI). */
+export const TaskTreeScope = z.strictObject({
   project: ProjectRef.optional(),
   rootId: TaskId.optional().describe('Only the subtree under this task'),
+});
+
+/** The most tasks task_tree answers with, by default and at all: a whole 100k-task tree is for the streamed tree. */
+export const TASK_TREE_LIMIT = { default: 1000, max: 10_000 } as const;
+
+export const TaskTreeInput = TaskTreeScope.extend({
+  limit: z
+    .number()
+    .int()
+    .min(1)
+    .max(TASK_TREE_LIMIT.max)
+    .optional()
+    .describe(
+      `The most tasks you will take (default ${TASK_TREE_LIMIT.default}, at most ${TASK_TREE_LIMIT.max}). A larger tree is refused, saying its size: ask for a subtree (rootId) or page through task_list instead`,
+    ),
 });
 
 // ---- reports --------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { invalid, notFound } from './errors.js';
 import { newId, nowIso } from './ids.js';
-import type { DependencyUntil, TaskPriority, TaskStatus } from './schemas.js';
+import { TASK_TREE_LIMIT, type DependencyUntil, type TaskPriority, type TaskStatus } from './schemas.js';
 import type { Store } from './store.js';
 import { nestTasks, TaskGraph, UNMET_DEPENDENCY } from './task-graph.js';
 import type { Task, TaskNode } from './types.js';
@@ -386,8 +386,37 @@ export class TaskRepo {
   }
 
   /** A nested view of a project (or one subtree), children in creation order. */
-  tree(projectId: string, rootId?: string): TaskNode[] {
-    return nestTasks(this.list({ projectId }), rootId);
+  /**
+   * The project's tasks (or the subtree under `rootId`) nested, when there are at most `limit` of them. Their
+   * number is counted first, on the indexes: a larger tree is refused before any task is read, as reading
+   * 100k tasks would hold the server for a second (and fill an agent's context).
+   */
+  tree(projectId: string, rootId?: string, limit: number = TASK_TREE_LIMIT.default): TaskNode[] {
+    // A root of another project is not in this tree (as when the tree was cut from the project's tasks).
+    if (rootId !== undefined && this.get(rootId, 'rootId').projectId !== projectId) throw notFound('task', rootId, 'rootId');
+    const ids = rootId === undefined ? undefined : this.subtreeIds(rootId);
+    const size = ids ? ids.length : (this.store.prepare('SELECT COUNT(*) AS n FROM tasks WHERE project_id = ?').get(projectId) as { n: number }).n;
+    if (size > limit)
+      throw invalid(
+        `${rootId === undefined ? 'the project' : `the subtree under ${rootId}`} has ${size} tasks, more than limit ${limit}: ` +
+          `ask for a subtree (rootId), a larger limit (at most ${TASK_TREE_LIMIT.max}), or page through task_list (parent, cursor)`,
+        'limit',
+      );
+    return nestTasks(ids ? this.list({ ids }) : this.list({ projectId }), rootId);
+  }
+
+  /** The task and every task below it (on the parent index); not_found naming rootId when there is no such task. */
+  private subtreeIds(rootId: string): string[] {
+    const ids = (
+      this.store
+        .prepare(
+          `WITH RECURSIVE below(id) AS (SELECT id FROM tasks WHERE id = ? UNION ALL SELECT t.id FROM tasks t JOIN below b ON t.parent_id = b.id)
+           SELECT id FROM below`,
+        )
+        .all(rootId) as Array<{ id: string }>
+    ).map((r) => r.id);
+    if (ids.length === 0) throw notFound('task', rootId, 'rootId');
+    return ids;
   }
 
   /** True when the task is the session's by assignment or by being handed to it at spawn / in its queue. */

@@ -6,7 +6,7 @@ import type { SessionLogs } from '../core/types.js';
 import { MAX_LOG_ENTRIES } from '../core/transcript.js';
 import { HOOK_EVENT_NAME, MAX_HOOK_EVENTS } from '../pty/hooks/contract.js';
 import { TaskExportQuery } from '../core/task-import-schemas.js';
-import { TaskTreeInput } from '../core/schemas.js';
+import { TaskTreeScope } from '../core/schemas.js';
 import type { HttpRouteName } from './routes.js';
 
 /*
@@ -67,7 +67,7 @@ export const HTTP_SPECS = {
   },
   'session.recording': { params: SessionParams, result: 'stream' },
   'task.export': { query: TaskExportQuery, result: 'stream' },
-  'task.tree.stream': { query: TaskTreeInput, result: 'stream' },
+  'task.tree.stream': { query: TaskTreeScope, result: 'stream' },
   'session.input': {
     params: SessionParams,
     body: z.object({

@@ -259,7 +259,8 @@ export function buildMcpServer(opts: BuildMcpServerOptions): McpServer {
     TASKS_URI,
     {
       title: 'Project task tree',
-      description: "The project's tasks as a nested tree of subtasks, with status, priority, dependencies and assignee.",
+      description:
+        "The project's tasks as a nested tree of subtasks, with status, priority, dependencies and assignee (up to 1000 tasks: for a larger project, task_tree with a rootId or task_list).",
       mimeType: 'application/json',
     },
     async (uri, extra) => json(uri, await readResource(() => readers.tasks(extra.requestId))),

@@ -58,7 +58,7 @@ export const TASK_OPS = [
     if (self) return svc.report(self, 'complete', input.summary?.trim() || 'task completed', input.taskId).task!;
     return svc.tasks.setStatus(input.taskId, 'done');
   }),
-  implement(C.taskTree, ({ svc, actor }, input) => svc.tasks.tree(treeScope(svc, actor, input).project.id, input.rootId)),
+  implement(C.taskTree, ({ svc, actor }, input) => svc.tasks.tree(treeScope(svc, actor, input).project.id, input.rootId, input.limit)),
   // Orchestrators (and people) only, and a session only into its own project (projectFor).
   implement(C.taskImport, ({ svc, actor }, input) => {
     const project = projectFor(svc, actor, input.project);
