@@ -41,6 +41,10 @@ export class TmuxError extends MaestroError {
 export const sessionTarget = (name: string) => `=${name}`;
 export const paneTarget = (name: string) => `=${name}:`;
 
+/** What a tmux client says when the server it reached exited under it (its last session had just ended). */
+const SERVER_WENT_AWAY = /server exited unexpectedly|lost server/i;
+const NEW_SESSION_ATTEMPTS = 3;
+
 export class Tmux {
   readonly bin: string;
 
@@ -91,21 +95,23 @@ export class Tmux {
     });
   }
 
+  /**
+   * Starts a detached session. Our tmux server exits when its last session ends; a new session asked for in
+   * that moment (a worker started as the previous one finishes) reaches a server on its way out, and tmux
+   * says "server exited unexpectedly". Nothing was started then, so it is asked again, of a fresh server.
+   */
   async newSession(opts: { name: string; cwd: string; cols: number; rows: number; command: string }): Promise<void> {
     this.writeConfig();
-    await this.run([
-      'new-session',
-      '-d',
-      '-s',
-      opts.name,
-      '-x',
-      String(opts.cols),
-      '-y',
-      String(opts.rows),
-      '-c',
-      opts.cwd,
-      opts.command,
-    ]);
+    const args = ['new-session', '-d', '-s', opts.name, '-x', String(opts.cols), '-y', String(opts.rows), '-c', opts.cwd, opts.command];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.run(args);
+        return;
+      } catch (err) {
+        if (!(err instanceof TmuxError) || !SERVER_WENT_AWAY.test(err.stderr) || attempt >= NEW_SESSION_ATTEMPTS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
+    }
   }
 
   async hasSession(name: string): Promise<boolean> {
@@ -123,7 +129,8 @@ export class Tmux {
       const out = await this.run(['list-sessions', '-F', '#{session_name}']);
       return out.split('\n').filter(Boolean);
     } catch (err) {
-      if (err instanceof TmuxError && (err.notInstalled || /no server running|error connecting|No such file/i.test(err.stderr))) return [];
+      // No server, or one exiting as its last session ended: no sessions either way.
+      if (err instanceof TmuxError && (err.notInstalled || /no server running|error connecting|No such file/i.test(err.stderr) || SERVER_WENT_AWAY.test(err.stderr))) return [];
       throw err;
     }
   }
@@ -132,7 +139,7 @@ export class Tmux {
     try {
       await this.run(['kill-session', '-t', sessionTarget(name)]);
     } catch (err) {
-      if (err instanceof TmuxError && (err.notInstalled || /can't find session|no server running|error connecting/i.test(err.stderr))) return;
+      if (err instanceof TmuxError && (err.notInstalled || /can't find session|no server running|error connecting/i.test(err.stderr) || SERVER_WENT_AWAY.test(err.stderr))) return;
       throw err;
     }
   }
