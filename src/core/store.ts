@@ -25,19 +25,12 @@ export class Store {
   tx<T>(fn: () => T): T {
     if (this.pending) return fn();
     this.pending = [];
-    if (this.group) {
-      try {
-        return this.group.run(fn, () => this.pending ?? []);
-      } finally {
-        this.pending = null;
-      }
-    }
-    let events: MaestroEventBody[];
     try {
+      if (this.group) return this.group.run(fn, () => this.pending ?? []);
       const result = this.db.transaction(fn).immediate();
-      events = this.pending;
-      this.pending = null;
-      for (const e of events) this.bus.emit(e);
+      const events = this.pending;
+      this.pending = null; // a listener's own transaction is a new one
+      this.publish(events);
       return result;
     } finally {
       this.pending = null;
@@ -45,11 +38,13 @@ export class Store {
   }
 
   /** Turns group commit on (a server does; it is off for tools that open the database and exit). */
-  groupCommits(): GroupCommit {
-    this.group ??= new GroupCommit(this.db, (events) => {
-      for (const e of events) this.bus.emit(e);
-    });
-    return this.group;
+  groupCommits(): void {
+    this.group ??= new GroupCommit(this.db, (events) => this.publish(events));
+  }
+
+  /** The events of committed changes, in order. */
+  private publish(events: MaestroEventBody[]): void {
+    for (const e of events) this.bus.emit(e);
   }
 
   /** A mark to hand to `confirm` later: how many batches had failed to commit before. */

@@ -385,11 +385,11 @@ export class TaskRepo {
     return this.update(id, assignee === undefined ? { status } : { status, assignee });
   }
 
-  /** A nested view of a project (or one subtree), children in creation order. */
   /**
-   * The project's tasks (or the subtree under `rootId`) nested, when there are at most `limit` of them. Their
-   * number is counted first, on the indexes: a larger tree is refused before any task is read, as reading
-   * 100k tasks would hold the server for a second (and fill an agent's context).
+   * A nested view, children in creation order, of the project's tasks (or the subtree under `rootId`) when
+   * there are at most `limit` of them. Their number is counted first, on the indexes: a larger tree is refused
+   * before any task is read, as reading 100k tasks would hold the server for a second (and fill an agent's
+   * context).
    */
   tree(projectId: string, rootId?: string, limit: number = TASK_TREE_LIMIT.default): TaskNode[] {
     // A root of another project is not in this tree (as when the tree was cut from the project's tasks).
@@ -405,18 +405,15 @@ export class TaskRepo {
     return nestTasks(ids ? this.list({ ids }) : this.list({ projectId }), rootId);
   }
 
-  /** The task and every task below it (on the parent index); not_found naming rootId when there is no such task. */
+  /** The task and every task below it, on the parent index (`tree` has checked the task exists). */
   private subtreeIds(rootId: string): string[] {
-    const ids = (
-      this.store
-        .prepare(
-          `WITH RECURSIVE below(id) AS (SELECT id FROM tasks WHERE id = ? UNION ALL SELECT t.id FROM tasks t JOIN below b ON t.parent_id = b.id)
-           SELECT id FROM below`,
-        )
-        .all(rootId) as Array<{ id: string }>
-    ).map((r) => r.id);
-    if (ids.length === 0) throw notFound('task', rootId, 'rootId');
-    return ids;
+    const rows = this.store
+      .prepare(
+        `WITH RECURSIVE below(id) AS (SELECT id FROM tasks WHERE id = ? UNION ALL SELECT t.id FROM tasks t JOIN below b ON t.parent_id = b.id)
+         SELECT id FROM below`,
+      )
+      .all(rootId) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
   }
 
   /** True when the task is the session's by assignment or by being handed to it at spawn / in its queue. */

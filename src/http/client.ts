@@ -142,6 +142,14 @@ export class MaestroClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await this.exchange(method, path, headers, body === undefined ? undefined : JSON.stringify(body), sink);
     if (res.status < 400) return res.text;
+    throw this.refusalOf(res);
+  }
+
+  /**
+   * The MaestroError a refusal (an answer of status 400 or more) carries, with a hint where the server's
+   * words are not enough: a missing owner secret, or the request id an internal error is logged under.
+   */
+  refusalOf(res: RawAnswer): MaestroError {
     let answer: unknown;
     try {
       answer = JSON.parse(res.text);
@@ -150,11 +158,11 @@ export class MaestroClient {
     }
     const error = MaestroError.fromJSON(answer, `HTTP ${res.status}: ${res.text.slice(0, 200)}`);
     let hint = '';
-    if (res.status === 401 && !headers.authorization && this.opts.secretFile)
+    if (res.status === 401 && !this.credentialHeaders().authorization && this.opts.secretFile)
       hint = ` (no owner secret at ${this.opts.secretFile}: run this as the server's user, with the server's MAESTRO_HOME)`;
     // The server says no more than "internal error"; its log has the rest under the request's id.
     if (error.code === 'internal' && res.requestId) hint = ` (request ${res.requestId}; see the server log)`;
-    throw hint ? new MaestroError(error.code, error.message + hint, error.field, { cause: error.cause, current: error.current }) : error;
+    return hint ? new MaestroError(error.code, error.message + hint, error.field, { cause: error.cause, current: error.current }) : error;
   }
 
   /**

@@ -17,6 +17,7 @@ export interface BodyRefusal extends Error {
 
 const refusal = (status: number, type: string, message: string): BodyRefusal =>
   Object.assign(new Error(message), { status, type, expose: true });
+const tooLarge = () => refusal(413, 'entity.too.large', 'request entity too large');
 
 /** Reads a request's JSON body: the value, or undefined when there is none (no body, not JSON, already read). */
 export type JsonBodyReader = (req: IncomingMessage, res: ServerResponse) => Promise<unknown>;
@@ -55,7 +56,7 @@ function readPlainJson(req: IncomingMessage, limit: number): Promise<unknown> {
     let received = 0;
     const onData = (chunk: Buffer) => {
       received += chunk.length;
-      if (received > limit) refuseAfterBody(refusal(413, 'entity.too.large', 'request entity too large'));
+      if (received > limit) refuseAfterBody(tooLarge());
       else chunks.push(chunk);
     };
     const onEnd = () => {
@@ -81,7 +82,7 @@ function readPlainJson(req: IncomingMessage, limit: number): Promise<unknown> {
     req.once('error', () => req.removeListener('end', onEnd));
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number.parseInt(declared, 10) > limit) {
-      refuseAfterBody(refusal(413, 'entity.too.large', 'request entity too large'));
+      refuseAfterBody(tooLarge());
       return;
     }
     req.on('data', onData);

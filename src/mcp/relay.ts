@@ -206,10 +206,7 @@ export class McpRelay {
       else this.logger.warn({ status: answer.status, error: rpcError }, 'maestro mcp: the server refused a notification');
       return;
     }
-    let error = MaestroError.fromJSON(body, `HTTP ${answer.status}: ${answer.text.slice(0, 200)}`);
-    // The server says no more than "internal error"; its log has the rest under the request's id.
-    if (error.code === 'internal' && answer.requestId) error = new MaestroError('internal', `${error.message} (request ${answer.requestId}; see the server log)`);
-    this.answerFailure(message, requests, error);
+    this.answerFailure(message, requests, this.client.refusalOf(answer));
   }
 
   /**

@@ -22,7 +22,7 @@ export type McpRole = 'worker' | 'orchestrator' | 'user';
 /**
  * Runs one operation (by its dotted name, e.g. `task.create`) for the caller; throws a MaestroError on
  * failure. `requestId` is the server's id of the MCP request being answered: a server shared by many
- * callers (the HTTP endpoint's) finds the caller of that request by it; a server of one caller ignores it.
+ * callers (the HTTP endpoint's, through its McpExchange) finds the caller of that request by it.
  */
 export type McpDispatch = (opName: string, input: Record<string, unknown>, requestId: RequestId) => Promise<RuntimeOpResult>;
 
@@ -190,7 +190,8 @@ const INSTRUCTIONS: Record<McpRole, string> = {
 };
 
 /**
- * One MCP server for both transports (Streamable HTTP and stdio), so they cannot diverge.
+ * The MCP server behind `/mcp`, one per role. The stdio bridge (`maestro mcp`) relays to it, so both
+ * transports answer alike: there is no second server to diverge.
  *
  * Tools are served through the low-level request handlers rather than `registerTool`, on purpose:
  * - `registerTool` validates arguments before the handler and answers with the SDK's own message; here
@@ -202,7 +203,7 @@ const INSTRUCTIONS: Record<McpRole, string> = {
  */
 /**
  * One JSON Schema validator for every server: the SDK otherwise builds a new Ajv instance per server
- * (the HTTP endpoint keeps one server per role, the stdio bridge one, tests build many).
+ * (the HTTP endpoint keeps one server per role, tests build many).
  */
 let validator: AjvJsonSchemaValidator | undefined;
 const sharedValidator = () => (validator ??= new AjvJsonSchemaValidator());
