@@ -14,11 +14,19 @@ import { tempHome } from './helpers.js';
 let home: string;
 let svc: MaestroService;
 
+/** The service's URL, where no server listens: the service runs in-process. */
+const API_URL = 'http://127.0.0.1:9';
+
+/**
+ * git as the test's person. A worktree's lease guard asks the server when a commit is made; it is told this
+ * service's URL, where nobody answers (the guard lets the commit through), and not the default port, where
+ * another test file's server may be running and refuse a caller it does not know.
+ */
 const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@localhost', ...args], { cwd, encoding: 'utf8' }).trim();
+  execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@localhost', ...args], { cwd, encoding: 'utf8', env: { ...process.env, MAESTRO_API_URL: API_URL } }).trim();
 
 function open(): MaestroService {
-  const s = MaestroService.open({ home, apiUrl: 'http://127.0.0.1:9' });
+  const s = MaestroService.open({ home, apiUrl: API_URL });
   s.launcher = { launch: async () => undefined, stop: async () => undefined };
   return s;
 }
