@@ -4,6 +4,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   type JSONRPCMessage,
   type JSONRPCRequest,
+  type JSONRPCResponse,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Actor } from '../core/access.js';
@@ -15,7 +16,8 @@ import type { HttpExtension } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
 import { Admission } from './admission.js';
 import { McpExchange } from './exchange.js';
-import { buildMcpServer, type McpRole } from './server.js';
+import { plainRequest, plainToolCall } from './plain-request.js';
+import { buildMcpServer, callTool, type McpRole } from './server.js';
 
 /** Where the MCP endpoint is: its routes in the table (src/http/routes.ts). */
 export const MCP_PATH = httpRoute('mcp').path;
@@ -64,6 +66,8 @@ export class McpHttpEndpoint {
     private readonly svc: MaestroService,
     private readonly logger?: Logger,
     limits: { perTurn?: number; concurrent?: number; maxQueued?: number } = {},
+    /** Whether plain tool calls take the direct path (tests turn it off to compare both paths' answers). */
+    private readonly direct = true,
   ) {
     this.admission = new Admission({ perTurn: limits.perTurn ?? MCP_PER_TURN, concurrent: limits.concurrent ?? MCP_CONCURRENT });
     this.maxQueued = limits.maxQueued ?? MAX_QUEUED;
@@ -89,6 +93,11 @@ export class McpHttpEndpoint {
       return transportError(400, -32600, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
     const messages: JSONRPCMessage[] = [];
     for (const raw of Array.isArray(body) ? body : [body]) {
+      const plain = plainRequest(raw);
+      if (plain) {
+        messages.push(plain);
+        continue;
+      }
       const parsed = JSONRPCMessageSchema.safeParse(raw);
       if (!parsed.success) return transportError(400, -32700, 'Parse error: Invalid JSON-RPC message');
       messages.push(parsed.data);
@@ -101,10 +110,23 @@ export class McpHttpEndpoint {
     if (requests.length === 0) return { status: 202 };
 
     if (this.admission.queued >= this.maxQueued) return { ...transportError(503, -32000, 'Server busy: too many MCP requests waiting; retry shortly'), retryAfter: 1 };
-    const exchange = this.exchangeFor(roleOf(caller));
-    const answers = await this.admission.run(async () => (gone() ? [] : Promise.all(requests.map((r) => exchange.request(r, caller)))));
+    const role = roleOf(caller);
+    const answers = await this.admission.run(async () => (gone() ? [] : Promise.all(requests.map((r) => this.request(r, role, caller)))));
     if (answers.length === 0) return undefined;
     return { status: 200, body: Array.isArray(body) && answers.length > 1 ? answers : answers[0] };
+  }
+
+  /**
+   * One request as `caller`. A plain tools/call (see plain-request.ts) is run here, through the same
+   * `callTool` as the role's MCP server runs it, without the SDK's per-request machinery (an abort
+   * controller, a context object, four schema checks), which cost more than a task_get itself; every
+   * other request goes to that server.
+   */
+  private async request(request: JSONRPCRequest, role: McpRole, caller: Actor): Promise<JSONRPCResponse> {
+    const call = this.direct ? plainToolCall(request) : undefined;
+    if (!call) return this.exchangeFor(role).request(request, caller);
+    const result = await callTool(call.name, call.args, (opName, input) => executeOp(this.svc, caller, opName, input), this.logger);
+    return { jsonrpc: '2.0', id: request.id, result };
   }
 
   private exchangeFor(role: McpRole): McpExchange {

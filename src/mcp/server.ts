@@ -179,6 +179,31 @@ export function successResult(op: AnyOperation, value: RuntimeOpResult): CallToo
   return { content: [{ type: 'text', text }], structuredContent };
 }
 
+const OP_BY_TOOL = new Map<string, AnyOperation>(OPERATIONS.map((o) => [o.tool, o]));
+
+/**
+ * One tools/call: the tool's operation run by `run` (which knows the caller), its result or its refusal
+ * as a CallToolResult. Every tool is looked up, hidden ones too: the operation's access check refuses a
+ * tool this caller may not use and says why, where a bare "tool not found" would not. Shared by the SDK
+ * server's handler and the HTTP endpoint's direct path (src/mcp/http.ts), so both answer alike.
+ */
+export async function callTool(
+  name: string,
+  args: Record<string, unknown>,
+  run: (opName: string, input: Record<string, unknown>) => Promise<RuntimeOpResult>,
+  logger?: Logger,
+): Promise<CallToolResult> {
+  const op = OP_BY_TOOL.get(name);
+  if (!op) return errorResult(new MaestroError('not_found', `there is no tool '${name}'; call tools/list to see the tools you may use`, 'name'));
+  try {
+    return successResult(op, await run(op.name, args));
+  } catch (err) {
+    const error = toMaestroError(err);
+    if (error.code === 'internal') logger?.error({ err, tool: name }, 'MCP tool call failed');
+    return errorResult(error);
+  }
+}
+
 const INSTRUCTIONS: Record<McpRole, string> = {
   worker:
     'Maestro coordinates your work. You are a worker session: call whoami first to see your tasks (or queue_start in queue mode), ' +
@@ -211,7 +236,6 @@ const sharedValidator = () => (validator ??= new AjvJsonSchemaValidator());
 export function buildMcpServer(opts: BuildMcpServerOptions): McpServer {
   const { role, dispatch } = opts;
   const tools = toolsForRole(role);
-  const byTool = new Map<string, AnyOperation>(OPERATIONS.map((o) => [o.tool, o]));
 
   const mcp = new McpServer(
     { name: 'maestro', title: 'Maestro', version: opts.version ?? VERSION },
@@ -219,20 +243,9 @@ export function buildMcpServer(opts: BuildMcpServerOptions): McpServer {
   );
 
   mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
-  mcp.server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
-    const { name, arguments: args } = request.params;
-    const op = byTool.get(name);
-    if (!op)
-      return errorResult(new MaestroError('not_found', `there is no tool '${name}'; call tools/list to see the tools you may use`, 'name'));
-    try {
-      // Hidden tools are dispatched too: the server's access check refuses them and says why.
-      return successResult(op, await dispatch(op.name, args ?? {}, extra.requestId));
-    } catch (err) {
-      const error = toMaestroError(err);
-      if (error.code === 'internal') opts.logger?.error({ err, tool: name }, 'MCP tool call failed');
-      return errorResult(error);
-    }
-  });
+  mcp.server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
+    callTool(request.params.name, request.params.arguments ?? {}, (opName, input) => dispatch(opName, input, extra.requestId), opts.logger),
+  );
 
   // Both resources are read-only operations, so every transport reads them the same way.
   const readers = {
