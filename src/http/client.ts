@@ -176,7 +176,7 @@ export class MaestroClient {
   }
 
   /** The headers that prove who is calling: a session token speaks for its session alone; the owner secret may speak as any session. */
-  private credentialHeaders(): Record<string, string> {
+  credentialHeaders(): Record<string, string> {
     const headers: Record<string, string> = {};
     const credential = this.opts.token ?? this.opts.secret;
     if (credential) headers.authorization = `Bearer ${credential}`;

@@ -165,10 +165,12 @@ export type HttpRouteName = (typeof HTTP_ROUTES)[number]['name'];
  * every path the server answers is written here once: handlers register by name, clients build the path.
  *   events    every change as JSON events (src/http/event-stream.ts)
  *   terminal  an agent's live terminal, `?cols=N&rows=N` (src/pty/http.ts)
+ *   mcp       MCP messages of the stdio bridge, each framed with a number (src/mcp/socket.ts)
  */
 export const SOCKET_ROUTES = [
   { name: 'events', path: '/ws' },
   { name: 'terminal', path: '/ws/terminal/:sessionId' },
+  { name: 'mcp', path: '/mcp/ws' },
 ] as const;
 
 export type SocketName = (typeof SOCKET_ROUTES)[number]['name'];

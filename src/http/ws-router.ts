@@ -25,7 +25,7 @@ export interface WsGate {
  */
 export class WsRouter {
   readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-  private readonly routes: Array<{ pattern: RegExp; keys: string[]; handler: WsHandler; ownerOnly: boolean }> = [];
+  private readonly routes: Array<{ pattern: RegExp; keys: string[]; handler: WsHandler; ownerOnly: boolean; provesEachMessage: boolean }> = [];
   /** Sockets opened with a session's token, by session: they close when the session ends. */
   private readonly bySession = new Map<string, Set<WebSocket>>();
 
@@ -37,8 +37,12 @@ export class WsRouter {
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
   }
 
-  /** The socket route of the table (routes.ts) with this name; `ownerOnly`: refuse session tokens before the handshake. */
-  register(name: SocketName, handler: WsHandler, opts: { ownerOnly?: boolean } = {}): void {
+  /**
+   * The socket route of the table (routes.ts) with this name; `ownerOnly`: refuse session tokens before the
+   * handshake; `provesEachMessage`: the handler checks the credential again for every message and answers a
+   * refusal itself, so its sockets stay open when their session ends (each message is refused with the reason).
+   */
+  register(name: SocketName, handler: WsHandler, opts: { ownerOnly?: boolean; provesEachMessage?: boolean } = {}): void {
     const { path } = socketRoute(name);
     const keys: string[] = [];
     const pattern = new RegExp(
@@ -47,7 +51,7 @@ export class WsRouter {
         return '([^/]+)';
       })}/?$`,
     );
-    this.routes.push({ pattern, keys, handler, ownerOnly: opts.ownerOnly ?? false });
+    this.routes.push({ pattern, keys, handler, ownerOnly: opts.ownerOnly ?? false, provesEachMessage: opts.provesEachMessage ?? false });
   }
 
   close(): void {
@@ -86,7 +90,7 @@ export class WsRouter {
         if (route.ownerOnly && actor.kind !== 'user') return refuse(socket, new MaestroError('forbidden', `${path} is for the owner only`));
         const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeParam(match[i + 1]!, k)]));
         this.wss.handleUpgrade(req, socket, head, (ws) => {
-          this.track(ws, actor);
+          if (!route.provesEachMessage) this.track(ws, actor);
           try {
             route.handler(ws, req, params, actor);
           } catch (err) {

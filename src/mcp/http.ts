@@ -18,6 +18,9 @@ import { Admission } from './admission.js';
 import { McpExchange } from './exchange.js';
 import { plainRequest, plainToolCall } from './plain-request.js';
 import { buildMcpServer, callTool, type McpRole } from './server.js';
+import { serveMcpSocket, type McpAnswer } from './socket.js';
+
+export type { McpAnswer };
 
 /** Where the MCP endpoint is: its routes in the table (src/http/routes.ts). */
 export const MCP_PATH = httpRoute('mcp').path;
@@ -28,14 +31,6 @@ const roleOf = (actor: Actor): McpRole => (actor.kind === 'user' ? 'user' : acto
 const transportError = (status: number, code: number, message: string) => ({ status, body: { jsonrpc: '2.0' as const, error: { code, message }, id: null } });
 
 const NOT_ALLOWED = transportError(405, -32000, 'Method not allowed: this MCP endpoint is stateless; send JSON-RPC requests with POST').body;
-
-/** What an MCP POST is answered with: a status and, unless 202, a JSON body. */
-export interface McpAnswer {
-  status: number;
-  body?: unknown;
-  /** Seconds, for a 503. */
-  retryAfter?: number;
-}
 
 /**
  * Streamable HTTP at `/mcp`, stateless (no `Mcp-Session-Id`, no GET stream): every POST is complete in
@@ -129,6 +124,16 @@ export class McpHttpEndpoint {
     return { jsonrpc: '2.0', id: request.id, result };
   }
 
+  /** `answer`, with a fault of the endpoint itself logged and answered 500 (JSON-RPC -32603) naming the request. */
+  async answerSafely(body: unknown, headers: IncomingHttpHeaders, caller: Actor, gone: () => boolean, requestId: string | undefined): Promise<McpAnswer | undefined> {
+    try {
+      return await this.answer(body, headers, caller, gone);
+    } catch (err) {
+      this.logger?.error({ err, requestId }, 'MCP request failed');
+      return transportError(500, -32603, `internal error (request ${requestId}); see the server log`);
+    }
+  }
+
   private exchangeFor(role: McpRole): McpExchange {
     let exchange = this.exchanges.get(role);
     if (!exchange) {
@@ -168,23 +173,19 @@ function positiveInteger(value: string | undefined): number | undefined {
 const ENDPOINTS = new WeakMap<MaestroService, McpHttpEndpoint>();
 export const mcpEndpointOf = (svc: MaestroService): McpHttpEndpoint | undefined => ENDPOINTS.get(svc);
 
-/** The three routes of the table (`mcp`, `mcp.get`, `mcp.delete`) whose handlers are set here. */
-export const mcpHttpExtension: HttpExtension = ({ svc, logger, routes }) => {
+/** The three routes of the table (`mcp`, `mcp.get`, `mcp.delete`) whose handlers are set here, and the bridge's socket (`mcp`, socket.ts). */
+export const mcpHttpExtension: HttpExtension = ({ svc, logger, routes, ws, auth }) => {
   const endpoint = new McpHttpEndpoint(svc, logger);
   ENDPOINTS.set(svc, endpoint);
+  ws.register('mcp', (socket, req) => serveMcpSocket(socket, req, { answer: (...args) => endpoint.answerSafely(...args), authenticate: (r) => auth.authenticate(r.headers), logger }), {
+    provesEachMessage: true,
+  });
   routes.set('mcp', async ({ body }, ctx) => {
     const { req, res } = ctx.exchange();
     // 'close' before the answer is written means the client hung up.
     let closed = false;
     res.once('close', () => (closed = true));
-    let answer: McpAnswer | undefined;
-    try {
-      answer = await endpoint.answer(body, req.headers, ctx.actor(), () => closed);
-    } catch (err) {
-      const requestId = res.locals.requestId as string | undefined;
-      logger.error({ err, requestId }, 'MCP request failed');
-      answer = transportError(500, -32603, `internal error (request ${requestId}); see the server log`);
-    }
+    const answer = await endpoint.answerSafely(body, req.headers, ctx.actor(), () => closed, res.locals.requestId as string | undefined);
     if (!answer || closed) return; // the client went away while waiting: nobody to answer
     if (answer.retryAfter !== undefined) res.setHeader('Retry-After', String(answer.retryAfter));
     if (answer.body === undefined) {

@@ -4,6 +4,7 @@ import type { MaestroClient, RawAnswer } from '../http/client.js';
 import { httpRoute } from '../http/routes.js';
 import type { Logger } from '../log/logger.js';
 import { LineReader } from './line-reader.js';
+import { McpSocketChannel } from './socket-channel.js';
 import { errorResult, errorText } from './server.js';
 
 /** Where the server answers MCP (src/mcp/http.ts): the `mcp` route of the table. */
@@ -35,6 +36,8 @@ export interface RelayOptions {
   output: Writable;
   logger: Logger;
   maxLineBytes?: number;
+  /** Carry messages over the server's MCP socket (socket-channel.ts), falling back to POSTs; false: POSTs only. */
+  socket?: boolean;
 }
 
 /**
@@ -56,6 +59,9 @@ export class McpRelay {
   private readonly lines: LineReader;
 
   private headers: Record<string, string> = { accept: ACCEPT };
+  /** The MCP-Protocol-Version learned from `initialize`, sent with every later message. */
+  private version: string | undefined;
+  private readonly channel: McpSocketChannel | undefined;
   private inFlight = 0;
   private inputEnded = false;
   private outputGone = false;
@@ -68,6 +74,15 @@ export class McpRelay {
     this.output = options.output;
     this.logger = options.logger;
     this.lines = new LineReader(options.maxLineBytes ?? MAX_LINE_BYTES);
+    this.channel =
+      options.socket === false
+        ? undefined
+        : new McpSocketChannel({
+            baseUrl: this.client.baseUrl,
+            headers: this.client.credentialHeaders(),
+            post: (line) => this.client.postText(MCP_PATH, line, this.headers),
+            logger: this.logger,
+          });
   }
 
   /**
@@ -98,6 +113,7 @@ export class McpRelay {
         this.input.off('close', onEnd);
         this.output.off('error', onOutputError);
         this.input.pause(); // let the process exit: stdin held open keeps the event loop alive
+        this.channel?.close(); // and so would the socket
         resolve();
       };
       this.input.on('data', onData).once('end', onEnd).once('close', onEnd).on('error', onInputError);
@@ -141,7 +157,7 @@ export class McpRelay {
     const requests = requestsIn(message);
     let answer: RawAnswer;
     try {
-      answer = await this.client.postText(MCP_PATH, line, this.headers);
+      answer = await (this.channel ? this.channel.send(line, this.version) : this.client.postText(MCP_PATH, line, this.headers));
     } catch (err) {
       this.answerFailure(message, requests, toMaestroError(err));
       return;
@@ -180,7 +196,10 @@ export class McpRelay {
     try {
       const answer = JSON.parse(text) as { result?: { protocolVersion?: unknown } } | Array<{ result?: { protocolVersion?: unknown } }>;
       const version = (Array.isArray(answer) ? answer[0] : answer)?.result?.protocolVersion;
-      if (typeof version === 'string') this.headers = { accept: ACCEPT, 'mcp-protocol-version': version };
+      if (typeof version === 'string') {
+        this.version = version;
+        this.headers = { accept: ACCEPT, 'mcp-protocol-version': version };
+      }
     } catch {
       /* checked JSON above */
     }
