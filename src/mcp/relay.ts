@@ -30,7 +30,7 @@ interface Pending {
 }
 
 export interface RelayOptions {
-  /** Talks to the server as the bridge's identity, over its kept-alive connection (its retry-once rule included). */
+  /** Talks to the server as the bridge's identity: its credential for the socket, and the POSTs over its kept-alive connection (its retry-once rule included). */
   client: MaestroClient;
   input: Readable;
   output: Writable;
@@ -41,9 +41,9 @@ export interface RelayOptions {
 }
 
 /**
- * The stdio side of `maestro mcp`: each newline-delimited JSON-RPC message read from `input` is POSTed as it
- * is to the server's /mcp, proved by the bridge's credential, and the server's answer is written back as one
- * line on `output`. The server decides everything MCP (the tools a role sees, validation, the protocol
+ * The stdio side of `maestro mcp`: each newline-delimited JSON-RPC message read from `input` goes as it is
+ * to the server's MCP endpoint, proved by the bridge's credential (over the MCP socket, socket-channel.ts,
+ * or as a POST to /mcp), and the server's answer is written back as one line on `output`. The server decides everything MCP (the tools a role sees, validation, the protocol
  * version), exactly as for a client that talks Streamable HTTP to it: the bridge holds no MCP server of its
  * own, which cost more than the call it relayed.
  *

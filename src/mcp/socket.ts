@@ -10,9 +10,9 @@ import { parseFrame, type McpFrame } from './socket-frame.js';
 /*
  * The stdio bridge's way to the server (`maestro mcp`, src/mcp/relay.ts): one WebSocket at /mcp/ws that
  * carries the MCP messages Claude Code writes on the bridge's stdin, each framed with a number its answer
- * carries back (socket-frame.ts), instead of one HTTP POST each. An HTTP request and its answer cost the
- * bridge about 160 us of CPU in Node's HTTP client and the server as much in its HTTP layer, more than the
- * tool call they carry; a frame costs a few microseconds each way.
+ * carries back (socket-frame.ts), instead of one HTTP POST each: Node's HTTP client and server cost more
+ * than the tool call they carried. Measured per task_get: the bridge's CPU 240 -> 85 us, the server's
+ * 163 -> 115 us, and the call, seen by an MCP client on stdio, 1.5x -> 0.75-1.1x a REST GET.
  *
  * Each frame is answered exactly as the same message POSTed to /mcp would be: by the same endpoint, with the
  * same status and body; the credential of the upgrade is proved again for every frame (a token revoked, or
