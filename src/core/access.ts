@@ -41,14 +41,23 @@ export function projectScope(svc: MaestroService, actor: Actor, ref: string | un
  * sessions it spawned; a user must name one.
  */
 export function targetSession(svc: MaestroService, actor: Actor, sessionId: string | undefined, field = 'sessionId'): Session {
+  return svc.sessions.get(targetSessionId(svc, actor, sessionId, field), field);
+}
+
+/**
+ * The id of the session `targetSession` would answer, checked the same way without loading it: the queue
+ * operations need no more, and a queue session's record carries all of its task ids (500 in a shared pool).
+ */
+export function targetSessionId(svc: MaestroService, actor: Actor, sessionId: string | undefined, field = 'sessionId'): string {
   if (actor.kind === 'user') {
     if (sessionId === undefined) throw invalid('sessionId is required (or set MAESTRO_SESSION_ID)', field);
-    return svc.sessions.get(sessionId, field);
+    svc.sessions.assertExists(sessionId, field);
+    return sessionId;
   }
   const self = actor.session;
-  if (sessionId === undefined || sessionId === self.id) return svc.sessions.get(self.id);
-  const other = svc.sessions.get(sessionId, field);
-  if (self.role === 'orchestrator' && other.parentSessionId === self.id) return other;
+  if (sessionId === undefined || sessionId === self.id) return self.id;
+  const parent = svc.sessions.parentOf(sessionId, field);
+  if (self.role === 'orchestrator' && parent === self.id) return sessionId;
   throw forbidden(
     self.role === 'orchestrator'
       ? `session ${sessionId} was not spawned by you (${self.id})`

@@ -122,6 +122,13 @@ export class SessionRepo {
     if (!this.store.prepare('SELECT 1 FROM sessions WHERE id = ?').get(id)) throw notFound('session', id, field);
   }
 
+  /** The session that spawned this one (null: none). */
+  parentOf(id: string, field = 'sessionId'): string | null {
+    const row = this.store.prepare('SELECT parent_session_id AS parent FROM sessions WHERE id = ?').get(id) as { parent: string | null } | undefined;
+    if (!row) throw notFound('session', id, field);
+    return row.parent;
+  }
+
   /** Who holds a token: identity fields only, since this runs on every authenticated request. */
   identityByToken(token: string): SessionIdentity | undefined {
     return this.store.prepare(`${SELECT_IDENTITY} WHERE token = ?`).get(token) as SessionIdentity | undefined;

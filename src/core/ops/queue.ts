@@ -1,12 +1,12 @@
-import { readableSession, targetSession, visibleTask } from '../access.js';
+import { readableSession, targetSession, targetSessionId, visibleTask } from '../access.js';
 import * as C from '../contracts/queue.js';
 import { forbidden } from '../errors.js';
 import { implement } from './operation.js';
 
 export const QUEUE_OPS = [
-  implement(C.queueStart, ({ svc, actor }, input) => svc.queue.start(targetSession(svc, actor, input.sessionId).id)),
-  implement(C.queueComplete, ({ svc, actor }, input) => svc.queue.complete(targetSession(svc, actor, input.sessionId).id, input.summary)),
-  implement(C.queueSkip, ({ svc, actor }, input) => svc.queue.skip(targetSession(svc, actor, input.sessionId).id, input.reason)),
+  implement(C.queueStart, ({ svc, actor }, input) => svc.queue.start(targetSessionId(svc, actor, input.sessionId))),
+  implement(C.queueComplete, ({ svc, actor }, input) => svc.queue.complete(targetSessionId(svc, actor, input.sessionId), input.summary)),
+  implement(C.queueSkip, ({ svc, actor }, input) => svc.queue.skip(targetSessionId(svc, actor, input.sessionId), input.reason)),
   implement(C.queueStatus, ({ svc, actor }, input) => svc.queue.status(readableSession(svc, actor, input.sessionId).id)),
   implement(C.queueList, ({ svc, actor }, input) => svc.queue.list(readableSession(svc, actor, input.sessionId).id)),
   implement(C.queueAdd, ({ svc, actor }, input) => {
