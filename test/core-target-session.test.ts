@@ -37,28 +37,50 @@ function outcome(decide: () => string): { id: string } | { error: unknown } {
 
 describe('targetSessionId decides as targetSession does', () => {
   it('for the owner, an orchestrator, a worker; their own session, a child, a stranger, none, one that does not exist', () => {
-    const callers: Array<[string, Actor]> = [
-      ['owner', USER],
-      ['orchestrator', asSession(s.orchestrator)],
-      ['worker', asSession(s.worker)],
-    ];
-    const targets: Array<[string, string | undefined]> = [
-      ['none', undefined],
-      ['the orchestrator', s.orchestrator.id],
-      ['its worker', s.worker.id],
-      ['another worker', s.otherWorker.id],
-      ['a stranger', stranger.id],
-      ['no such session', 'ses_nope'],
-    ];
-    let refusals = 0;
-    for (const [who, actor] of callers)
-      for (const [what, id] of targets) {
-        const full = outcome(() => targetSession(svc, actor, id, 'sessionId').id);
-        const cheap = outcome(() => targetSessionId(svc, actor, id, 'sessionId'));
+    const callers: Record<string, () => Actor> = { owner: () => USER, orchestrator: () => asSession(s.orchestrator), worker: () => asSession(s.worker) };
+    const targets: Record<string, () => string | undefined> = {
+      none: () => undefined,
+      'the orchestrator': () => s.orchestrator.id,
+      'its worker': () => s.worker.id,
+      'another worker': () => s.otherWorker.id,
+      'a stranger': () => stranger.id,
+      'no such session': () => 'ses_nope',
+    };
+    /** What each caller gets for each target: a session id, or a refusal's code and words. */
+    const expected: Record<string, Record<string, () => { id: string } | { code: string; message: RegExp }>> = {
+      owner: {
+        none: () => ({ code: 'invalid_input', message: /sessionId is required/ }),
+        'the orchestrator': () => ({ id: s.orchestrator.id }),
+        'its worker': () => ({ id: s.worker.id }),
+        'another worker': () => ({ id: s.otherWorker.id }),
+        'a stranger': () => ({ id: stranger.id }),
+        'no such session': () => ({ code: 'not_found', message: /ses_nope/ }),
+      },
+      orchestrator: {
+        none: () => ({ id: s.orchestrator.id }),
+        'the orchestrator': () => ({ id: s.orchestrator.id }),
+        'its worker': () => ({ id: s.worker.id }),
+        'another worker': () => ({ id: s.otherWorker.id }),
+        'a stranger': () => ({ code: 'forbidden', message: /was not spawned by you/ }),
+        'no such session': () => ({ code: 'not_found', message: /ses_nope/ }),
+      },
+      worker: {
+        none: () => ({ id: s.worker.id }),
+        'the orchestrator': () => ({ code: 'forbidden', message: /a worker may only act on its own session/ }),
+        'its worker': () => ({ id: s.worker.id }),
+        'another worker': () => ({ code: 'forbidden', message: /a worker may only act on its own session/ }),
+        'a stranger': () => ({ code: 'forbidden', message: /a worker may only act on its own session/ }),
+        'no such session': () => ({ code: 'not_found', message: /ses_nope/ }),
+      },
+    };
+    for (const [who, actor] of Object.entries(callers))
+      for (const [what, id] of Object.entries(targets)) {
+        const want = expected[who]![what]!();
+        const full = outcome(() => targetSession(svc, actor(), id(), 'sessionId').id);
+        const cheap = outcome(() => targetSessionId(svc, actor(), id(), 'sessionId'));
         expect(cheap, `${who} -> ${what}`).toEqual(full);
-        if ('error' in full) refusals++;
+        if ('id' in want) expect(cheap, `${who} -> ${what}`).toEqual({ id: want.id });
+        else expect(cheap, `${who} -> ${what}`).toMatchObject({ error: { code: want.code, field: 'sessionId', message: expect.stringMatching(want.message) } });
       }
-    // Both kinds of outcome are exercised: ids and refusals of each kind.
-    expect(refusals).toBeGreaterThanOrEqual(6);
   });
 });
