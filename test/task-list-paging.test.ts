@@ -2,7 +2,8 @@
  * task_list in pages (issue 13), through the real server, the real binary and MCP: every filter walked page
  * by page against what the whole list says, cursors that stay put while tasks are created and changed between
  * pages, full-text search (prefixes, several words, user text full of FTS5 syntax, kept in step with title
- * changes and deletions, filled from the tasks an older database had), bad paging input named by its field
+ * changes and deletions, filled from the tasks an older database had), pages from an offset (a jump to a
+ * position) continued by their cursor, bad paging input named by its field
  * everywhere, the CLI walking every page, and the task tree streamed as NDJSON and printed as it arrives.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -164,6 +165,79 @@ describe('task_list pages', { timeout: 60_000 }, () => {
     expect(seen).toEqual([...all.map((t) => t.id), ...added]);
     const renamed = (await api<Page>('GET', '/api/tasks?project=paging&search=renamed%20between')).body.tasks;
     expect(renamed.map((t) => t.id)).toEqual([later.id]);
+  });
+});
+
+describe('task_list from an offset', { timeout: 60_000 }, () => {
+  const list = async (query: string) => {
+    const r = await api<Page>('GET', `/api/tasks?project=paging&${query}`);
+    expect(r.status, `${query}: ${JSON.stringify(r.body)}`).toBe(200);
+    return r.body;
+  };
+
+  it('answers the page at that position of the same list, filtered and searched, continued by its cursor', async () => {
+    const now = await everything();
+    const mid = await list('offset=600&limit=25&total=true');
+    expect(mid.tasks.map((t) => t.id)).toEqual(now.slice(600, 625).map((t) => t.id));
+    expect(mid.total).toBe(now.length);
+    // Its cursor goes on right after its last task: no gap, no task twice.
+    const next = await list(`limit=25&cursor=${encodeURIComponent(mid.nextCursor!)}`);
+    expect(next.tasks.map((t) => t.id)).toEqual(now.slice(625, 650).map((t) => t.id));
+    expect((await list('offset=0&limit=25')).tasks.map((t) => t.id)).toEqual(now.slice(0, 25).map((t) => t.id));
+
+    const filters: Array<[string, (t: Task) => boolean]> = [
+      ['status=todo&parent=null', (t) => t.status === 'todo' && t.parentId === null],
+      ['search=beta', (t) => t.title.endsWith(' beta')],
+      ['search=frob&status=done', (t) => t.description.includes('frobnicator') && t.status === 'done'],
+    ];
+    for (const [query, keep] of filters) {
+      const expected = now.filter(keep).map((t) => t.id);
+      const at = Math.floor(expected.length / 2);
+      const page = await list(`${query}&offset=${at}&limit=10`);
+      expect(page.tasks.map((t) => t.id), query).toEqual(expected.slice(at, at + 10));
+      // Walked on from there with its cursors, the rest of the list exactly.
+      const rest = [...page.tasks.map((t) => t.id)];
+      for (let cursor = page.nextCursor; cursor !== null; ) {
+        const more = await list(`${query}&limit=100&cursor=${encodeURIComponent(cursor)}`);
+        rest.push(...more.tasks.map((t) => t.id));
+        cursor = more.nextCursor;
+      }
+      expect(rest, query).toEqual(expected.slice(at));
+      // The last page by offset says so; past the end, an empty page.
+      expect((await list(`${query}&offset=${expected.length - 3}&limit=10`)).nextCursor, query).toBeNull();
+      expect(await list(`${query}&offset=${expected.length}&limit=10`), query).toEqual({ tasks: [], nextCursor: null });
+    }
+    expect(await list('offset=10000000&total=true')).toEqual({ tasks: [], nextCursor: null, total: now.length });
+  });
+
+  it('is refused with a cursor, below 0, fractional or too large, naming offset (REST, MCP, CLI)', async () => {
+    const { body: first } = await api<Page>('GET', '/api/tasks?project=paging&limit=1');
+    for (const query of [`offset=5&cursor=${encodeURIComponent(first.nextCursor!)}`, 'offset=-1', 'offset=1.5', 'offset=10000001', 'offset=far']) {
+      const r = await api('GET', `/api/tasks?project=paging&${query}`);
+      expect(r.status, query).toBe(400);
+      expect(r.body.error, query).toMatchObject({ code: 'invalid_input', field: 'offset' });
+    }
+    const both = await callTool(mcp, 'task_list', { project: 'paging', offset: 3, cursor: first.nextCursor });
+    expect(both.isError).toBe(true);
+    expect(both.text.endsWith('(field: offset)'), both.text).toBe(true);
+    const bad = await cli(['task', 'list', '--offset', '-2'], { MAESTRO_PROJECT_ID: 'paging' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('(--offset)');
+  });
+
+  it('is the same page over MCP and from the CLI, which walks on from it', async () => {
+    const now = await everything();
+    const tool = await callTool(mcp, 'task_list', { project: 'paging', offset: 1000, limit: 5 });
+    expect(tool.isError, tool.text).toBe(false);
+    expect((tool.structured as Page).tasks.map((t) => t.id)).toEqual(now.slice(1000, 1005).map((t) => t.id));
+
+    const env = { MAESTRO_PROJECT_ID: 'paging' };
+    const one = await ok<Page>(cli, ['task', 'list', '--offset', '10', '--limit', '4'], env);
+    expect(one.tasks.map((t) => t.id)).toEqual(now.slice(10, 14).map((t) => t.id));
+    // Without --limit: every task from the offset on, over several pages.
+    const tail = await ok<Page>(cli, ['task', 'list', '--offset', String(now.length - 700)], env);
+    expect(tail.tasks.map((t) => t.id)).toEqual(now.slice(-700).map((t) => t.id));
+    expect(tail.nextCursor).toBeNull();
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The dashboard at 100,000 tasks, in a real browser against a real server (issue 13): the task list
- * loads pages as it scrolls and renders only the rows in view, the tree loads a task's subtasks when it
+ * loads pages as it scrolls and renders only the rows in view, a jump far down (the end, the middle)
+ * loads only the rows there by their position, the tree loads a task's subtasks when it
  * is expanded, the board pages each column, the search is the server's, and live changes show in the
  * loaded rows. What the page fetched is counted from the responses of /api/tasks it received.
  */
@@ -8,7 +9,8 @@ import type { BrowserContext, Page, Response } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../src/core/task-import.js';
 import type { Task } from '../src/core/types.js';
-import { listKey, matchesQuery, type TaskList, type TaskQuery } from '../web/src/state/taskQuery.js';
+import { listKey, matchesQuery, type TaskList, type TaskQuery, type TaskWindow } from '../web/src/state/taskQuery.js';
+import { absorbWindow, landWindow, planWindow } from '../web/src/state/taskWindow.js';
 import { buildRows } from '../web/src/views/taskRows.js';
 import { api, openPage, page, server, useWebSuite } from './web-support.js';
 
@@ -87,13 +89,14 @@ describe('the task list of a 100,000-task project', { timeout: 60_000 }, () => {
     expect(await scroller().evaluate((el) => el.scrollHeight)).toBeGreaterThan(rowHeight * (TOP - 1));
     const heapMb = await heapUsedMb(page);
 
-    // Jump to row 5,000: the pages up to it load (large pages), and only the rows around it are rendered.
-    await scroller().evaluate((el, top) => el.scrollTo(0, top), 5000 * rowHeight);
-    await rowTitled(name(5000)).waitFor({ timeout: 15_000 });
-    await rowTitled(name(5001)).waitFor();
+    // Scrolled on to row 1,500 (within two pages of the loaded ones): the pages up to it load, and only the rows around it are rendered.
+    await scroller().evaluate((el, top) => el.scrollTo(0, top), 1500 * rowHeight);
+    await rowTitled(name(1500)).waitFor({ timeout: 15_000 });
+    await rowTitled(name(1501)).waitFor();
     const afterScroll = fetchedTasks(seen);
-    expect(afterScroll).toBeGreaterThan(4000);
-    expect(afterScroll).toBeLessThan(10_000);
+    expect(afterScroll).toBeGreaterThan(1500);
+    expect(afterScroll).toBeLessThan(4000);
+    expect(seen.some((f) => f.query.has('offset'))).toBe(false);
     expect(await rows().count()).toBeLessThan(200);
     expect(await page.getByTestId('task-placeholder').count()).toBe(0);
     const heapAfterScrollMb = await heapUsedMb(page);
@@ -102,8 +105,70 @@ describe('the task list of a 100,000-task project', { timeout: 60_000 }, () => {
 
     console.log(
       `100k tasks: first rows after ${firstRowsMs} ms from opening the browser context (${sinceNavigationMs} ms after navigation start), ${atOpen} tasks fetched, ${rendered} rows rendered, JS heap ${heapMb.toFixed(1)} MB; ` +
-        `to row 5,000: ${afterScroll} tasks fetched in ${seen.length} requests, JS heap ${heapAfterScrollMb.toFixed(1)} MB`,
+        `to row 1,500: ${afterScroll} tasks fetched in ${seen.length} requests, JS heap ${heapAfterScrollMb.toFixed(1)} MB`,
     );
+  });
+
+  it('jumps to the end and to the middle loading only the rows there, each at its position', async () => {
+    const seen = await openCounting('?view=tree');
+    await rowTitled(name(0)).waitFor({ timeout: 10_000 });
+    const rowHeight = await rows().first().evaluate((el) => (el as HTMLElement).offsetHeight);
+    /** The rows rendered: their position (1-based) and title, each task once. */
+    const shown = async () => {
+      const all = await rows().evaluateAll((els) =>
+        els.map((el) => ({ at: Number(el.getAttribute('aria-posinset')), id: el.getAttribute('data-task-id'), title: el.querySelector('a')?.textContent ?? '' })),
+      );
+      expect(new Set(all.map((r) => r.id)).size).toBe(all.length);
+      return all;
+    };
+    const inOrder = async () => {
+      const all = await shown();
+      expect(all.length).toBeGreaterThan(5);
+      for (const r of all) expect(r.title, `row ${r.at}`).toBe(name(r.at - 1));
+    };
+
+    // To the end: the last top-level task (its subtasks are under "Task 00001"), after a few hundred tasks fetched, not 100,000.
+    const beforeEnd = seen.length;
+    const started = Date.now();
+    await scroller().evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    const last = rowTitled(name(TOP - 1));
+    await last.waitFor({ timeout: 10_000 });
+    const toEndMs = Date.now() - started;
+    expect(await last.getAttribute('aria-posinset')).toBe(String(TOP));
+    expect(await last.getAttribute('aria-setsize')).toBe(String(TOP));
+    await page.waitForFunction(() => !document.querySelector('[data-testid=task-tree] .placeholder'));
+    const toEnd = seen.slice(beforeEnd);
+    expect(fetchedTasks(toEnd)).toBeLessThan(5000);
+    expect(toEnd.some((f) => f.query.has('offset'))).toBe(true);
+    await inOrder();
+    expect((await shown()).at(-1)!.title).toBe(name(TOP - 1));
+
+    // To the middle: the task at that position, with its neighbours.
+    const mid = 54_321;
+    const beforeMid = seen.length;
+    await scroller().evaluate((el, top) => el.scrollTo(0, top), mid * rowHeight);
+    const middle = rowTitled(name(mid));
+    await middle.waitFor({ timeout: 10_000 });
+    expect(await middle.getAttribute('aria-posinset')).toBe(String(mid + 1));
+    await page.waitForFunction(() => !document.querySelector('[data-testid=task-tree] .placeholder'));
+    await inOrder();
+    expect(fetchedTasks(seen.slice(beforeMid))).toBeLessThan(2000);
+
+    // Scrolling on from there, up and down, reads on from the rows loaded there: still each task at its position, once.
+    for (const at of [mid - 400, mid + 700]) {
+      await scroller().evaluate((el, top) => el.scrollTo(0, top), at * rowHeight);
+      await rowTitled(name(at)).waitFor({ timeout: 10_000 });
+      await page.waitForFunction(() => !document.querySelector('[data-testid=task-tree] .placeholder'));
+      await inOrder();
+    }
+    // A live change shows in a row loaded at its position.
+    const id = (await rowTitled(name(mid + 700)).getAttribute('data-task-id'))!;
+    await api('PATCH', `/api/tasks/${id}`, { priority: 'critical' });
+    await page.waitForFunction((taskId) => (document.querySelector(`[data-task-id="${taskId}"] [data-testid=task-priority]`) as HTMLSelectElement | null)?.value === 'critical', id);
+    await api('PATCH', `/api/tasks/${id}`, { priority: 'medium' });
+    const total = fetchedTasks(seen);
+    expect(total).toBeLessThan(5000);
+    console.log(`100k tasks: to the end in ${toEndMs} ms, ${fetchedTasks(toEnd)} tasks fetched in ${toEnd.length} requests; ${total} tasks fetched in all after the end, the middle and around it`);
   });
 
   it('expands a task lazily: its subtasks are fetched only when it is expanded', async () => {
@@ -224,13 +289,65 @@ describe('a bulk import while the 100,000-task list is open', { timeout: 60_000 
   });
 });
 
+describe('rows loaded at the end of the 100,000-task list, live', { timeout: 60_000 }, () => {
+  it('follow a bulk import and a task created live, each task once and at its position', async () => {
+    const seen = await openCounting('?view=tree');
+    await rowTitled(name(0)).waitFor({ timeout: 10_000 });
+    const topLevel = async () => (await api<{ total: number }>('GET', `/api/tasks?project=${server.project.id}&parent=null&limit=1&total=true`)).total;
+    const count = await topLevel();
+    const lastTitle = (await api<{ tasks: Task[] }>('GET', `/api/tasks?project=${server.project.id}&parent=null&limit=1&offset=${count - 1}`)).tasks[0]!.title;
+    const toEnd = () => scroller().evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    /** The row titled so, found at the end of the list: it must be at `position` (1-based), and no task shows twice. */
+    const atEnd = async (title: string, position: number) => {
+      await toEnd();
+      const row = rowTitled(title);
+      await row.waitFor({ timeout: 5000 });
+      await page.waitForFunction(() => !document.querySelector('[data-testid=task-tree] .placeholder'));
+      expect(await row.getAttribute('aria-posinset')).toBe(String(position));
+      const ids = await rows().evaluateAll((els) => els.map((el) => el.getAttribute('data-task-id')));
+      expect(new Set(ids).size).toBe(ids.length);
+    };
+    await atEnd(lastTitle, count);
+
+    // A bulk import: the list is stale, its window goes and loads again where the view is.
+    expect(server.svc.importer.run(server.project.id, rowsOf(Array.from({ length: 5 }, (_, i) => ({ key: `end${i}`, title: `Imported at the end ${i}` })))).created).toBe(5);
+    await atEnd('Imported at the end 4', count + 5);
+    await atEnd(lastTitle, count);
+    // Created live: onto the end of the window, which reaches the end of the list.
+    const requests = seen.length;
+    await api('POST', '/api/tasks', { project: server.project.id, title: 'Created live at the end' });
+    await atEnd('Created live at the end', count + 6);
+    expect(listPages(seen.slice(requests))).toEqual([]);
+    expect(await topLevel()).toBe(count + 6);
+    expect(fetchedTasks(seen)).toBeLessThan(5000);
+  });
+});
+
+describe('a list whose first page failed while the server was away', { timeout: 60_000 }, () => {
+  it('loads once the page is connected again (no view asks for a list that never had rows)', async () => {
+    let away = true;
+    await openPage(`${server.url}/projects/${server.project.id}/tasks?view=tree`, undefined, {
+      prepare: (ctx) =>
+        ctx.route(
+          (url) => url.pathname === '/api/tasks' && url.searchParams.get('limit') !== '1',
+          (route) => (away ? route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"unavailable","message":"server away"}}' }) : route.continue()),
+        ),
+    });
+    await page.getByText('Could not load tasks').waitFor({ timeout: 10_000 });
+    away = false;
+    await server.restart(0);
+    await rowTitled(name(0)).waitFor({ timeout: 15_000 });
+  });
+});
+
 describe('the rows of the virtual list (pure)', () => {
   const project = 'prj_test';
-  const list = (query: TaskQuery, ids: string[], total: number, complete = ids.length === total): TaskList => ({
+  const list = (query: TaskQuery, ids: string[], total: number, complete = ids.length === total, window: TaskWindow | null = null): TaskList => ({
     query,
     epoch: 1,
     ids,
     nextCursor: complete ? null : 'next',
+    window,
     total,
     loaded: true,
     complete,
@@ -255,11 +372,78 @@ describe('the rows of the virtual list (pure)', () => {
     expect(rows.at(5)).toMatchObject({ kind: 'gap', index: 3, depth: 0 });
     expect(rows.at(100_001)).toMatchObject({ kind: 'gap', index: 99_999 });
     expect(rows.wanted(0, 5)).toEqual([]);
-    expect(rows.wanted(5_000, 5_040)).toEqual([{ query: top, count: 5_038 }]);
+    expect(rows.wanted(5_000, 5_040)).toEqual([{ query: top, from: 4_998, count: 5_038 }]);
     // An expanded task whose children are not loaded yet: one placeholder row under it.
     const unloaded = buildRows([{ query: top }], { [listKey(top)]: list(top, ['a', 'b'], 2) }, new Set(['a']));
     expect(unloaded.count).toBe(3);
     expect(unloaded.at(1)).toMatchObject({ kind: 'gap', depth: 1, query: { project, parent: 'a' } });
+  });
+
+  it('places a window at its position between runs of placeholders, and says which rows around it are wanted', () => {
+    const top: TaskQuery = { project, parent: null };
+    const window = { from: 50_000, ids: ['w0', 'w1', 'w2'], nextCursor: 'after-w2' };
+    const rows = buildRows([{ query: top }], { [listKey(top)]: list(top, ['a', 'b'], 100_000, false, window) }, new Set());
+    expect(rows.count).toBe(100_000);
+    expect(rows.at(1)).toEqual({ kind: 'task', id: 'b', depth: 0 });
+    expect(rows.at(2)).toMatchObject({ kind: 'gap', index: 2 });
+    expect(rows.at(49_999)).toMatchObject({ kind: 'gap', index: 49_999 });
+    expect([50_000, 50_001, 50_002].map((i) => rows.at(i))).toEqual(['w0', 'w1', 'w2'].map((id) => ({ kind: 'task', id, depth: 0 })));
+    expect(rows.at(50_003)).toMatchObject({ kind: 'gap', index: 50_003 });
+    expect(rows.at(99_999)).toMatchObject({ kind: 'gap', index: 99_999 });
+    // Rows on both sides of the window: two runs, each with where it starts and how far it reaches.
+    expect(rows.wanted(49_990, 50_010)).toEqual([
+      { query: top, from: 49_990, count: 50_000 },
+      { query: top, from: 50_003, count: 50_010 },
+    ]);
+    // A window that reaches the end ends the rows; one the pages reached is not shown (its tasks would be twice).
+    const atEnd = buildRows([{ query: top }], { [listKey(top)]: list(top, ['a'], 100_000, false, { ...window, from: 99_997, nextCursor: null }) }, new Set());
+    expect(atEnd.count).toBe(100_000);
+    expect(atEnd.at(99_999)).toEqual({ kind: 'task', id: 'w2', depth: 0 });
+    const overlapped = buildRows([{ query: top }], { [listKey(top)]: list(top, ['a', 'w0'], 10, false, { ...window, from: 1 }) }, new Set());
+    expect([0, 1, 2].map((i) => overlapped.at(i).kind)).toEqual(['task', 'task', 'gap']);
+  });
+
+  it('plans a jump as one request at its position, and scrolling on from it as extensions of the window', () => {
+    const top: TaskQuery = { project, parent: null };
+    const pages = list(top, Array.from({ length: 100 }, (_, i) => `p${i}`), 100_000, false);
+    // Far past the pages: rows around the ones wanted, from an offset.
+    expect(planWindow(pages, 99_950, 100_000)).toEqual({ at: 99_850, offset: 99_850, limit: 250, place: 'replace', base: null });
+    const ids = Array.from({ length: 200 }, (_, i) => `w${i}`);
+    const w: TaskWindow = { from: 50_000, ids, nextCursor: 'after-w199' };
+    const withWindow = { ...pages, window: w };
+    expect(planWindow(withWindow, 50_010, 50_100)).toBeNull();
+    // Just below it: on from its cursor; just above: the rows up to it; far from it: a new window.
+    expect(planWindow(withWindow, 50_200, 50_260)).toEqual({ at: 50_200, cursor: 'after-w199', limit: 160, place: 'append', base: w });
+    expect(planWindow(withWindow, 49_900, 49_960)).toEqual({ at: 49_800, offset: 49_800, limit: 200, place: 'prepend', base: w });
+    expect(planWindow(withWindow, 20_000, 20_050)).toMatchObject({ at: 19_900, place: 'replace', base: null });
+    // Never before the end of the pages, never more than the server's largest page.
+    expect(planWindow(withWindow, 2_150, 9_000)).toMatchObject({ at: 2_050, offset: 2_050, limit: 1000 });
+
+    // Answers: an extension joins its window (each task once); a window moved meanwhile is replaced.
+    const appended = landWindow(w, { at: 50_200, cursor: 'x', limit: 3, place: 'append', base: w }, ['w199', 'n1', 'n2'], null);
+    expect(appended).toEqual({ from: 50_000, ids: [...ids, 'n1', 'n2'], nextCursor: null });
+    const prepended = landWindow(w, { at: 49_998, offset: 49_998, limit: 2, place: 'prepend', base: w }, ['b1', 'b2'], 'c');
+    expect(prepended).toEqual({ from: 49_998, ids: ['b1', 'b2', ...ids], nextCursor: 'after-w199' });
+    const moved = { ...w, from: 40_000 };
+    expect(landWindow(moved, { at: 50_200, cursor: 'x', limit: 3, place: 'append', base: w }, ['n1'], 'n')).toEqual({ from: 50_200, ids: ['n1'], nextCursor: 'n' });
+    // A prepend that came back short (the list changed before the window): a window of its own.
+    expect(landWindow(w, { at: 49_998, offset: 49_998, limit: 2, place: 'prepend', base: w }, ['b1'], 'c')).toEqual({ from: 49_998, ids: ['b1'], nextCursor: 'c' });
+    expect(landWindow(null, { at: 99_000, offset: 99_000, limit: 100, place: 'replace', base: null }, [], null)).toBeNull();
+  });
+
+  it('hands the window over to the pages once they reach it, each task once', () => {
+    const top: TaskQuery = { project, parent: null };
+    const w: TaskWindow = { from: 3, ids: ['d', 'e', 'f'], nextCursor: 'after-f' };
+    const apart = list(top, ['a', 'b'], 100, false, w);
+    expect(absorbWindow(apart)).toBe(apart);
+    // Reached by position: the window's tasks continue the pages, which go on from its cursor.
+    expect(absorbWindow(list(top, ['a', 'b', 'c'], 100, false, w))).toMatchObject({ ids: ['a', 'b', 'c', 'd', 'e', 'f'], nextCursor: 'after-f', window: null, complete: false });
+    // Reached by a task both hold (positions moved by a change before the window): on after it.
+    expect(absorbWindow(list(top, ['a', 'b', 'd'], 100, false, { ...w, from: 10 }))).toMatchObject({ ids: ['a', 'b', 'd', 'e', 'f'], window: null });
+    // Passed: the pages keep their own cursor.
+    expect(absorbWindow(list(top, ['a', 'b', 'c', 'd', 'e', 'f', 'g'], 100, false, w))).toMatchObject({ ids: ['a', 'b', 'c', 'd', 'e', 'f', 'g'], nextCursor: 'next', window: null });
+    // A window at the end of the list completes it.
+    expect(absorbWindow(list(top, ['a', 'b', 'c', 'd'], 6, false, { ...w, nextCursor: null }))).toMatchObject({ ids: ['a', 'b', 'c', 'd', 'e', 'f'], complete: true, total: 6, window: null });
   });
 
   it('puts a section head over each status list and leaves out empty sections', () => {

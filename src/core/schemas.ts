@@ -124,6 +124,8 @@ export const TaskCreateInput = z.strictObject({
 /** Tasks per page of task_list when the caller names no limit: small, so an agent never pulls a whole project. */
 export const TASK_PAGE_DEFAULT = 50;
 export const TASK_PAGE_MAX = 1000;
+/** The largest task_list offset: far past any real project, small enough that no request is a runaway index walk. */
+export const TASK_OFFSET_MAX = 10_000_000;
 export const TaskListInput = z.strictObject({
   project: ProjectRef.optional(),
   status: z.array(TaskStatus).optional().describe('Only tasks with one of these statuses'),
@@ -146,6 +148,13 @@ export const TaskListInput = z.strictObject({
     .optional()
     .describe(`Tasks per page (default ${TASK_PAGE_DEFAULT}, at most ${TASK_PAGE_MAX})`),
   cursor: z.string().min(1, 'cursor must not be empty').max(200, 'cursor is not one task_list returned').optional().describe("The previous page's nextCursor, to get the next page"),
+  offset: z
+    .number()
+    .int(`offset must be a whole number from 0 to ${TASK_OFFSET_MAX}`)
+    .min(0, `offset must be a whole number from 0 to ${TASK_OFFSET_MAX}`)
+    .max(TASK_OFFSET_MAX, `offset must be a whole number from 0 to ${TASK_OFFSET_MAX}`)
+    .optional()
+    .describe('Start at this position of the list (0: its first task) instead of after a cursor'),
   total: z.boolean().optional().describe('Also count every task that matches (all pages)'),
 });
 export const TaskGetInput = z.strictObject({ taskId: TaskId });

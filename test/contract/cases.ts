@@ -294,7 +294,7 @@ export const CASES: OpCase[] = [
     },
   },
   {
-    name: 'task: list in pages (limit, cursor), search, parent as the new name of parentId, bad cursors',
+    name: 'task: list in pages (limit, cursor, offset), search, parent as the new name of parentId, bad cursors',
     async run({ call, fails, setup, project, task }) {
       const p = await project('pages');
       const made: Task[] = [];
@@ -327,6 +327,14 @@ export const CASES: OpCase[] = [
       expectError(await fails('task.list', { project: p.name, limit: 0 }), 'invalid_input', 'limit');
       expectError(await fails('task.list', { project: p.name, limit: 1001 }), 'invalid_input', 'limit');
       expectError(await fails('task.list', { project: p.name, search: '' }), 'invalid_input', 'search');
+
+      // offset: the page at a position, continued by its cursor; past the end, an empty last page.
+      const at = await call('task.list', { project: p.name, offset: 2, limit: 3 });
+      expect(ids(at.tasks)).toEqual(ids(made.slice(2, 5)));
+      expect(ids((await call('task.list', { project: p.name, cursor: at.nextCursor!, limit: 10 })).tasks)).toEqual(ids(made.slice(5)));
+      expect(await call('task.list', { project: p.name, offset: 7 })).toEqual({ tasks: [], nextCursor: null });
+      expectError(await fails('task.list', { project: p.name, offset: 1, cursor: at.nextCursor! }), 'invalid_input', 'offset');
+      expectError(await fails('task.list', { project: p.name, offset: -1 }), 'invalid_input', 'offset');
     },
   },
   {

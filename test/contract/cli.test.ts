@@ -138,6 +138,7 @@ const COMMANDS: Record<string, (input: Input) => string[]> = {
       .flag('search', '--search')
       .flag('limit', '--limit')
       .flag('cursor', '--cursor')
+      .flag('offset', '--offset')
       .flag('project', '--project')
       .done(),
   'task.get': (i) => new Args('task.get', i, 'task', 'get').arg('taskId').done(),

@@ -26,7 +26,7 @@ export {
 } from './state/load';
 export { dropProject, dropTemplate, putTemplate, selectProject } from './state/changes';
 export { applyEvent } from './state/events';
-export { cacheOnly, loadUntil, putTask, retryList } from './state/taskLists';
+export { cacheOnly, loadRows, loadUntil, putTask, retryList } from './state/taskLists';
 export { listKey, matchesQuery, type TaskList, type TaskQuery } from './state/taskQuery';
 export { requestTask, taskById } from './state/taskCache';
 export { onLiveEvent } from './state/listen';

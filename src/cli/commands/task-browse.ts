@@ -31,6 +31,7 @@ export function registerTaskListCommand(task: Command): void {
     .option('--search <text>', 'only tasks with every one of these words (or word starts) in the title or description')
     .option('--limit <n>', 'show one page of at most n tasks (1-1000), and the --cursor of the next one', int)
     .option('--cursor <cursor>', 'start after where the previous page ended (the cursor it printed)')
+    .option('--offset <n>', 'start at this position of the list (0: its first task) instead of after a --cursor', int)
     .option(...PROJECT_OPTION)
     .option('--json', 'print the result as JSON: {"tasks": [...], "nextCursor": ...}');
   cmd.action(async () => {
@@ -46,6 +47,7 @@ export function registerTaskListCommand(task: Command): void {
         search: opts.search,
         limit: opts.limit,
         cursor: opts.cursor,
+        offset: opts.offset,
       }) as OpInput<'task.list'>;
       endAtClosedPipe(cmd, opts);
       if (opts.limit !== undefined) await onePage(input, opts);
@@ -72,10 +74,11 @@ async function onePage(input: OpInput<'task.list'>, opts: Opts): Promise<void> {
  */
 async function everyPage(input: OpInput<'task.list'>, opts: Opts): Promise<void> {
   const client = makeClient();
-  let cursor = input.cursor;
+  // The first page starts where the input says (--cursor or --offset); every later one after the page before.
+  let request: OpInput<'task.list'> = { ...input, limit: WALK_PAGE };
   let shown = 0;
   for (let first = true; ; first = false) {
-    const page: Page = await client.call('task.list', { ...input, limit: WALK_PAGE, ...(cursor ? { cursor } : {}) });
+    const page: Page = await client.call('task.list', request);
     // Opened once the first page is in: a call that fails at once prints only the error's JSON.
     if (opts.json && first) await write('{"tasks":[');
     const { tasks } = page;
@@ -88,7 +91,8 @@ async function everyPage(input: OpInput<'task.list'>, opts: Opts): Promise<void>
       shown += tasks.length;
     }
     if (!page.nextCursor) break;
-    cursor = page.nextCursor;
+    const { offset: _placed, ...rest } = request;
+    request = { ...rest, cursor: page.nextCursor };
   }
   if (opts.json) await write(`${shown > 0 ? '\n' : ''}],"nextCursor":null}\n`);
   else if (shown === 0) print(taskTable([]));

@@ -20,7 +20,7 @@ export const taskList = contract({
   name: 'task.list',
   title: 'List tasks',
   description:
-    `Lists tasks of your project in creation order, one page at a time: ${S.TASK_PAGE_DEFAULT} tasks unless you set limit (at most ${S.TASK_PAGE_MAX}). When nextCursor is not null there are more: call again with cursor set to it. Filter by status, parent (null: top-level only), assignee or ready (todo with every dependency done), and find tasks by words in their title or description with search (every word must match, as a word or its start). total: true also counts all matches. Call it to find work or check what is left; prefer filters and search over walking every page.`,
+    `Lists tasks of your project in creation order, one page at a time: ${S.TASK_PAGE_DEFAULT} tasks unless you set limit (at most ${S.TASK_PAGE_MAX}). When nextCursor is not null there are more: call again with cursor set to it (or jump to a position with offset instead). Filter by status, parent (null: top-level only), assignee or ready (todo with every dependency done), and find tasks by words in their title or description with search (every word must match, as a word or its start). total: true also counts all matches. Call it to find work or check what is left; prefer filters and search over walking every page.`,
   input: S.TaskListInput,
   output: E.TaskPage,
   access: 'any',

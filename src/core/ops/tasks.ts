@@ -21,6 +21,9 @@ export const TASK_OPS = [
     // `parentId` is the older name of `parent`: either may be given, both only when they agree.
     if (input.parent !== undefined && input.parentId !== undefined && input.parent !== input.parentId)
       throw invalid('parent and parentId name the same filter: give one of them (or the same task in both)', 'parent');
+    // Both name where the page starts: a cursor after a task, an offset at a position.
+    if (input.offset !== undefined && input.cursor !== undefined)
+      throw invalid('offset and cursor both say where the page starts: give one of them (cursor to continue a walk, offset to jump to a position)', 'offset');
     const projectId = projectFor(svc, actor, input.project).id;
     const afterSeq = input.cursor !== undefined ? decodeCursor(input.cursor, projectId) : undefined;
     const limit = input.limit ?? TASK_PAGE_DEFAULT;
@@ -36,6 +39,7 @@ export const TASK_OPS = [
       ready: input.ready,
       match,
       afterSeq,
+      offset: input.offset,
       limit,
       total: input.total,
     });

@@ -11,13 +11,29 @@ export interface TaskQuery {
   search?: string;
 }
 
+/**
+ * Rows of a list loaded at a position far past its loaded pages (the scrollbar dragged far down, to the
+ * end): one request at that offset instead of every page before it. A list has at most one; a jump
+ * elsewhere replaces it, scrolling on from its edges extends it.
+ */
+export interface TaskWindow {
+  /** The position in the list of its first task. */
+  from: number;
+  ids: string[];
+  /** To load on after its last task; null: it reaches the end of the list. */
+  nextCursor: string | null;
+}
+
 /** The pages of a query loaded so far, in the server's order (creation), and what is left. */
 export interface TaskList {
   query: TaskQuery;
   /** Bumped when the list is dropped and loaded again: an answer to an older load is thrown away. */
   epoch: number;
+  /** The loaded pages: the list's first tasks, without a gap. */
   ids: string[];
   nextCursor: string | null;
+  /** Tasks further down, loaded at their position (always past `ids`, which takes it over when it gets there). */
+  window: TaskWindow | null;
   /** Every match as the server counted it with the first page (live changes adjust it). */
   total: number;
   /** The first page is in. */

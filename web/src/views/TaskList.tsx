@@ -1,7 +1,7 @@
 import { useCallback, useMemo } from 'preact/hooks';
 import { VirtualList } from '../components/VirtualList';
 import type { TaskView } from '../router';
-import { listKey, loadUntil, retryList, type State } from '../store';
+import { listKey, loadRows, loadUntil, retryList, type State } from '../store';
 import { PRIORITY_LABEL, STATUS_LABEL, type Session, type TaskStatus } from '../types';
 import { TaskRow } from './TaskRow';
 import { buildRows, type Row, type RowSource } from './taskRows';
@@ -12,7 +12,8 @@ const LOAD_AHEAD = 60;
 /**
  * The task list: the tree (top level paged, an expanded task's children loaded then), a flat list of
  * matches, or one section per status. Only the rows in view are in the page (VirtualList); rows not
- * loaded yet are placeholders, and their pages load as they come into view.
+ * loaded yet are placeholders, and their pages load as they come into view (far down the list, only the
+ * rows in view and a margin: taskLists.ts `loadRows`).
  */
 export function TaskList(props: {
   sources: RowSource[];
@@ -33,7 +34,8 @@ export function TaskList(props: {
 
   const onRange = useCallback(
     (first: number, last: number) => {
-      for (const want of rows.wanted(first, last + LOAD_AHEAD)) loadUntil(want.query, want.count);
+      // Rows near the loaded pages load the pages up to them; rows far past them (a jump) load alone, at their position.
+      for (const want of rows.wanted(first, last + LOAD_AHEAD)) loadRows(want.query, want.from, want.count);
       // Lists made stale (reconnect, bulk import) load their first page again; the others have it.
       for (const query of rows.queries) loadUntil(query, 1);
     },

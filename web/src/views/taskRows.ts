@@ -5,6 +5,7 @@ import type { TaskPriority, TaskStatus } from '../types';
  * The rows of the task list as the virtual list shows them (pure: no DOM, no state). Loaded tasks are
  * one row each; what a list has not loaded yet is one run of placeholder rows as long as the server's
  * count, so the scrollbar is the whole list's from the start; an expanded task's children follow it.
+ * A list's window (rows loaded far down, where the view jumped) sits at its position in those runs.
  */
 export type Row =
   | { kind: 'task'; id: string; depth: number }
@@ -30,8 +31,8 @@ type Segment =
 export interface Rows {
   count: number;
   at(index: number): Row;
-  /** For each list with rows not loaded in [first, last): how many of its rows those reach. */
-  wanted(first: number, last: number): { query: TaskQuery; count: number }[];
+  /** For each run of a list's rows not loaded in [first, last): the positions in the list it starts at and reaches. */
+  wanted(first: number, last: number): { query: TaskQuery; from: number; count: number }[];
   /** Every list the rows come from (a stale one loads again when asked for). */
   queries: TaskQuery[];
 }
@@ -55,13 +56,25 @@ export function buildRows(sources: RowSource[], lists: Record<string, TaskList>,
     const key = listKey(query);
     const list = lists[key];
     const ids = list?.ids ?? [];
-    for (const id of ids) {
-      push({ kind: 'task', id, depth }, 1);
-      // `guard`: a task met again below itself (a parent changed while both pages were loaded) is not expanded twice.
-      if (expanded.has(id) && !guard.has(id)) addList({ project: query.project, parent: id }, depth + 1, new Set(guard).add(id));
-    }
-    const left = !list || !list.loaded ? 1 : list.complete ? 0 : Math.max(1, list.total - ids.length);
-    if (left > 0) push({ kind: 'gap', key, query, from: ids.length, count: left, depth }, left);
+    const addTasks = (run: string[]) => {
+      for (const id of run) {
+        push({ kind: 'task', id, depth }, 1);
+        // `guard`: a task met again below itself (a parent changed while both pages were loaded) is not expanded twice.
+        if (expanded.has(id) && !guard.has(id)) addList({ project: query.project, parent: id }, depth + 1, new Set(guard).add(id));
+      }
+    };
+    /** Placeholders for the list's rows from position `from` on. */
+    const gap = (from: number, count: number) => push({ kind: 'gap', key, query, from, count, depth }, count);
+    addTasks(ids);
+    if (!list || !list.loaded) return gap(ids.length, 1);
+    if (list.complete) return;
+    // A window always starts past the pages (they take it over when they reach it); one that does not is not shown.
+    const w = list.window && list.window.from > ids.length ? list.window : null;
+    if (!w) return gap(ids.length, Math.max(1, list.total - ids.length));
+    gap(ids.length, w.from - ids.length);
+    addTasks(w.ids);
+    const end = w.from + w.ids.length;
+    if (w.nextCursor !== null) gap(end, Math.max(1, list.total - end));
   };
   for (const source of sources) {
     if (source.head) {
@@ -93,13 +106,14 @@ export function buildRows(sources: RowSource[], lists: Record<string, TaskList>,
       return { kind: 'gap', key: seg.key, query: seg.query, index: seg.from + index - starts[i]!, depth: seg.depth };
     },
     wanted(first, last) {
-      const out: { query: TaskQuery; count: number }[] = [];
+      const out: { query: TaskQuery; from: number; count: number }[] = [];
       if (count === 0 || last <= first) return out;
       for (let i = segmentOf(first); i < segments.length && starts[i]! < last; i++) {
         const seg = segments[i]!;
         if (seg.kind !== 'gap') continue;
+        const skip = Math.max(0, first - starts[i]!);
         const reach = Math.min(seg.count, last - starts[i]!);
-        out.push({ query: seg.query, count: seg.from + reach });
+        out.push({ query: seg.query, from: seg.from + skip, count: seg.from + reach });
       }
       return out;
     },
