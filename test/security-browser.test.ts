@@ -93,17 +93,20 @@ const ATTACK_JS = String.raw`async (cfg) => {
       }));
     }
   }
-  const socket = (name, path, typed) => new Promise((resolve) => {
+  const socket = (name, path, send) => new Promise((resolve) => {
     const r = { opened: false, messages: [], closeCode: null };
     let ws;
     try { ws = new WebSocket(cfg.wsTarget + path + (cfg.untagged ? '' : '?' + tag(name))); } catch (e) { resolve({ error: String(e) }); return; }
-    ws.onopen = () => { r.opened = true; if (typed) ws.send(JSON.stringify({ type: 'input', data: 'touch ' + marker(name) + '\r' })); };
+    ws.onopen = () => { r.opened = true; if (send) ws.send(send); };
     ws.onmessage = (e) => r.messages.push(String(e.data).slice(0, 300));
     ws.onclose = (e) => { r.closeCode = e.code; resolve(r); };
     setTimeout(() => { ws.close(); resolve(r); }, 2500);
   });
-  await record('ws-events', () => socket('ws-events', '/ws', false));
-  await record('ws-terminal', () => socket('ws-terminal', '/ws/terminal/' + cfg.session, true));
+  await record('ws-events', () => socket('ws-events', '/ws', null));
+  await record('ws-terminal', () => socket('ws-terminal', '/ws/terminal/' + cfg.session, JSON.stringify({ type: 'input', data: 'touch ' + marker('ws-terminal') + '\r' })));
+  // The MCP socket of maestro mcp: a frame whose tool call spawns an agent that leaves a marker.
+  const spawnCall = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'session_spawn', arguments: { project: cfg.project, agentCommand: 'touch ' + marker('ws-mcp') } } };
+  await record('ws-mcp', () => socket('ws-mcp', '/mcp/ws', '{"n":1}\n' + JSON.stringify(spawnCall)));
   return out;
 }`;
 
@@ -190,7 +193,13 @@ describe('the signed-in dashboard (positive controls)', () => {
     expect(by('cors-spawn')).toMatchObject({ status: 201 });
     expect(by('ws-events').opened).toBe(true);
     expect(by('ws-terminal').opened).toBe(true);
-    await waitFor(() => markers().includes('control-cors-spawn') && markers().includes('control-ws-terminal'), 10_000, 'the control markers');
+    expect(by('ws-mcp').opened).toBe(true);
+    expect(by('ws-mcp').messages?.[0]).toMatch(/^\{"n":1,"status":200/);
+    await waitFor(
+      () => ['control-cors-spawn', 'control-ws-terminal', 'control-ws-mcp'].every((m) => markers().includes(m)),
+      10_000,
+      'the control markers',
+    );
     expect(shellAlive()).toBe(true);
   }, 60_000);
 });
