@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { TASK_TREE_LIMIT } from '../src/core/schemas.js';
 import { MaestroService } from '../src/core/service.js';
 import { startServer } from '../src/http/server.js';
 import { MaestroClient } from '../src/http/client.js';
@@ -63,8 +64,8 @@ async function benchCore(): Promise<{ restCreatePerSecond: number }> {
     measure(`core: list all tasks (${N})`, 20, () => {
       for (let i = 0; i < 20; i++) svc.tasks.list({ projectId: project.id });
     });
-    measure('core: task tree', 20, () => {
-      for (let i = 0; i < 20; i++) svc.tasks.tree(project.id);
+    measure(`core: task tree (${N}, its largest limit)`, 20, () => {
+      for (let i = 0; i < 20; i++) svc.tasks.tree(project.id, undefined, TASK_TREE_LIMIT.max);
     });
     const queueTasks = ids.slice(1000, 3000);
     const { session } = await svc.spawn({ projectId: project.id, taskIds: queueTasks, strategy: 'queue' });
