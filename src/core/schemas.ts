@@ -121,6 +121,12 @@ export const TaskCreateInput = z.strictObject({
   dependencies: z.array(TaskId).max(200).optional().describe('Ids of tasks that must be done first'),
   until: DependencyUntil.optional().describe("What these dependencies wait for: 'done' or 'merged' (their branch landed); default: the project's"),
 });
+/** An integer field from `min` to `max`, every refusal saying so in the same words. */
+const wholeNumber = (field: string, min: number, max: number) => {
+  const message = `${field} must be a whole number from ${min} to ${max}`;
+  return z.number().int(message).min(min, message).max(max, message);
+};
+
 /** Tasks per page of task_list when the caller names no limit: small, so an agent never pulls a whole project. */
 export const TASK_PAGE_DEFAULT = 50;
 export const TASK_PAGE_MAX = 1000;
@@ -140,19 +146,11 @@ export const TaskListInput = z.strictObject({
     .max(200, 'search must be at most 200 characters')
     .optional()
     .describe('Words to find in the title or description: every word must appear, each as a word or the start of one'),
-  limit: z
-    .number()
-    .int(`limit must be a whole number from 1 to ${TASK_PAGE_MAX}`)
-    .min(1, `limit must be a whole number from 1 to ${TASK_PAGE_MAX}`)
-    .max(TASK_PAGE_MAX, `limit must be a whole number from 1 to ${TASK_PAGE_MAX}`)
+  limit: wholeNumber('limit', 1, TASK_PAGE_MAX)
     .optional()
     .describe(`Tasks per page (default ${TASK_PAGE_DEFAULT}, at most ${TASK_PAGE_MAX})`),
   cursor: z.string().min(1, 'cursor must not be empty').max(200, 'cursor is not one task_list returned').optional().describe("The previous page's nextCursor, to get the next page"),
-  offset: z
-    .number()
-    .int(`offset must be a whole number from 0 to ${TASK_OFFSET_MAX}`)
-    .min(0, `offset must be a whole number from 0 to ${TASK_OFFSET_MAX}`)
-    .max(TASK_OFFSET_MAX, `offset must be a whole number from 0 to ${TASK_OFFSET_MAX}`)
+  offset: wholeNumber('offset', 0, TASK_OFFSET_MAX)
     .optional()
     .describe('Start at this position of the list (0: its first task) instead of after a cursor'),
   total: z.boolean().optional().describe('Also count every task that matches (all pages)'),
