@@ -360,7 +360,8 @@ describe('maestro mcp starts the server when none runs', { timeout: 90_000 }, ()
     expect(second.code, second.stderr).toBe(0);
     const lines = second.stdout.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(2);
-    const replies = lines.map((l) => JSON.parse(l));
+    // Answers come as they are ready, so by id: a tool call can be answered before the initialize sent with it.
+    const replies = lines.map((l) => JSON.parse(l)).sort((a, b) => a.id - b.id);
     for (const m of replies) expect(m.jsonrpc).toBe('2.0');
     expect(JSON.parse(replies[1].result.content[0].text).map((p: { name: string }) => p.name)).toEqual(['auto-started']);
     expect(second.stderr).not.toMatch(/started the Maestro server/);
