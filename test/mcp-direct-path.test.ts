@@ -7,23 +7,19 @@
  */
 import { CallToolRequestSchema, JSONRPCRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingHttpHeaders } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { USER, type Actor } from '../src/core/access.js';
 import type { Session } from '../src/core/types.js';
 import { McpHttpEndpoint } from '../src/mcp/http.js';
 import { plainRequest, plainToolCall } from '../src/mcp/plain-request.js';
-import { startTestServer, type TestServer } from './helpers.js';
-import { seed, type Seed } from './mcp-support.js';
+import type { TestServer } from './helpers.js';
+import { type Seed, useSeededServer } from './mcp-support.js';
 
 let server: TestServer;
 let s: Seed;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  s = await seed(server.svc, server.home);
-});
-afterAll(async () => {
-  await server?.dispose();
+useSeededServer((fixture) => {
+  ({ server, s } = fixture);
 });
 
 const HEADERS: IncomingHttpHeaders = { accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };

@@ -1,8 +1,8 @@
 /** The Streamable HTTP endpoint itself: identity, refusals and what a stateless endpoint answers. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readSecret } from '../src/security/secret.js';
-import { startTestServer, type TestServer } from './helpers.js';
-import { as, callTool, connectHttp, ok, seed, type Seed } from './mcp-support.js';
+import type { TestServer } from './helpers.js';
+import { as, callTool, connectHttp, ok, type Seed, useSeededServer } from './mcp-support.js';
 
 let server: TestServer;
 let s: Seed;
@@ -21,12 +21,8 @@ const post = (headers: Record<string, string>, body: unknown = INITIALIZE) =>
     body: JSON.stringify(body),
   });
 
-beforeAll(async () => {
-  server = await startTestServer();
-  s = await seed(server.svc, server.home);
-});
-afterAll(async () => {
-  await server?.dispose();
+useSeededServer((fixture) => {
+  ({ server, s } = fixture);
 });
 
 describe('MCP over Streamable HTTP', () => {

@@ -3,7 +3,7 @@
  * what is reused, and what must never be: the caller's identity, checked again on every request.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { USER, type Actor } from '../src/core/access.js';
 import { Admission } from '../src/mcp/admission.js';
 import { McpExchange } from '../src/mcp/exchange.js';
@@ -11,19 +11,15 @@ import { McpHttpEndpoint, mcpEndpointOf } from '../src/mcp/http.js';
 import { buildMcpServer, operationsForRole } from '../src/mcp/server.js';
 import { readSecret } from '../src/security/secret.js';
 import { startTestServer, type TestServer } from './helpers.js';
-import { as, callTool, connectHttp, connectStdio, ok, seed, type Seed } from './mcp-support.js';
+import { as, callTool, connectHttp, connectStdio, ok, type Seed, useSeededServer } from './mcp-support.js';
 
 let server: TestServer;
 let s: Seed;
 let endpoint: McpHttpEndpoint;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  s = await seed(server.svc, server.home);
+useSeededServer((fixture) => {
+  ({ server, s } = fixture);
   endpoint = mcpEndpointOf(server.svc)!;
-});
-afterAll(async () => {
-  await server?.dispose();
 });
 
 const rpc = (headers: Record<string, string>, body: unknown) =>

@@ -5,23 +5,19 @@
  * server or make it hold unbounded work. And the bridge (src/mcp/socket-channel.ts) uses it when it is
  * there, and POSTs when it is not.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { MAX_FRAMES_IN_FLIGHT } from '../src/mcp/socket.js';
 import { messageFrame, parseReply, type McpFrameReply } from '../src/mcp/socket-frame.js';
 import { readSecret } from '../src/security/secret.js';
-import { startTestServer, type TestServer } from './helpers.js';
-import { as, callTool, connectStdio, ok, seed, type Seed } from './mcp-support.js';
+import type { TestServer } from './helpers.js';
+import { as, callTool, connectStdio, ok, type Seed, useSeededServer } from './mcp-support.js';
 
 let server: TestServer;
 let s: Seed;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  s = await seed(server.svc, server.home);
-});
-afterAll(async () => {
-  await server?.dispose();
+useSeededServer((fixture) => {
+  ({ server, s } = fixture);
 });
 
 const owner = () => ({ authorization: `Bearer ${readSecret(server.home)}` });

@@ -9,7 +9,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 import type { AddressInfo, Socket } from 'node:net';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startServeProcess } from '../scripts/bench-slow-clients.js';
 import { PassThrough, Writable } from 'node:stream';
 import { MaestroClient } from '../src/http/client.js';
@@ -19,17 +19,13 @@ import { McpRelay } from '../src/mcp/relay.js';
 import { readSecret } from '../src/security/secret.js';
 import { operationsForRole } from '../src/mcp/server.js';
 import { BIN, startTestServer, waitFor, type TestServer } from './helpers.js';
-import { as, callTool, connectStdio, mcpEnv, ok, seed, type Seed } from './mcp-support.js';
+import { as, callTool, connectStdio, mcpEnv, ok, type Seed, seed, useSeededServer } from './mcp-support.js';
 
 let server: TestServer;
 let s: Seed;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  s = await seed(server.svc, server.home);
-});
-afterAll(async () => {
-  await server?.dispose();
+useSeededServer((fixture) => {
+  ({ server, s } = fixture);
 });
 
 const toolsCall = (id: number | string, name: string, args: Record<string, unknown> = {}) => ({

@@ -1,18 +1,14 @@
 /** `maestro mcp` as Claude Code runs it: stdout is the protocol channel and nothing else. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closedPort } from './cli-support.js';
 import { startTestServer, type TestServer } from './helpers.js';
-import { as, callTool, connectStdio, mcpEnv, runMcpRaw, seed, type Seed } from './mcp-support.js';
+import { as, callTool, connectStdio, mcpEnv, runMcpRaw, type Seed, seed, useSeededServer } from './mcp-support.js';
 
 let server: TestServer;
 let s: Seed;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  s = await seed(server.svc, server.home);
-});
-afterAll(async () => {
-  await server?.dispose();
+useSeededServer((fixture) => {
+  ({ server, s } = fixture);
 });
 
 

@@ -7,7 +7,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { MaestroService } from '../src/core/service.js';
 import type { Session, Task } from '../src/core/types.js';
 import { readSecret } from '../src/security/secret.js';
-import { BIN } from './helpers.js';
+import { afterAll, beforeAll } from 'vitest';
+import { BIN, startTestServer, type TestServer } from './helpers.js';
 
 /** Where a server listens and its home (the CLI and `maestro mcp` read the owner secret from there). */
 export interface Where {
@@ -100,6 +101,21 @@ export async function seed(svc: MaestroService, workingDir: string, name = 'web'
   const otherWorker = (await svc.spawn({ projectId: project.id, taskIds: [b.id], parentSessionId: orchestrator.id, name: 'w2' })).session;
   const tokens = Object.fromEntries([orchestrator, worker, otherWorker].map((s) => [s.id, svc.sessions.token(s.id)]));
   return { projectId: project.id, a, b, orchestrator, worker, otherWorker, tokens };
+}
+
+/**
+ * A test file's server with the seed: started before its tests, disposed after them. `take` gets both
+ * once they are there (the file keeps them in its own variables) and may set up more of its own.
+ */
+export function useSeededServer(take: (fixture: { server: TestServer; s: Seed }) => void | Promise<void>): void {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer();
+    await take({ server, s: await seed(server.svc, server.home) });
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
 }
 
 export const as = (s: Seed, session: Session): Identity => ({ session, token: s.tokens[session.id] ?? '' });
