@@ -56,11 +56,7 @@ export function serverLimits(overrides: Partial<ServerLimits> = {}, env: NodeJS.
  * internals (the id is in the X-Request-Id header). A busy database says when to retry.
  */
 export function sendError(res: ServerResponse & { locals?: DoorLocals }, err: unknown, logger?: Logger, status?: number): void {
-  let error = toMaestroError(err);
-  if (error.code === 'internal') {
-    logger?.error({ err, requestId: res.locals?.requestId }, 'internal error');
-    error = new MaestroError('internal', 'internal error');
-  }
+  const error = publicError(err, logger, res.locals?.requestId);
   if (error.code === 'unavailable') res.setHeader('Retry-After', '1');
   if (error.code === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer realm="maestro"');
   if (res.headersSent) {
@@ -68,6 +64,14 @@ export function sendError(res: ServerResponse & { locals?: DoorLocals }, err: un
     return;
   }
   sendJson(res, status ?? error.httpStatus, { error: error.toJSON() });
+}
+
+/** The error as a client may see it: an internal one is logged with the request id and becomes a bare `internal error`. */
+export function publicError(err: unknown, logger: Logger | undefined, requestId: string | undefined): MaestroError {
+  const error = toMaestroError(err);
+  if (error.code !== 'internal') return error;
+  logger?.error({ err, requestId }, 'internal error');
+  return new MaestroError('internal', 'internal error');
 }
 
 /**
@@ -159,13 +163,20 @@ export function admitCaller(req: IncomingMessage, res: DoorResponse, auth: Authe
  * that is no JSON or too large, a URL that is not valid percent-encoding, body-parser's other refusals.
  */
 export function answerRequestError(res: ServerResponse & { locals?: DoorLocals }, err: unknown, logger: Logger): void {
-  const { status, type, expose, message } = err as { status?: number; type?: string; expose?: boolean; message?: string };
-  const answer = (code: number, text: string) => sendError(res, new MaestroError('invalid_input', text), logger, code);
-  if (type === 'entity.parse.failed') answer(400, 'the request body is not valid JSON');
-  else if (err instanceof URIError) answer(400, 'the URL is not valid percent-encoding');
-  else if (status === 413) answer(413, 'the request body is too large');
-  else if (typeof status === 'number' && status >= 400 && status < 500) answer(status, expose && message ? message : 'bad request');
+  const refusal = requestRefusal(err);
+  if (refusal) sendError(res, refusal.error, logger, refusal.status);
   else sendError(res, err, logger);
+}
+
+/** Such a failure as its status and words (`invalid_input`), or undefined when `err` is none of them. */
+export function requestRefusal(err: unknown): { status: number; error: MaestroError } | undefined {
+  const { status, type, expose, message } = err as { status?: number; type?: string; expose?: boolean; message?: string };
+  const refusal = (code: number, text: string) => ({ status: code, error: new MaestroError('invalid_input', text) });
+  if (type === 'entity.parse.failed') return refusal(400, 'the request body is not valid JSON');
+  if (err instanceof URIError) return refusal(400, 'the URL is not valid percent-encoding');
+  if (status === 413) return refusal(413, 'the request body is too large');
+  if (typeof status === 'number' && status >= 400 && status < 500) return refusal(status, expose && message ? message : 'bad request');
+  return undefined;
 }
 
 /**

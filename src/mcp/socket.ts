@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import type { Actor } from '../core/access.js';
-import { MaestroError, toMaestroError } from '../core/errors.js';
-import { newRequestId } from '../http/door.js';
+import { MaestroError } from '../core/errors.js';
+import { newRequestId, publicError, requestRefusal } from '../http/door.js';
 import { parseStrictJson } from '../http/json-body.js';
 import type { Logger } from '../log/logger.js';
 import { parseFrame, type McpFrame } from './socket-frame.js';
@@ -55,14 +55,11 @@ export function serveMcpSocket(ws: WebSocket, req: IncomingMessage, deps: McpSoc
     }
     ws.send(answer);
   };
-  /** A refusal as the HTTP door words it (sendError): the error's status and `{ error }`, an internal one logged and not described. */
+  /** A refusal in the HTTP door's words (sendError, answerRequestError): its status and `{ error }`, an internal one logged and not described. */
   const refusal = (n: number, requestId: string, err: unknown): string => {
-    let error = toMaestroError(err);
-    if (error.code === 'internal') {
-      deps.logger.error({ err, requestId }, 'MCP socket frame failed');
-      error = new MaestroError('internal', 'internal error');
-    }
-    return answerFrame(n, requestId, { status: error.httpStatus, body: { error: error.toJSON() }, ...(error.code === 'unavailable' ? { retryAfter: 1 } : {}) });
+    const known = requestRefusal(err);
+    const error = known?.error ?? publicError(err, deps.logger, requestId);
+    return answerFrame(n, requestId, { status: known?.status ?? error.httpStatus, body: { error: error.toJSON() }, ...(error.code === 'unavailable' ? { retryAfter: 1 } : {}) });
   };
 
   async function answer(frame: McpFrame, requestId: string): Promise<string | undefined> {
@@ -72,7 +69,7 @@ export function serveMcpSocket(ws: WebSocket, req: IncomingMessage, deps: McpSoc
       actor = deps.authenticate(req);
       body = parseStrictJson(frame.body);
     } catch (err) {
-      return refusal(frame.n, requestId, (err as { type?: string }).type === 'entity.parse.failed' ? new MaestroError('invalid_input', 'the request body is not valid JSON') : err);
+      return refusal(frame.n, requestId, err);
     }
     const headers = { accept: ACCEPT_BOTH, ...(frame.version === undefined ? {} : { 'mcp-protocol-version': frame.version }) };
     const answered = await deps.answer(body, headers, actor, () => ws.readyState !== ws.OPEN, requestId);
