@@ -58,7 +58,6 @@ export class McpRelay {
   private readonly logger: Logger;
   private readonly lines: LineReader;
 
-  private headers: Record<string, string> = { accept: ACCEPT };
   /** The MCP-Protocol-Version learned from `initialize`, sent with every later message. */
   private version: string | undefined;
   private readonly channel: McpSocketChannel | undefined;
@@ -80,7 +79,7 @@ export class McpRelay {
         : new McpSocketChannel({
             baseUrl: this.client.baseUrl,
             headers: this.client.credentialHeaders(),
-            post: (line) => this.client.postText(MCP_PATH, line, this.headers),
+            post: (line) => this.post(line),
             logger: this.logger,
           });
   }
@@ -157,7 +156,7 @@ export class McpRelay {
     const requests = requestsIn(message);
     let answer: RawAnswer;
     try {
-      answer = await (this.channel ? this.channel.send(line, this.version) : this.client.postText(MCP_PATH, line, this.headers));
+      answer = await (this.channel ? this.channel.send(line, this.version) : this.post(line));
     } catch (err) {
       this.answerFailure(message, requests, toMaestroError(err));
       return;
@@ -192,14 +191,16 @@ export class McpRelay {
    * The MCP-Protocol-Version the client and server agreed on, sent on every later request as the SDK's
    * Streamable HTTP client does (the server refuses a version it does not support).
    */
+  /** The message as a POST to /mcp, with the protocol version once known. */
+  private post(line: string): Promise<RawAnswer> {
+    return this.client.postText(MCP_PATH, line, this.version === undefined ? { accept: ACCEPT } : { accept: ACCEPT, 'mcp-protocol-version': this.version });
+  }
+
   private learnProtocolVersion(text: string): void {
     try {
       const answer = JSON.parse(text) as { result?: { protocolVersion?: unknown } } | Array<{ result?: { protocolVersion?: unknown } }>;
       const version = (Array.isArray(answer) ? answer[0] : answer)?.result?.protocolVersion;
-      if (typeof version === 'string') {
-        this.version = version;
-        this.headers = { accept: ACCEPT, 'mcp-protocol-version': version };
-      }
+      if (typeof version === 'string') this.version = version;
     } catch {
       /* checked JSON above */
     }
