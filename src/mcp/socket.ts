@@ -4,6 +4,7 @@ import type { Actor } from '../core/access.js';
 import { MaestroError } from '../core/errors.js';
 import { newRequestId, publicError, requestRefusal } from '../http/door.js';
 import { parseStrictJson } from '../http/json-body.js';
+import { sendBounded } from '../http/ws-router.js';
 import type { Logger } from '../log/logger.js';
 import { parseFrame, type McpFrame } from './socket-frame.js';
 
@@ -46,15 +47,7 @@ export interface McpSocketDeps {
 /** Serves one bridge's socket (a WsRouter handler, registered for the `mcp` socket route). */
 export function serveMcpSocket(ws: WebSocket, req: IncomingMessage, deps: McpSocketDeps): void {
   let inFlight = 0;
-  const reply = (answer: string | undefined) => {
-    if (answer === undefined || ws.readyState !== ws.OPEN) return;
-    if (ws.bufferedAmount > MAX_UNREAD_ANSWERS_BYTES) {
-      ws.close(1013, 'too slow: answers left unread; reconnect');
-      setTimeout(() => ws.terminate(), 1000).unref();
-      return;
-    }
-    ws.send(answer);
-  };
+  const reply = (answer: string | undefined) => void (answer !== undefined && sendBounded(ws, answer, MAX_UNREAD_ANSWERS_BYTES));
   /** A refusal in the HTTP door's words (sendError, answerRequestError): its status and `{ error }`, an internal one logged and not described. */
   const refusal = (n: number, requestId: string, err: unknown): string => {
     const known = requestRefusal(err);
