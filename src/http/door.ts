@@ -10,6 +10,7 @@ import { jsonBodyReader, type JsonBodyReader } from './json-body.js';
 import type { RouteHandlers } from './route-table.js';
 import { isProtectedPath, type RequestGuard } from './request-guard.js';
 import { routeFor } from './routes.js';
+import { turnBudgetFromEnv } from './turns.js';
 
 /*
  * What every HTTP request passes before any route: its id, the origin check, the credential check, the
@@ -36,6 +37,8 @@ export interface ServerLimits {
   keepAliveTimeoutMs: number;
   /** JSON bodies. */
   maxBodyBytes: number;
+  /** Request work per turn of the event loop before the loop polls again (turns.ts); null: no slicing. */
+  turnBudgetMs: number | null;
 }
 
 export function serverLimits(overrides: Partial<ServerLimits> = {}, env: NodeJS.ProcessEnv = process.env): ServerLimits {
@@ -46,6 +49,7 @@ export function serverLimits(overrides: Partial<ServerLimits> = {}, env: NodeJS.
     requestTimeoutMs: Math.max(overrides.requestTimeoutMs ?? 30_000, headersTimeoutMs),
     keepAliveTimeoutMs: overrides.keepAliveTimeoutMs ?? 5_000,
     maxBodyBytes: overrides.maxBodyBytes ?? 1024 * 1024,
+    turnBudgetMs: overrides.turnBudgetMs !== undefined ? overrides.turnBudgetMs : turnBudgetFromEnv(env.MAESTRO_TURN_BUDGET_MS),
   };
 }
 

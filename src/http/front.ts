@@ -7,6 +7,7 @@ import { answerRoute, type MountDeps } from './mount.js';
 import { isProtectedPath, type RequestGuard } from './request-guard.js';
 import { decodeParams, type RouteMatch, type RouteMatcher } from './route-match.js';
 import { isOpRoute } from './routes.js';
+import type { FairTurns } from './turns.js';
 
 /*
  * The front lane: a request for a route of the table is answered here, through the same door (door.ts)
@@ -18,6 +19,8 @@ import { isOpRoute } from './routes.js';
  */
 
 export interface FrontDeps {
+  /** Where each request's work starts: in this turn of the event loop, or a later one (turns.ts). */
+  turns: FairTurns;
   matcher: RouteMatcher;
   guard: RequestGuard;
   auth: Authenticator;
@@ -30,7 +33,15 @@ export interface FrontDeps {
 const UNUSUAL_URL = /[\t\n\f\r #\u00a0\ufeff]/;
 
 export function frontLane(app: RequestListener, deps: FrontDeps): RequestListener {
-  return (req, res) => {
+  return (req, res) =>
+    deps.turns.run(() => {
+      try {
+        answer(req, res);
+      } catch (err) {
+        sendError(res, err, deps.logger);
+      }
+    });
+  function answer(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '';
     const query = url.indexOf('?');
     const pathname = query === -1 ? url : url.slice(0, query);
@@ -41,7 +52,7 @@ export function frontLane(app: RequestListener, deps: FrontDeps): RequestListene
     }
     const search = query === -1 ? '' : url.slice(query + 1);
     serve(req, res as DoorResponse, pathname, search, match, deps).catch((err: unknown) => sendError(res, err, deps.logger));
-  };
+  }
 }
 
 /** The door's steps as express ran them for a route of the table, then the route. */

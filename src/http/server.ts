@@ -11,6 +11,7 @@ import { Authenticator } from './auth.js';
 import { answerClientError, answerRequestError, bodyReaders, doorHandlers, openDoor, readBody, requireCredential, requireJson, sendError, serverLimits, type BodyReaders, type ServerLimits } from './door.js';
 import { closeSocketsOfEndedSessions, streamEvents } from './event-stream.js';
 import { frontLane } from './front.js';
+import { FairTurns } from './turns.js';
 import { mountRoutes, opDoor } from './mount.js';
 import { createRequestGuard, type RequestGuard } from './request-guard.js';
 import { RouteMatcher } from './route-match.js';
@@ -138,7 +139,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const mount = { svc: opts.svc, logger, handlers: ctx.routes };
   http.removeAllListeners('request');
   // The table's routes are answered by the front lane (front.ts); every other request by the express app.
-  http.on('request', frontLane(app, { matcher: new RouteMatcher(ROUTE_TABLE), guard, auth, logger, readers, mount }));
+  const turns = new FairTurns(limits.turnBudgetMs, (err) => logger.error({ err }, 'request failed'));
+  http.on('request', frontLane(app, { turns, matcher: new RouteMatcher(ROUTE_TABLE), guard, auth, logger, readers, mount }));
   http.on('clientError', answerClientError);
 
   streamEvents(ws, opts.svc);
