@@ -1,9 +1,9 @@
 /**
  * The dashboard at 100,000 tasks, in a real browser against a real server (issue 13): the task list
  * loads pages as it scrolls and renders only the rows in view, a jump far down (the end, the middle)
- * loads only the rows there by their position, the tree loads a task's subtasks when it
- * is expanded, the board pages each column, the search is the server's, and live changes show in the
- * loaded rows. What the page fetched is counted from the responses of /api/tasks it received.
+ * loads only the rows there by their position, the tree loads a task's subtasks when it is expanded,
+ * the board pages each column (and jumps in it as the list does), the search is the server's, and live
+ * changes show in the loaded rows. What the page fetched is counted from the responses of /api/tasks it received.
  */
 import type { BrowserContext, Page, Response } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -230,6 +230,179 @@ describe('the task list of a 100,000-task project', { timeout: 60_000 }, () => {
     const todoPages = seen.filter((f) => f.query.get('status') === 'todo');
     expect(todoPages.length).toBeGreaterThan(1);
     expect(fetchedTasks(seen)).toBeLessThan(5000);
+  });
+});
+
+describe('a board column of 90,000 todo tasks', { timeout: 60_000 }, () => {
+  const todoQuery = () => `/api/tasks?project=${server.project.id}&status=todo`;
+  /** The todo tasks at positions [from, from + limit) of the column, as the server orders them. */
+  const todoAt = async (from: number, limit = 1) => (await api<{ tasks: Task[] }>('GET', `${todoQuery()}&limit=${limit}&offset=${from}`)).tasks;
+  const todoTotal = async () => (await api<{ total: number }>('GET', `${todoQuery()}&limit=1&total=true`)).total;
+  const column = () => page.getByTestId('board-col-todo');
+  const columnScroller = () => column().locator('.board-scroller');
+  const cardTitled = (title: string) => column().locator('.board-slot', { has: page.getByRole('link', { name: title, exact: true }) });
+  /** The todo column's requests: its pages, windows and counts. */
+  const todoFetches = (seen: Fetched[]) => seen.filter((f) => f.query.get('status') === 'todo' && !f.query.has('search'));
+  const settled = () => page.waitForFunction(() => !document.querySelector('[data-testid=board-col-todo] .placeholder'));
+  /** The cards rendered in the column: their position (1-based) and title, each task once, each where the server has it. */
+  const cardsInOrder = async () => {
+    const cards = await column()
+      .locator('.board-slot')
+      .evaluateAll((els) =>
+        els.map((el) => ({
+          at: Number(el.getAttribute('aria-posinset')),
+          id: el.querySelector('[data-task-id]')?.getAttribute('data-task-id'),
+          title: el.querySelector('a')?.textContent ?? '',
+        })),
+      );
+    expect(cards.length).toBeGreaterThan(1);
+    expect(new Set(cards.map((c) => c.id)).size).toBe(cards.length);
+    const expected = await todoAt(cards[0]!.at - 1, cards.length);
+    expect(cards.map((c) => `${c.at}: ${c.title}`)).toEqual(expected.map((t, i) => `${cards[0]!.at + i}: ${t.title}`));
+    return cards;
+  };
+  const openBoard = async () => {
+    const seen = await openCounting('?view=board');
+    await column().locator('[data-testid=board-card]').first().waitFor({ timeout: 10_000 });
+    const cardHeight = await column().locator('.board-slot').first().evaluate((el) => (el as HTMLElement).offsetHeight);
+    return { seen, cardHeight };
+  };
+
+  it('jumps to the end and to the middle loading only the cards there, and reads on from them', async () => {
+    const total = await todoTotal();
+    expect(total).toBeGreaterThan(60_000);
+    const { seen, cardHeight } = await openBoard();
+    const chip = column().getByTestId('column-count');
+    await chip.filter({ hasText: total.toLocaleString('en-US') }).waitFor();
+    const before = seen.length;
+
+    // To the end: the last todo task, after a few hundred tasks fetched, not 90,000.
+    const started = Date.now();
+    await columnScroller().evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    const lastTitle = (await todoAt(total - 1))[0]!.title;
+    await cardTitled(lastTitle).waitFor({ timeout: 10_000 });
+    const toEndMs = Date.now() - started;
+    expect(await cardTitled(lastTitle).getAttribute('aria-posinset')).toBe(String(total));
+    await settled();
+    const toEnd = todoFetches(seen.slice(before));
+    expect(fetchedTasks(toEnd)).toBeLessThan(1000);
+    expect(toEnd.some((f) => f.query.has('offset'))).toBe(true);
+    expect((await cardsInOrder()).at(-1)!.at).toBe(total);
+
+    // To the middle: the card at that position, with its neighbours.
+    const mid = 45_678;
+    const beforeMid = seen.length;
+    await columnScroller().evaluate((el, top) => el.scrollTo(0, top), mid * cardHeight);
+    const midTitle = (await todoAt(mid))[0]!.title;
+    await cardTitled(midTitle).waitFor({ timeout: 10_000 });
+    expect(await cardTitled(midTitle).getAttribute('aria-posinset')).toBe(String(mid + 1));
+    await settled();
+    await cardsInOrder();
+    const toMid = todoFetches(seen.slice(beforeMid));
+    expect(fetchedTasks(toMid)).toBeLessThan(1000);
+
+    // A little further down: the window reads on from its cursor, a few cards more.
+    const on = mid + 150;
+    const beforeOn = seen.length;
+    await columnScroller().evaluate((el, top) => el.scrollTo(0, top), on * cardHeight);
+    const onTitle = (await todoAt(on))[0]!.title;
+    await cardTitled(onTitle).waitFor({ timeout: 10_000 });
+    await settled();
+    await cardsInOrder();
+    const scrolledOn = listPages(todoFetches(seen.slice(beforeOn)));
+    expect(scrolledOn.length).toBeGreaterThan(0);
+    expect(fetchedTasks(scrolledOn)).toBeLessThan(300);
+    expect(scrolledOn.every((f) => f.query.has('cursor') && !f.query.has('offset'))).toBe(true);
+
+    // The count in the head is still the server's, not what was loaded.
+    expect(await chip.textContent()).toBe(total.toLocaleString('en-US'));
+    const all = todoFetches(seen);
+    expect(fetchedTasks(all)).toBeLessThan(2000);
+    console.log(
+      `board, ${total} todo: to the end in ${toEndMs} ms, ${fetchedTasks(toEnd)} tasks in ${toEnd.length} requests; to the middle ${fetchedTasks(toMid)} tasks in ${toMid.length} requests; ` +
+        `150 cards on ${fetchedTasks(scrolledOn)} tasks in ${scrolledOn.length} requests; ${fetchedTasks(all)} todo tasks in ${all.length} requests in all`,
+    );
+  });
+
+  it('loads the cards in view again, at their position, after a reconnect', async () => {
+    const { seen, cardHeight } = await openBoard();
+    const mid = 61_234;
+    await columnScroller().evaluate((el, top) => el.scrollTo(0, top), mid * cardHeight);
+    const midTitle = (await todoAt(mid))[0]!.title;
+    await cardTitled(midTitle).waitFor({ timeout: 10_000 });
+    await settled();
+    const before = seen.length;
+    // The server away and back: every list is stale, the window goes, and the cards in view load again where they are.
+    await server.restart(0);
+    await expect.poll(() => todoFetches(seen.slice(before)).some((f) => f.query.has('offset')), { timeout: 15_000 }).toBe(true);
+    await cardTitled(midTitle).waitFor({ timeout: 10_000 });
+    await settled();
+    await cardsInOrder();
+    const again = todoFetches(seen.slice(before));
+    expect(fetchedTasks(again)).toBeLessThan(1000);
+    console.log(`board after a reconnect: ${fetchedTasks(again)} todo tasks in ${again.length} requests`);
+  });
+
+  it('a window that failed to load says so in the column, and loads on Retry', async () => {
+    let failing = true;
+    await openPage(`${server.url}/projects/${server.project.id}/tasks?view=board`, undefined, {
+      prepare: (ctx) =>
+        ctx.route(
+          (url) => url.pathname === '/api/tasks' && url.searchParams.has('offset'),
+          (route) => (failing ? route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"unavailable","message":"server away"}}' }) : route.continue()),
+        ),
+    });
+    await column().locator('[data-testid=board-card]').first().waitFor({ timeout: 10_000 });
+    const cardHeight = await column().locator('.board-slot').first().evaluate((el) => (el as HTMLElement).offsetHeight);
+    const at = 30_000;
+    await columnScroller().evaluate((el, top) => el.scrollTo(0, top), at * cardHeight);
+    await column().getByText('Could not load tasks').first().waitFor({ timeout: 10_000 });
+    failing = false;
+    await column().getByRole('button', { name: 'Retry' }).first().click();
+    await cardTitled((await todoAt(at))[0]!.title).waitFor({ timeout: 10_000 });
+    await settled();
+    await cardsInOrder();
+  });
+
+  it('near its top a column loads pages, which take over a window they reach', async () => {
+    const { seen, cardHeight } = await openBoard();
+    // Within two pages of the loaded ones: pages, from the cursor, no position.
+    await columnScroller().evaluate((el, top) => el.scrollTo(0, top), 1500 * cardHeight);
+    const at1500 = (await todoAt(1500))[0]!.title;
+    await cardTitled(at1500).waitFor({ timeout: 10_000 });
+    await settled();
+    await cardsInOrder();
+    const paged = todoFetches(seen);
+    expect(paged.some((f) => f.query.has('offset'))).toBe(false);
+    expect(paged.filter((f) => f.query.get('limit') !== '1').length).toBeGreaterThan(1);
+    const pagedTasks = fetchedTasks(paged);
+    expect(pagedTasks).toBeGreaterThan(1500);
+    expect(pagedTasks).toBeLessThan(4000);
+
+    // Far past them (row 4,000): a window at its position; back to just above it: the pages load up to and into it.
+    const beforeJump = seen.length;
+    await columnScroller().evaluate((el, top) => el.scrollTo(0, top), 4000 * cardHeight);
+    await cardTitled((await todoAt(4000))[0]!.title).waitFor({ timeout: 10_000 });
+    await settled();
+    const jump = todoFetches(seen.slice(beforeJump));
+    expect(jump.some((f) => f.query.has('offset'))).toBe(true);
+    expect(fetchedTasks(jump)).toBeLessThan(1000);
+    for (const at of [2_600, 3_400, 3_860, 4_300]) {
+      await columnScroller().evaluate((el, top) => el.scrollTo(0, top), at * cardHeight);
+      await cardTitled((await todoAt(at))[0]!.title).waitFor({ timeout: 10_000 });
+      await settled();
+      await cardsInOrder();
+    }
+    // Taken over, the window's tasks continue the pages: on past it, the pages read on from its cursor (no position).
+    const beforeOn = seen.length;
+    await columnScroller().evaluate((el, top) => el.scrollTo(0, top), 5000 * cardHeight);
+    await cardTitled((await todoAt(5000))[0]!.title).waitFor({ timeout: 10_000 });
+    await settled();
+    await cardsInOrder();
+    const on = todoFetches(seen.slice(beforeOn));
+    expect(on.length).toBeGreaterThan(0);
+    expect(on.some((f) => f.query.has('offset'))).toBe(false);
+    console.log(`board near its top: to card 1,500 ${pagedTasks} tasks in ${paged.length} requests; jump to 4,000 ${fetchedTasks(jump)} tasks in ${jump.length} requests; in all ${fetchedTasks(todoFetches(seen))} todo tasks`);
   });
 });
 

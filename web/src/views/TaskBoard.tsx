@@ -1,18 +1,22 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { VirtualList } from '../components/VirtualList';
 import type { TaskView } from '../router';
-import { listKey, loadUntil, type State, type TaskQuery } from '../store';
+import { listKey, loadRows, loadUntil, retryList, type State, type TaskQuery } from '../store';
 import { STATUS_LABEL, type TaskStatus } from '../types';
 import { BoardCard, TASK_DRAG_TYPE } from './BoardCard';
 import { completeTask, patchTask } from './taskActions';
+import { buildRows } from './taskRows';
 
 /** Cards past the ones in view loaded ahead, so scrolling a column rarely meets a placeholder. */
 const LOAD_AHEAD = 30;
 
+const NONE: ReadonlySet<string> = new Set();
+
 /**
  * The board: one column per status, each its own paged list (the status's tasks, matching the search)
- * with the server's count in its head, only the cards in view in the page. Cards move by drag and drop,
- * or with their status menu (keyboard).
+ * with the server's count in its head, only the cards in view in the page. A column scrolled far down
+ * loads only the cards there, at their position, as the task list does (taskLists.ts `loadRows`). Cards
+ * move by drag and drop, or with their status menu (keyboard).
  */
 export function Board(props: {
   projectId: string;
@@ -54,12 +58,20 @@ function BoardColumn(props: {
     () => ({ project: props.projectId, status: [st], ...(props.search ? { search: props.search } : {}) }),
     [props.projectId, st, props.search],
   );
-  const list = s.lists[listKey(query)];
+  const key = listKey(query);
+  const list = s.lists[key];
   // Again when the list went stale (reconnect, bulk import).
   useEffect(() => void loadUntil(query), [query, list?.stale]);
-  const ids = list?.ids ?? [];
-  const count = !list?.loaded ? 0 : list.complete ? ids.length : Math.max(ids.length + 1, list.total);
-  const onRange = useCallback((_first: number, last: number) => void loadUntil(query, last + LOAD_AHEAD), [query]);
+  // The column's cards as the task list's rows (one list, nothing expanded): its pages, then its window at its position.
+  const rows = useMemo(() => buildRows([{ query }], list ? { [key]: list } : {}, NONE), [query, key, list]);
+  const count = list?.loaded ? rows.count : 0;
+  const onRange = useCallback(
+    (first: number, last: number) => {
+      // Cards near the loaded pages load the pages up to them; cards far past them (a jump) load alone, at their position.
+      for (const want of rows.wanted(first, last + LOAD_AHEAD)) loadRows(want.query, want.from, want.count);
+    },
+    [rows],
+  );
   return (
     <section
       class={`board-col${over ? ' drop' : ''}`}
@@ -95,15 +107,27 @@ function BoardColumn(props: {
         class="board-scroller"
         listClass="board-list"
         renderRow={(i) => {
-          const t = i < ids.length ? s.tasks[ids[i]!] : undefined;
+          const row = rows.at(i);
+          const t = row.kind === 'task' ? s.tasks[row.id] : undefined;
           if (!t)
             return (
-              <li key={`g:${i}`} class="board-slot placeholder" aria-hidden="true">
-                <div class="board-card skeleton-card" />
+              <li key={`g:${i}`} class="board-slot placeholder" aria-hidden={list?.error ? undefined : 'true'}>
+                {list?.error ? (
+                  <div class="board-card">
+                    <span class="error-text">
+                      Could not load tasks: {list.error}{' '}
+                      <button type="button" class="btn small" onClick={() => retryList(key)}>
+                        Retry
+                      </button>
+                    </span>
+                  </div>
+                ) : (
+                  <div class="board-card skeleton-card" />
+                )}
               </li>
             );
           return (
-            <li key={t.id} class="board-slot">
+            <li key={t.id} class="board-slot" aria-posinset={i + 1} aria-setsize={count}>
               <BoardCard task={t} state={s} status={props.status} view={props.view} selected={props.selectedId === t.id} move={props.move} />
             </li>
           );
