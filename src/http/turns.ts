@@ -18,6 +18,9 @@ export const DEFAULT_TURN_BUDGET_MS = 2;
  * runs a callback's promise continuations before the next callback of either phase, so a slice counts all of
  * a request's work up to its first real wait (I/O, a commit), not just its synchronous start. A slice runs at
  * least one request, so no budget stops work.
+ *
+ * This is fairness among requests, first come first served. MCP calls are also held back by their own gate
+ * (mcp/admission.ts: a few per turn), which lets REST requests go ahead of a crowd of MCP callers.
  */
 export class FairTurns {
   private readonly waiting: Array<(() => void) | undefined> = [];
