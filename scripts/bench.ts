@@ -115,6 +115,7 @@ const PARTS = {
   hook: benchHook, // what the hook Claude Code runs on every tool call costs it (child processes, spawn to exit)
   worktree: benchWorktree,
   'slow-clients': benchSlowClients, // a separate server process, so that its memory is its own
+  accept: async () => (await import('./bench-accept.js')).benchAccept(), // a burst of new connections while 50 kept-alive clients are busy, fair turns vs off
 } satisfies Record<string, () => Promise<unknown>>;
 
 const asked = process.argv.slice(2);
