@@ -15,11 +15,11 @@ import { startServeProcess, type ServeProcess } from '../scripts/bench-slow-clie
 const BUSY_CLIENTS = 20;
 const BURST = 60;
 /**
- * Between the two, with margin both ways: one accept per turn without slicing implies every busy client
- * answered once per burst connection (K x N = 1200). Measured in 9 runs of this file on 2 shared cores:
- * off served 849-1227 busy answers while the burst waited (fewer than K x N when the clients' process
- * lagged), the default budget 118-184; a first FairTurns whose slices missed each request's work after its
- * first `await` served 1001-1057.
+ * One accept per turn without slicing implies every busy client answered once per burst connection (K x N =
+ * 1200). Measured in 9 runs of this file on 2 shared cores: off served 849-1227 busy answers while the burst
+ * waited (fewer than K x N when the clients' process lagged; 324 in a loaded CI run), the default budget
+ * 118-184 (73 in that CI run); a first FairTurns whose slices missed each request's work after its first
+ * `await` served 1001-1057.
  */
 const BOUND = 500;
 
@@ -49,15 +49,16 @@ function expectAllAnswered(r: BurstResult): void {
 }
 
 describe('fair turns: new connections while kept-alive clients keep the server busy', () => {
-  it('with the default budget, the burst is answered well before every busy client got one answer per new connection', async () => {
-    const r = await scenario({});
-    expectAllAnswered(r);
-    expect(r.servedDuringBurst).toBeLessThan(BOUND);
-  });
-
-  it('with MAESTRO_TURN_BUDGET_MS=off, the same burst waits about one turn of every busy client per connection', async () => {
-    const r = await scenario({ MAESTRO_TURN_BUDGET_MS: 'off' });
-    expectAllAnswered(r);
-    expect(r.servedDuringBurst).toBeGreaterThan(BOUND);
+  it('with the default budget the burst is answered within far fewer busy answers than with MAESTRO_TURN_BUDGET_MS=off', async () => {
+    // Both in one test, one after the other: a loaded machine slows the busy clients' process and so lowers
+    // both counts alike (in CI, off once served 324 and the default 73), so the two are compared as well.
+    const off = await scenario({ MAESTRO_TURN_BUDGET_MS: 'off' });
+    expectAllAnswered(off);
+    await srv?.stop();
+    srv = undefined;
+    const fair = await scenario({});
+    expectAllAnswered(fair);
+    expect(fair.servedDuringBurst).toBeLessThan(BOUND);
+    expect(fair.servedDuringBurst, `fair ${fair.servedDuringBurst} vs off ${off.servedDuringBurst}`).toBeLessThan(off.servedDuringBurst / 2);
   });
 });
