@@ -81,9 +81,9 @@ process.stdin.on('data', () => (running = false));
   await Promise.all(agents.map(once));
   process.stdout.write('ready\\n');
   await Promise.all(agents.map(async (agent) => { while (running) await once(agent); }));
-  process.stdout.write(JSON.stringify({ times, statuses, failures, reconnects: connects - count }) + '\\n');
   agents.forEach((agent) => agent.destroy());
-  process.exit(0);
+  // Exit once the line is out: a pipe is written asynchronously, and exiting at once cut long ones short.
+  process.stdout.write(JSON.stringify({ times, statuses, failures, reconnects: connects - count }) + '\\n', () => process.exit(0));
 })();
 `;
 

@@ -1,7 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TURN_BUDGET_MS, FairTurns, turnBudgetFromEnv } from '../src/http/turns.js';
-import { BIN, tempHome } from './helpers.js';
+import { BIN, startTestServer, tempHome } from './helpers.js';
+
+const execFileAsync = promisify(execFile);
 
 /*
  * FairTurns by counting, not timing: with a budget of 0 every slice runs exactly one job (a slice always runs
@@ -113,5 +117,21 @@ describe('MAESTRO_TURN_BUDGET_MS', () => {
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('MAESTRO_TURN_BUDGET_MS must be a number of milliseconds from 0 to 1000, or "off"; got "soon"');
     expect(run.stderr).not.toContain('listening');
+  });
+});
+
+describe('the listening socket', () => {
+  it('holds up to 4096 connections until they are accepted (Node would hold 511)', async () => {
+    const server = await startTestServer();
+    try {
+      const { stdout } = await execFileAsync('ss', ['-Hltn', `sport = :${server.server.port}`]);
+      // A listening socket's Send-Q is its backlog, as the kernel caps it (net.core.somaxconn).
+      const [state, , sendQ] = stdout.trim().split(/\s+/);
+      const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+      expect(state).toBe('LISTEN');
+      expect(Number(sendQ)).toBe(Math.min(4096, somaxconn));
+    } finally {
+      await server.dispose();
+    }
   });
 });

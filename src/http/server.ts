@@ -112,6 +112,13 @@ function noCacheForHtml(res: Response, path: string): void {
   if (path.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
 }
 
+/**
+ * Connections the kernel holds for us until they are accepted (capped by net.core.somaxconn, 4096 here).
+ * Node's 511 overflowed under a burst of 1,000 hook and CLI connections: the ones past it were dropped and
+ * retried by the client's TCP a second or more later.
+ */
+const LISTEN_BACKLOG = 4096;
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger('maestro-http');
   const webRoot = opts.webRoot ?? defaultWebRoot();
@@ -148,7 +155,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1', () => {
+    http.listen({ port: opts.port ?? 3000, host: opts.host ?? '127.0.0.1', backlog: LISTEN_BACKLOG }, () => {
       http.off('error', reject);
       resolve();
     });
