@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_HOLD_MS } from '../src/core/group-commit.js';
 import { executeOp } from '../src/core/operations.js';
 import { MaestroService } from '../src/core/service.js';
 import type { MaestroEvent } from '../src/core/types.js';
@@ -38,6 +39,43 @@ const titlesSeenBy = (db: Database.Database): string[] =>
   (db.prepare('SELECT title FROM tasks ORDER BY seq').all() as { title: string }[]).map((r) => r.title);
 
 describe('group commit in the store', () => {
+  it('while the server says it is busy, carries a batch into the next turns, then commits it once it is not', async () => {
+    const { svc, reader, events, projectId } = open();
+    let busy = true;
+    svc.store.holdCommitsWhile(() => busy);
+    const other = reader();
+    try {
+      svc.tasks.create({ projectId, title: 'a' });
+      await nextTurn();
+      await nextTurn();
+      svc.tasks.create({ projectId, title: 'b' }); // a later turn: the same batch
+      await nextTurn();
+      expect(titlesSeenBy(other)).toEqual([]);
+      expect(events).toEqual([]);
+      busy = false;
+      await svc.store.confirm(svc.store.commitMark());
+      expect(titlesSeenBy(other)).toEqual(['a', 'b']);
+      expect(events.filter((e) => e.type === 'task.created')).toHaveLength(2);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('commits a batch held while busy after MAX_HOLD_MS at most, busy or not', async () => {
+    const { svc, reader, projectId } = open();
+    svc.store.holdCommitsWhile(() => true);
+    const started = performance.now();
+    svc.tasks.create({ projectId, title: 'held' });
+    await svc.store.confirm(svc.store.commitMark());
+    expect(performance.now() - started).toBeGreaterThanOrEqual(MAX_HOLD_MS - 1); // it was held, not committed at the end of its turn
+    const other = reader();
+    try {
+      expect(titlesSeenBy(other)).toEqual(['held']);
+    } finally {
+      other.close();
+    }
+  });
+
   it('commits the transactions of a turn together, at its end, and publishes their events after the commit', async () => {
     const { svc, reader, events, projectId } = open();
     const other = reader();

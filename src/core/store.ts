@@ -42,6 +42,11 @@ export class Store {
     this.group ??= new GroupCommit(this.db, (events) => this.publish(events));
   }
 
+  /** While `busy()` says so, group commit carries a turn's batch into the next turns (group-commit.ts `holdWhile`). */
+  holdCommitsWhile(busy: () => boolean): void {
+    this.group?.holdWhile(busy);
+  }
+
   /** The events of committed changes, in order. */
   private publish(events: MaestroEventBody[]): void {
     for (const e of events) this.bus.emit(e);

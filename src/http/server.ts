@@ -147,6 +147,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   http.removeAllListeners('request');
   // The table's routes are answered by the front lane (front.ts); every other request by the express app.
   const turns = new FairTurns(limits.turnBudgetMs, (err) => logger.error({ err }, 'request failed'));
+  // Short turns would each commit their few writes: while requests wait, a batch spans turns instead.
+  opts.svc.store.holdCommitsWhile(() => turns.queued > 0);
   http.on('request', frontLane(app, { turns, matcher: new RouteMatcher(ROUTE_TABLE), guard, auth, logger, readers, mount }));
   http.on('clientError', answerClientError);
 
