@@ -51,6 +51,7 @@ export function summaryRows(r: PartResults): SummaryRow[] {
   if (r.scale) {
     const { worst, target } = r.scale;
     rows.push({ ratio: 'at 100k vs empty (worst op)', measured: `${worst.ratio.toFixed(2)}x: ${worst.what}`, target: `<= ${target}x`, ok: worst.ratio <= target });
+    rows.push({ ratio: 'raw SQLite, a row by id, at 100k vs empty', measured: `${r.scale.rawRatio.toFixed(2)}x (in process, random rows of the project, as task get reads)`, target: '-' });
   }
   if (r.mcp) {
     const m = r.mcp;
