@@ -16,11 +16,10 @@
  * the default budget, in alternating order over 3 rounds (the same two servers, seeded and warmed up once).
  * scripts/bench.ts calls it; `node dist/scripts/bench-accept.js` runs it alone.
  */
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import { startLoadProcess, type LoadProcess } from './bench-load-process.js';
 import { percentile, startServeProcess, type ServeProcess } from './bench-slow-clients.js';
 
 const ROUNDS = 3;
@@ -96,27 +95,8 @@ interface LoadCounts {
   reconnects: number;
 }
 
-async function startLoad(srv: ServeProcess, path: string, clients: number): Promise<{ stop(): Promise<LoadCounts>; kill(): void }> {
-  const child = spawn(process.execPath, ['-e', LOAD, srv.url, path, String(clients)], {
-    env: { ...process.env, BENCH_ACCEPT_SECRET: srv.secret },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const next = async () => {
-    const line = await lines.next();
-    if (line.done) throw new Error('the busy clients process exited early');
-    return line.value;
-  };
-  if ((await next()) !== 'ready') throw new Error('the busy clients process did not start');
-  return {
-    stop: async () => {
-      child.stdin!.end('stop\n');
-      return JSON.parse(await next()) as LoadCounts;
-    },
-    kill: () => {
-      if (child.exitCode === null) child.kill();
-    },
-  };
+function startLoad(srv: ServeProcess, path: string, clients: number): Promise<LoadProcess<LoadCounts>> {
+  return startLoadProcess(['-e', LOAD, srv.url, path, String(clients)], { ...process.env, BENCH_ACCEPT_SECRET: srv.secret }, 'the busy clients process');
 }
 
 /** One new connection (no agent, `Connection: close`) with one authenticated GET: its status and connect-to-answer time. */

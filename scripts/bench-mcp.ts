@@ -13,14 +13,13 @@ import type { McpFigures } from './bench-summary.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MaestroClient } from '../src/http/client.js';
+import { startLoadProcess, type LoadProcess } from './bench-load-process.js';
 import { MAESTRO_BIN, percentile, startServeProcess } from './bench-slow-clients.js';
 
 const CALLS = Number(process.env.BENCH_MCP_CALLS ?? 400);
@@ -161,36 +160,15 @@ export async function benchMcp(): Promise<McpFigures> {
   }
 }
 
-interface Load {
-  /** Stops the callers; how many calls they made (and how many failed) from "ready" to now. */
-  stop(): Promise<{ calls: number; errors: number }>;
-  kill(): void;
-}
-
 /** BUSY_CALLERS MCP clients calling in a loop, in a child process (this script, `--load`); resolves once all are connected. */
-async function startLoad(url: string, secret: string, taskId: string, callers: number): Promise<Load> {
+function startLoad(url: string, secret: string, taskId: string, callers: number): Promise<LoadProcess<{ calls: number; errors: number }>> {
   // --no-warnings: the SDK's HTTP client adds an abort listener per call to one signal and never removes
   // it, so each of these long-lived clients passes Node's 1500-listener warning; the leak is the client's.
-  const child = spawn(process.execPath, ['--no-warnings', fileURLToPath(import.meta.url), '--load', url, taskId, String(callers)], {
-    env: { ...process.env, BENCH_MCP_SECRET: secret },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const next = async () => {
-    const line = await lines.next();
-    if (line.done) throw new Error('the MCP load process exited early');
-    return line.value;
-  };
-  if ((await next()) !== 'ready') throw new Error('the MCP load process did not start');
-  return {
-    stop: async () => {
-      child.stdin!.end('stop\n');
-      return JSON.parse(await next()) as { calls: number; errors: number };
-    },
-    kill: () => {
-      if (child.exitCode === null) child.kill();
-    },
-  };
+  return startLoadProcess(
+    ['--no-warnings', fileURLToPath(import.meta.url), '--load', url, taskId, String(callers)],
+    { ...process.env, BENCH_MCP_SECRET: secret },
+    'the MCP load process',
+  );
 }
 
 /** The load process: connects, says "ready", calls until stdin says stop, then prints the counts. */
