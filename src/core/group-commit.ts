@@ -4,6 +4,14 @@ import type { Db } from './db.js';
 import type { MaestroEventBody } from './events.js';
 
 /**
+ * The longest a batch stays open while the server says it has work waiting (see `holdWhile`): what a call
+ * may wait for its COMMIT then, beyond its turn. Filling and draining 200 queues (scripts/bench-queue-pool.ts)
+ * took 8.7-8.9 s and made 212-298 claims/s with 10 ms; 6.5 s and 290-326/s with 50 ms; without short turns
+ * at all, 5.8-6.7 s and 243-253/s.
+ */
+export const MAX_HOLD_MS = 50;
+
+/**
  * Group commit: the transactions of one turn of the event loop share one SQLite COMMIT.
  *
  * A commit writes every page the transaction changed to the WAL, two write(2) calls per page; at 64
@@ -16,15 +24,10 @@ import type { MaestroEventBody } from './events.js';
  * that answers someone waits for `committed()` first (executeOp does), so no client, listener or other
  * process ever sees a change that could still be lost. A COMMIT that fails (a full disk) rolls the
  * whole batch back: its events are dropped, and the waiting callers get its error.
+ *
+ * While the server says requests wait for their turn (`holdWhile`), a batch is carried into the next turns
+ * instead, up to MAX_HOLD_MS: then the same rules hold for the longer batch.
  */
-/**
- * The longest a batch stays open while the server says it has work waiting (see `holdWhile`): what a call
- * may wait for its COMMIT then, beyond its turn. Filling and draining 200 queues (scripts/bench-queue-pool.ts)
- * took 8.7-8.9 s and made 212-298 claims/s with 10 ms; 6.5 s and 290-326/s with 50 ms; without short turns
- * at all, 5.8-6.7 s and 243-253/s.
- */
-export const MAX_HOLD_MS = 50;
-
 export class GroupCommit {
   private open: Batch | null = null;
   private hold: (() => boolean) | null = null;
