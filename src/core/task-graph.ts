@@ -84,12 +84,15 @@ export class TaskGraph {
   /** The dependencies of each of the tasks (each list in the dependencies' creation order), and those that wait for the merge. */
   dependenciesOf(ids: string[]): Map<string, { all: string[]; merged: string[] }> {
     const deps = new Map<string, { all: string[]; merged: string[] }>();
+    // One task (a get, and every create and update that returns its task) by equality: the json_each list
+    // cost 7 µs there against 3 µs.
+    const one = ids.length === 1;
     const rows = this.store
       .prepare(
         `SELECT d.task_id, d.depends_on_id, d.until FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
-         WHERE d.task_id IN (SELECT value FROM json_each(?)) ORDER BY t.seq`,
+         WHERE ${one ? 'd.task_id = ?' : 'd.task_id IN (SELECT value FROM json_each(?))'} ORDER BY t.seq`,
       )
-      .all(JSON.stringify(ids)) as Array<{ task_id: string; depends_on_id: string; until: DependencyUntil }>;
+      .all(one ? ids[0] : JSON.stringify(ids)) as Array<{ task_id: string; depends_on_id: string; until: DependencyUntil }>;
     for (const d of rows) {
       let entry = deps.get(d.task_id);
       if (!entry) deps.set(d.task_id, (entry = { all: [], merged: [] }));
