@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { DependencyUntil, TaskStatus } from './schemas.js';
+import { projectRowsPaged, Slices } from './slices.js';
 import type { Store } from './store.js';
 import type { ImportRow } from './task-import-schemas.js';
 
@@ -32,16 +33,22 @@ interface Full {
 }
 
 /** The export of a project (only tasks with one of `statuses`, when given) as a stream of JSONL. */
-export function exportTasks(store: Store, projectId: string, statuses?: TaskStatus[]): Readable {
-  return Readable.from(exportLines(store, projectId, statuses), { objectMode: false });
+export function exportTasks(store: Store, projectId: string, statuses?: TaskStatus[], slices = new Slices()): Readable {
+  return Readable.from(exportLines(store, projectId, slices, statuses), { objectMode: false });
 }
 
-async function* exportLines(store: Store, projectId: string, statuses?: TaskStatus[]): AsyncGenerator<string> {
-  const skeleton = store.prepare('SELECT id, parent_id, key, status FROM tasks WHERE project_id = ? ORDER BY seq').all(projectId) as Skeleton[];
-  const keyOf = new Map(skeleton.map((t) => [t.id, t.key ?? t.id]));
+async function* exportLines(store: Store, projectId: string, slices: Slices, statuses?: TaskStatus[]): AsyncGenerator<string> {
+  // The skeleton and the order in slices, as the pages below: other requests run in between.
+  const page = store.prepare('SELECT id, parent_id, key, status, seq FROM tasks WHERE project_id = ? AND seq > ? ORDER BY seq LIMIT ?');
+  const skeleton = await projectRowsPaged((after, limit) => page.all(projectId, after, limit) as Array<Skeleton & { seq: number }>, slices);
+  const keyOf = new Map<string, string>();
+  for (const t of skeleton) {
+    keyOf.set(t.id, t.key ?? t.id);
+    if (slices.due()) await slices.next();
+  }
   const filter = statuses && statuses.length > 0 ? new Set(statuses) : undefined;
   const written = filter ? new Set(skeleton.filter((t) => filter.has(t.status)).map((t) => t.id)) : undefined;
-  const order = parentsFirst(skeleton).filter((id) => !written || written.has(id));
+  const order = (await parentsFirst(skeleton, slices)).filter((id) => !written || written.has(id));
   const rowsOf = store.prepare(
     `SELECT id, parent_id, key, title, description, status, priority FROM tasks WHERE id IN (SELECT value FROM json_each(?))`,
   );
@@ -82,9 +89,10 @@ async function* exportLines(store: Store, projectId: string, statuses?: TaskStat
 }
 
 /** Ids in creation order, except that a parent always comes before its children (a depth-first walk from the roots). */
-function parentsFirst(tasks: Skeleton[]): string[] {
+async function parentsFirst(tasks: Skeleton[], slices: Slices): Promise<string[]> {
   const children = new Map<string, string[]>();
-  const ids = new Set(tasks.map((t) => t.id));
+  const ids = new Set<string>();
+  for (const t of tasks) ids.add(t.id);
   const roots: string[] = [];
   for (const t of tasks) {
     if (t.parent_id === null || !ids.has(t.parent_id)) roots.push(t.id);
@@ -93,6 +101,7 @@ function parentsFirst(tasks: Skeleton[]): string[] {
       if (!list) children.set(t.parent_id, (list = []));
       list.push(t.id);
     }
+    if (slices.due()) await slices.next();
   }
   const order: string[] = [];
   const stack = roots.reverse();
@@ -101,6 +110,7 @@ function parentsFirst(tasks: Skeleton[]): string[] {
     order.push(id);
     const kids = children.get(id);
     if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    if (slices.due()) await slices.next();
   }
   return order;
 }

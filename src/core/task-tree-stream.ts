@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { TaskTreeLine } from './entities/task.js';
 import { notFound } from './errors.js';
+import { projectRowsPaged, Slices } from './slices.js';
 import type { Store } from './store.js';
 import type { TaskRepo } from './tasks.js';
 
@@ -18,10 +19,13 @@ const PAGE = 500;
 /** A task's place in the tree: a line of the stream without the task itself. */
 type Place = Omit<TaskTreeLine, 'task'> & { id: string };
 
-/** The tree of a project (or the subtree under `rootId`, the root at depth 0) as a stream of NDJSON. */
-export function streamTaskTree(store: Store, tasks: TaskRepo, projectId: string, rootId?: string): Readable {
-  // Found (or not) before the first byte, so a wrong root is a clean 404 rather than a broken stream.
-  const order = treeOrder(store, projectId, rootId);
+/**
+ * The tree of a project (or the subtree under `rootId`, the root at depth 0) as a stream of NDJSON. Its
+ * order is worked out first, in slices (other requests run in between), so that a wrong root is a clean
+ * 404 rather than a broken stream.
+ */
+export async function streamTaskTree(store: Store, tasks: TaskRepo, projectId: string, rootId?: string): Promise<Readable> {
+  const order = await treeOrder(store, projectId, rootId);
   return Readable.from(treeLines(tasks, order), { objectMode: false });
 }
 
@@ -44,16 +48,22 @@ async function* treeLines(tasks: TaskRepo, order: Place[]): AsyncGenerator<strin
 }
 
 /** Every task's place in the depth-first walk: its depth, and whether it is the last child of its parent. */
-export function treeOrder(store: Store, projectId: string, rootId?: string): Place[] {
-  const rows = store.prepare('SELECT id, parent_id FROM tasks WHERE project_id = ? ORDER BY seq').all(projectId) as Array<{ id: string; parent_id: string | null }>;
+export async function treeOrder(store: Store, projectId: string, rootId?: string, slices = new Slices()): Promise<Place[]> {
+  const page = store.prepare('SELECT id, parent_id, seq FROM tasks WHERE project_id = ? AND seq > ? ORDER BY seq LIMIT ?');
+  const rows = await projectRowsPaged(
+    (after, limit) => page.all(projectId, after, limit) as Array<{ id: string; parent_id: string | null; seq: number }>,
+    slices,
+  );
   const children = new Map<string | null, string[]>();
-  const ids = new Set(rows.map((r) => r.id));
+  const ids = new Set<string>();
+  for (const r of rows) ids.add(r.id);
   for (const r of rows) {
     // A parent outside the project cannot be: but were it, its child is drawn as a root rather than lost.
     const parent = r.parent_id !== null && ids.has(r.parent_id) ? r.parent_id : null;
     let list = children.get(parent);
     if (!list) children.set(parent, (list = []));
     list.push(r.id);
+    if (slices.due()) await slices.next();
   }
   if (rootId !== undefined && !ids.has(rootId)) throw notFound('task', rootId, 'rootId');
   const order: Place[] = [];
@@ -63,6 +73,7 @@ export function treeOrder(store: Store, projectId: string, rootId?: string): Pla
     order.push(place);
     const kids = children.get(place.id);
     if (kids) for (const kid of placesOf(kids, place.depth + 1)) stack.push(kid);
+    if (slices.due()) await slices.next();
   }
   return order;
 }
