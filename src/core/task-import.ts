@@ -1,6 +1,7 @@
 import { invalid, MaestroError } from './errors.js';
 import { newId, nowIso } from './ids.js';
 import type { DependencyUntil, TaskPriority, TaskStatus } from './schemas.js';
+import { Slices } from './slices.js';
 import type { Store } from './store.js';
 import { ImportRow, MAX_RESULT_ROWS, type ImportFormat, type TaskImportResult } from './task-import-schemas.js';
 import type { TaskRepo } from './tasks.js';
@@ -20,8 +21,11 @@ export const MAX_IMPORT_TASK_EVENTS = 200;
 
 export type { SourcedRow };
 
-/** The rows of a file: JSONL (one object per line, blank lines skipped) or a JSON array; Taskmaster's tasks.json. */
-export function parseImportText(text: string, from: ImportFormat = 'maestro'): SourcedRow[] {
+/**
+ * The rows of a file: JSONL (one object per line, blank lines skipped) or a JSON array; Taskmaster's tasks.json.
+ * A long JSONL file is read in slices, the turn given away in between (the server's other requests run).
+ */
+export async function parseImportText(text: string, from: ImportFormat = 'maestro', slices = new Slices()): Promise<SourcedRow[]> {
   const body = text.replace(/^\uFEFF/, '');
   if (from === 'taskmaster') return taskmasterRows(parseJson(body, 'the file'));
   const first = /\S/.exec(body);
@@ -36,6 +40,7 @@ export function parseImportText(text: string, from: ImportFormat = 'maestro'): S
     const line = lines[i]!.trim();
     if (line === '') continue;
     rows.push({ line: i + 1, where: `line ${i + 1}`, value: parseJson(line, `line ${i + 1}`) });
+    if (slices.due()) await slices.next();
   }
   return rows;
 }
@@ -85,6 +90,9 @@ interface Planned {
   action: 'created' | 'updated' | 'unchanged';
 }
 
+type CheckedRow = SourcedRow & { row: ImportRow };
+const checked = (r: SourcedRow): CheckedRow => ({ ...r, row: checkRow(r) });
+
 export class TaskImporter {
   constructor(
     private readonly store: Store,
@@ -92,7 +100,23 @@ export class TaskImporter {
   ) {}
 
   run(projectId: string, source: SourcedRow[], opts: { dryRun?: boolean } = {}): TaskImportResult {
-    const rows = source.map((r) => ({ ...r, row: checkRow(r) }));
+    return this.apply(projectId, source.map(checked), opts);
+  }
+
+  /**
+   * `run`, checking the rows in slices first, the turn given away in between (100k rows took 0.35 s to check).
+   * The plan and the writes that follow are one transaction, as in `run`: that part holds the server.
+   */
+  async runInSlices(projectId: string, source: SourcedRow[], opts: { dryRun?: boolean }, slices: Slices): Promise<TaskImportResult> {
+    const rows: CheckedRow[] = [];
+    for (const r of source) {
+      rows.push(checked(r));
+      if (slices.due()) await slices.next();
+    }
+    return this.apply(projectId, rows, opts);
+  }
+
+  private apply(projectId: string, rows: CheckedRow[], opts: { dryRun?: boolean }): TaskImportResult {
     const seen = new Map<string, SourcedRow>();
     for (const r of rows) {
       if (r.row.key === undefined) continue;
@@ -108,7 +132,7 @@ export class TaskImporter {
     });
   }
 
-  private plan(projectId: string, rows: Array<SourcedRow & { row: ImportRow }>): Planned[] {
+  private plan(projectId: string, rows: CheckedRow[]): Planned[] {
     const existing = this.store
       .prepare(
         `SELECT id, key, parent_id, title, description, status, priority, assignee_session_id, completed_at, merged_at

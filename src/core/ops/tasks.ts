@@ -3,6 +3,7 @@ import * as C from '../contracts/tasks.js';
 import { forbidden, invalid } from '../errors.js';
 import { TASK_PAGE_DEFAULT } from '../schemas.js';
 import { decodeCursor, encodeCursor, ftsQuery } from '../task-page.js';
+import { Slices } from '../slices.js';
 import { parseImportText, rowsOf } from '../task-import.js';
 import { taskmasterRows } from '../taskmaster.js';
 import { implement, selfId } from './operation.js';
@@ -64,10 +65,17 @@ export const TASK_OPS = [
   }),
   implement(C.taskTree, ({ svc, actor }, input) => svc.tasks.tree(treeScope(svc, actor, input).project.id, input.rootId, input.limit)),
   // Orchestrators (and people) only, and a session only into its own project (projectFor).
-  implement(C.taskImport, ({ svc, actor }, input) => {
+  implement(C.taskImport, async ({ svc, actor }, input) => {
     const project = projectFor(svc, actor, input.project);
     if ((input.rows === undefined) === (input.text === undefined)) throw invalid('give the tasks as rows or as text (a whole file), one of the two', 'rows');
-    const rows = input.text !== undefined ? parseImportText(input.text, input.from) : input.from === 'taskmaster' ? taskmasterRows({ tasks: input.rows }) : rowsOf(input.rows!);
-    return svc.importer.run(project.id, rows, { dryRun: input.dryRun });
+    // Read and checked in slices (other requests run in between); then planned and written in one transaction.
+    const slices = new Slices();
+    const rows =
+      input.text !== undefined
+        ? await parseImportText(input.text, input.from, slices)
+        : input.from === 'taskmaster'
+          ? taskmasterRows({ tasks: input.rows })
+          : rowsOf(input.rows!);
+    return svc.importer.runInSlices(project.id, rows, { dryRun: input.dryRun }, slices);
   }),
 ] as const;
