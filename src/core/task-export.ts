@@ -112,5 +112,11 @@ async function parentsFirst(tasks: Skeleton[], slices: Slices): Promise<string[]
     if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
     if (slices.due()) await slices.next();
   }
+  // Tasks no root leads to: the skeleton was read across turns, and a task moved meanwhile can look like a
+  // loop (its parent read before the move, its new parent's after). Still exported, last.
+  if (order.length < tasks.length) {
+    const placed = new Set(order);
+    for (const t of tasks) if (!placed.has(t.id)) order.push(t.id);
+  }
   return order;
 }

@@ -47,7 +47,11 @@ async function* treeLines(tasks: TaskRepo, order: Place[]): AsyncGenerator<strin
   }
 }
 
-/** Every task's place in the depth-first walk: its depth, and whether it is the last child of its parent. */
+/**
+ * Every task's place in the depth-first walk: its depth, and whether it is the last child of its parent. The
+ * rows are read across turns: a task moved meanwhile may be drawn where it was, or (moved under a task that
+ * was itself moved from under it) not at all; the next tree shows it where it is.
+ */
 export async function treeOrder(store: Store, projectId: string, rootId?: string, slices = new Slices()): Promise<Place[]> {
   const page = store.prepare('SELECT id, parent_id, seq FROM tasks WHERE project_id = ? AND seq > ? ORDER BY seq LIMIT ?');
   const rows = await projectRowsPaged(
