@@ -104,27 +104,43 @@ describe('work in slices', () => {
     }
   });
 
-  it('exports every task even when one moves between two pages of its rows and they seem to make a loop', async () => {
+  /**
+   * Slices that, between the first two pages of rows, move t0 (first page, under the last tree's root) to
+   * the top and that root (second page) under t0. The rows read then say: t0 under the root (before the
+   * move), the root under t0 (after): a loop no walk from the top reaches.
+   */
+  function movingBetweenPages(): Slices {
     const byKey = new Map(svc.tasks.list({ projectId }).map((t) => [t.key, t]));
-    const first = byKey.get('t0')!; // the first page holds it, under the last tree's root
-    const root = byKey.get(`t${TASKS - 3}`)!; // the second page holds that root
+    const first = byKey.get('t0')!;
+    const root = byKey.get(`t${TASKS - 3}`)!;
     expect(first.parentId).toBe(root.id);
-    // Between the pages: the task moves to the top, and that root moves under it. The rows read say: t0 under
-    // the root (before the move), the root under t0 (after): a loop no walk from the top reaches.
-    class MovesBetweenPages extends Slices {
-      private moved = false;
+    let moved = false;
+    return new (class extends Slices {
       override async next(): Promise<void> {
-        if (!this.moved) {
-          this.moved = true;
+        if (!moved) {
+          moved = true;
           svc.tasks.update(first.id, { parentId: null });
           svc.tasks.update(root.id, { parentId: first.id });
         }
         return super.next();
       }
-    }
+    })();
+  }
+
+  it('exports every task even when one moves between two pages of its rows and they seem to make a loop', async () => {
     const lines: string[] = [];
-    for await (const chunk of exportTasks(svc.store, projectId, undefined, new MovesBetweenPages())) lines.push(...String(chunk).split('\n').filter(Boolean));
+    for await (const chunk of exportTasks(svc.store, projectId, undefined, movingBetweenPages())) lines.push(...String(chunk).split('\n').filter(Boolean));
     expect(new Set(lines.map((l) => (JSON.parse(l) as { key: string }).key)).size).toBe(TASKS);
+  });
+
+  it('draws every task of the tree even then: the loop at the top, last', async () => {
+    const order = await treeOrder(svc.store, projectId, undefined, movingBetweenPages());
+    expect(new Set(order.map((p) => p.id)).size).toBe(TASKS);
+    expect(order).toHaveLength(TASKS);
+    const top = order.filter((p) => p.depth === 0);
+    expect(top.filter((p) => p.last)).toEqual([top[top.length - 1]]);
+    const t0 = svc.tasks.list({ projectId })[0]!.id;
+    expect(top[top.length - 1]!.id).toBe(t0); // the stray loop, drawn from its first task
   });
 
   it('reads and checks an import in slices before its one transaction, and the import is whole', async () => {

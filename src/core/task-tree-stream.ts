@@ -49,8 +49,9 @@ async function* treeLines(tasks: TaskRepo, order: Place[]): AsyncGenerator<strin
 
 /**
  * Every task's place in the depth-first walk: its depth, and whether it is the last child of its parent. The
- * rows are read across turns: a task moved meanwhile may be drawn where it was, or (moved under a task that
- * was itself moved from under it) not at all; the next tree shows it where it is.
+ * rows are read across turns: a task moved meanwhile may be drawn where it was; one moved under a task that
+ * was itself moved from under it looks like a loop no walk from the top reaches, and is drawn at the top,
+ * last (the next tree shows it where it is).
  */
 export async function treeOrder(store: Store, projectId: string, rootId?: string, slices = new Slices()): Promise<Place[]> {
   const page = store.prepare('SELECT id, parent_id, seq FROM tasks WHERE project_id = ? AND seq > ? ORDER BY seq LIMIT ?');
@@ -79,7 +80,32 @@ export async function treeOrder(store: Store, projectId: string, rootId?: string
     if (kids) for (const kid of placesOf(kids, place.depth + 1)) stack.push(kid);
     if (slices.due()) await slices.next();
   }
+  if (rootId === undefined && order.length < rows.length) drawStraysAtTheTop(order, rows, children);
   return order;
+}
+
+/** The tasks no walk from the top reached (see treeOrder), each with its subtree, after the last top-level one. */
+function drawStraysAtTheTop(order: Place[], rows: Array<{ id: string }>, children: Map<string | null, string[]>): void {
+  const placed = new Set(order.map((p) => p.id));
+  for (let i = order.length - 1; i >= 0; i--) {
+    if (order[i]!.depth !== 0) continue;
+    order[i]!.last = false; // no longer the last at the top
+    break;
+  }
+  let lastAtTop: Place | undefined;
+  for (const stray of rows) {
+    if (placed.has(stray.id)) continue; // drawn already: in the walk, or under an earlier stray
+    const stack: Place[] = [(lastAtTop = { id: stray.id, depth: 0, last: false })];
+    while (stack.length > 0) {
+      const place = stack.pop()!;
+      if (placed.has(place.id)) continue;
+      placed.add(place.id);
+      order.push(place);
+      const kids = children.get(place.id);
+      if (kids) for (const kid of placesOf(kids, place.depth + 1)) stack.push(kid);
+    }
+  }
+  if (lastAtTop) lastAtTop.last = true;
 }
 
 /** Siblings as places, reversed for the stack (the first child is popped first). */
