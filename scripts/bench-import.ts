@@ -2,9 +2,9 @@
  * Bulk import (issue 13): `maestro task import` of a 100k-task JSONL file (a tenth of them subtasks, a
  * tenth with a dependency) through the built CLI against a real server, then the same file again (which
  * must change nothing), a dry run of it, `maestro task export` of the result and `maestro task tree` (both
- * streamed), each with the longest the server could not turn to another client meanwhile. The issue's target: the
- * import under 10 s. BENCH_IMPORT sets the number of tasks. scripts/bench.ts calls `benchImport()`;
- * `node dist/scripts/bench-import.js` runs it alone.
+ * streamed), each with the longest the server could not turn to another client meanwhile. The issue's
+ * target: the import under 10 s. BENCH_IMPORT sets the number of tasks. scripts/bench.ts calls
+ * `benchImport()`; `node dist/scripts/bench-import.js` runs it alone.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';

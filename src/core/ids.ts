@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
 const ID_CHARS = 10;
-/** Random bytes drawn for this many ids at once: one randomBytes call per id cost 2-3 µs, a third of an import's id work. */
+/** Random bytes drawn for this many ids at once: a randomBytes call per id cost 2-3 µs (4% of a 100k-task import's CPU). */
 const IDS_PER_DRAW = 256;
 let pool = Buffer.alloc(0);
 let next = 0;
