@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
 import type { DependencyUntil, TaskStatus } from './schemas.js';
-import { projectRowsPaged, Slices } from './slices.js';
+import { projectTaskRows, Slices } from './slices.js';
 import type { Store } from './store.js';
 import type { ImportRow } from './task-import-schemas.js';
+import { depthFirst } from './task-tree-stream.js';
 
 /*
  * `maestro task export`: a project's tasks as JSONL, one task per line, parents before their children,
@@ -39,8 +40,7 @@ export function exportTasks(store: Store, projectId: string, statuses?: TaskStat
 
 async function* exportLines(store: Store, projectId: string, slices: Slices, statuses?: TaskStatus[]): AsyncGenerator<string> {
   // The skeleton and the order in slices, as the pages below: other requests run in between.
-  const page = store.prepare('SELECT id, parent_id, key, status, seq FROM tasks WHERE project_id = ? AND seq > ? ORDER BY seq LIMIT ?');
-  const skeleton = await projectRowsPaged((after, limit) => page.all(projectId, after, limit) as Array<Skeleton & { seq: number }>, slices);
+  const skeleton = await projectTaskRows<Skeleton>(store, projectId, 'id, parent_id, key, status', slices);
   const keyOf = new Map<string, string>();
   for (const t of skeleton) {
     keyOf.set(t.id, t.key ?? t.id);
@@ -48,7 +48,8 @@ async function* exportLines(store: Store, projectId: string, slices: Slices, sta
   }
   const filter = statuses && statuses.length > 0 ? new Set(statuses) : undefined;
   const written = filter ? new Set(skeleton.filter((t) => filter.has(t.status)).map((t) => t.id)) : undefined;
-  const order = (await parentsFirst(skeleton, slices)).filter((id) => !written || written.has(id));
+  // Parents before their children, in creation order otherwise.
+  const order = (await depthFirst(skeleton, slices)).map((p) => p.id).filter((id) => !written || written.has(id));
   const rowsOf = store.prepare(
     `SELECT id, parent_id, key, title, description, status, priority FROM tasks WHERE id IN (SELECT value FROM json_each(?))`,
   );
@@ -83,40 +84,6 @@ async function* exportLines(store: Store, projectId: string, slices: Slices, sta
       chunk += `${JSON.stringify(line)}\n`;
     }
     if (chunk) yield chunk;
-    // Let other requests in between pages.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await slices.next(); // other requests in between pages
   }
-}
-
-/** Ids in creation order, except that a parent always comes before its children (a depth-first walk from the roots). */
-async function parentsFirst(tasks: Skeleton[], slices: Slices): Promise<string[]> {
-  const children = new Map<string, string[]>();
-  const ids = new Set<string>();
-  for (const t of tasks) ids.add(t.id);
-  const roots: string[] = [];
-  for (const t of tasks) {
-    if (t.parent_id === null || !ids.has(t.parent_id)) roots.push(t.id);
-    else {
-      let list = children.get(t.parent_id);
-      if (!list) children.set(t.parent_id, (list = []));
-      list.push(t.id);
-    }
-    if (slices.due()) await slices.next();
-  }
-  const order: string[] = [];
-  const stack = roots.reverse();
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    order.push(id);
-    const kids = children.get(id);
-    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
-    if (slices.due()) await slices.next();
-  }
-  // Tasks no root leads to: the skeleton was read across turns, and a task moved meanwhile can look like a
-  // loop (its parent read before the move, its new parent's after). Still exported, last.
-  if (order.length < tasks.length) {
-    const placed = new Set(order);
-    for (const t of tasks) if (!placed.has(t.id)) order.push(t.id);
-  }
-  return order;
 }

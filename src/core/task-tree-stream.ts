@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { TaskTreeLine } from './entities/task.js';
 import { notFound } from './errors.js';
-import { projectRowsPaged, Slices } from './slices.js';
+import { projectTaskRows, Slices } from './slices.js';
 import type { Store } from './store.js';
 import type { TaskRepo } from './tasks.js';
 
@@ -17,7 +17,7 @@ import type { TaskRepo } from './tasks.js';
 const PAGE = 500;
 
 /** A task's place in the tree: a line of the stream without the task itself. */
-type Place = Omit<TaskTreeLine, 'task'> & { id: string };
+export type Place = Omit<TaskTreeLine, 'task'> & { id: string };
 
 /**
  * The tree of a project (or the subtree under `rootId`, the root at depth 0) as a stream of NDJSON. Its
@@ -25,11 +25,12 @@ type Place = Omit<TaskTreeLine, 'task'> & { id: string };
  * 404 rather than a broken stream.
  */
 export async function streamTaskTree(store: Store, tasks: TaskRepo, projectId: string, rootId?: string): Promise<Readable> {
-  const order = await treeOrder(store, projectId, rootId);
-  return Readable.from(treeLines(tasks, order), { objectMode: false });
+  const slices = new Slices();
+  const order = await treeOrder(store, projectId, rootId, slices);
+  return Readable.from(treeLines(tasks, order, slices), { objectMode: false });
 }
 
-async function* treeLines(tasks: TaskRepo, order: Place[]): AsyncGenerator<string> {
+async function* treeLines(tasks: TaskRepo, order: Place[], slices: Slices): AsyncGenerator<string> {
   for (let start = 0; start < order.length; start += PAGE) {
     const places = order.slice(start, start + PAGE);
     const byId = new Map(tasks.list({ ids: places.map((p) => p.id) }).map((t) => [t.id, t]));
@@ -42,23 +43,25 @@ async function* treeLines(tasks: TaskRepo, order: Place[]): AsyncGenerator<strin
       chunk += `${JSON.stringify(line)}\n`;
     }
     if (chunk) yield chunk;
-    // Let other requests in between pages.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await slices.next(); // other requests in between pages
   }
 }
 
-/**
- * Every task's place in the depth-first walk: its depth, and whether it is the last child of its parent. The
- * rows are read across turns: a task moved meanwhile may be drawn where it was; one moved under a task that
- * was itself moved from under it looks like a loop no walk from the top reaches, and is drawn at the top,
- * last (the next tree shows it where it is).
- */
+/** Every task's place in the depth-first walk of a project (or the subtree under `rootId`): see `depthFirst`. */
 export async function treeOrder(store: Store, projectId: string, rootId?: string, slices = new Slices()): Promise<Place[]> {
-  const page = store.prepare('SELECT id, parent_id, seq FROM tasks WHERE project_id = ? AND seq > ? ORDER BY seq LIMIT ?');
-  const rows = await projectRowsPaged(
-    (after, limit) => page.all(projectId, after, limit) as Array<{ id: string; parent_id: string | null; seq: number }>,
-    slices,
-  );
+  const rows = await projectTaskRows<{ id: string; parent_id: string | null }>(store, projectId, 'id, parent_id', slices);
+  return depthFirst(rows, slices, rootId);
+}
+
+/**
+ * Every task's place in the depth-first walk from the top (or from `rootId`), children in the order of
+ * `rows` (creation order): its depth, and whether it is the last child of its parent. So parents come before
+ * their children (the export writes its tasks in this order too). The rows are read across turns: a task
+ * moved meanwhile may be placed where it was; one moved under a task that was itself moved from under it
+ * looks like a loop no walk from the top reaches, and is placed at the top, last (the next read shows it
+ * where it is).
+ */
+export async function depthFirst(rows: Array<{ id: string; parent_id: string | null }>, slices: Slices, rootId?: string): Promise<Place[]> {
   const children = new Map<string | null, string[]>();
   const ids = new Set<string>();
   for (const r of rows) ids.add(r.id);
@@ -84,7 +87,7 @@ export async function treeOrder(store: Store, projectId: string, rootId?: string
   return order;
 }
 
-/** The tasks no walk from the top reached (see treeOrder), each with its subtree, after the last top-level one. */
+/** The tasks no walk from the top reached (see depthFirst), each with its subtree, after the last top-level one. */
 function drawStraysAtTheTop(order: Place[], rows: Array<{ id: string }>, children: Map<string | null, string[]>): void {
   const placed = new Set(order.map((p) => p.id));
   for (let i = order.length - 1; i >= 0; i--) {
