@@ -161,7 +161,7 @@ async function serveChild(home: string): Promise<void> {
   const { startMaestro } = await import(pathToFileURL(join(THIS_DIST, 'src', 'app.js')).href);
   const { createLogger } = await import(pathToFileURL(join(THIS_DIST, 'src', 'log', 'logger.js')).href);
   const { readSecret } = await import(pathToFileURL(join(THIS_DIST, 'src', 'security', 'secret.js')).href);
-  const running = await startMaestro({ home, port: 0, supervisor: false, logger: createLogger('bench', 'silent') });
+  const running = await startMaestro({ home, port: 0, supervisor: false, logger: createLogger('bench', 'error') });
   process.stdout.write(`READY ${running.url} ${readSecret(home)}\n`);
   process.once('SIGTERM', () => {
     void running.close().then(() => process.exit(0));

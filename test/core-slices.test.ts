@@ -6,6 +6,7 @@ import { exportTasks } from '../src/core/task-export.js';
 import { parseImportText, rowsOf } from '../src/core/task-import.js';
 import { treeOrder } from '../src/core/task-tree-stream.js';
 import { tempHome } from './helpers.js';
+import { TurnCounter } from './turn-counter.js';
 
 /*
  * A whole project's tree and export, and the reading and checking of an import, are worked out in slices, the
@@ -15,24 +16,6 @@ import { tempHome } from './helpers.js';
  */
 
 const TASKS = 3_000;
-
-/** Counts the turns of the event loop (an immediate each) while it runs: what other work got meanwhile. */
-class TurnCounter {
-  count = 0;
-  private running = true;
-  constructor() {
-    const tick = () => {
-      if (!this.running) return;
-      this.count++;
-      setImmediate(tick);
-    };
-    setImmediate(tick);
-  }
-  stop(): number {
-    this.running = false;
-    return this.count;
-  }
-}
 
 describe('work in slices', () => {
   let home: string;

@@ -1,5 +1,5 @@
 import { FINISHED_SESSION_STATUSES } from './constants.js';
-import { dispatchPicture, type DispatchPicture } from './dispatch-plan.js';
+import { dispatchPicture, heldTasks, type DispatchPicture, type PlanTask } from './dispatch-plan.js';
 import { DispatchStore, type DispatchLogKind, type DispatchSettings, type DispatcherRow } from './dispatch-store.js';
 import type { EventBus } from './events.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -88,9 +88,9 @@ export class Dispatcher {
     }
   }
 
-  /** The dispatcher's view of the project's tasks (ready, waves, never). */
-  picture(projectId: string): DispatchPicture {
-    return dispatchPicture(this.core.store, this.core.tasks, projectId);
+  /** The dispatcher's view of the project's tasks (ready, waves, never), read in slices. */
+  picture(projectId: string): Promise<DispatchPicture> {
+    return dispatchPicture(this.core.store, projectId);
   }
 
   /** Its workers that still run (of any run: a worker from before a restart of dispatch still takes a slot). */
@@ -162,18 +162,29 @@ export class Dispatcher {
       this.active.delete(projectId);
       return;
     }
+    let stale: string | undefined;
     for (;;) {
       if (this.closed) return;
       // Settled again before each start: an agent that ended while the last one started frees its slot
       // (and counts its attempt) before its task can look ready again.
       this.settle(row);
+      if (this.liveWorkers(projectId).length >= row.maxWorkers) return;
+      const picture = await this.picture(projectId);
+      if (this.closed) return;
+      this.settle(row); // and those that ended while the picture was read
       const running = this.liveWorkers(projectId).length;
       if (running >= row.maxWorkers) return;
-      const picture = this.picture(projectId);
       const next = picture.ready[0];
       if (!next) {
         if (running === 0 && picture.planned.length === 0) this.drain(row, picture);
         return;
+      }
+      // The picture was read in slices: the task may have been taken or changed since. Then look again,
+      // once for the same task (the next event or tick decides after that).
+      if (!this.stillReady(projectId, next.id)) {
+        if (stale === next.id) return;
+        stale = next.id;
+        continue;
       }
       await this.startWorker(row, next, running);
     }
@@ -227,7 +238,12 @@ export class Dispatcher {
     }
   }
 
-  private async startWorker(row: DispatcherRow, task: Task, running: number): Promise<void> {
+  /** Whether the task is ready and nobody live holds it, as it is now. */
+  private stillReady(projectId: string, taskId: string): boolean {
+    return this.task(taskId)?.ready === true && !heldTasks(this.core.store, projectId).has(taskId);
+  }
+
+  private async startWorker(row: DispatcherRow, task: PlanTask, running: number): Promise<void> {
     try {
       const { session } = await this.spawn({
         projectId: row.projectId,
@@ -262,10 +278,9 @@ export class Dispatcher {
   }
 
   counts(projectId: string): { done: number; blocked: number } {
-    const r = this.core.store
-      .prepare(`SELECT SUM(status = 'done') AS done, SUM(status = 'blocked') AS blocked FROM tasks WHERE project_id = ?`)
-      .get(projectId) as { done: number | null; blocked: number | null };
-    return { done: r.done ?? 0, blocked: r.blocked ?? 0 };
+    // Two ranges of the status index, not every task of the project (10 ms at 100k).
+    const count = this.core.store.prepare(`SELECT COUNT(*) AS n FROM tasks WHERE project_id = ? AND status = ?`).pluck();
+    return { done: count.get(projectId, 'done') as number, blocked: count.get(projectId, 'blocked') as number };
   }
 
   /** Logs a decision and announces it on the bus. */

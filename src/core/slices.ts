@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { TaskStatus } from './schemas.js';
 import type { Store } from './store.js';
 
 /**
@@ -13,9 +14,10 @@ export class Slices {
   /** `budgetMs`: how long a slice runs before it gives the turn away (0: at every check). */
   constructor(private readonly budgetMs = SLICE_MS) {}
 
-  /** Whether this slice has had its time (checked every CHECK_EVERY calls). */
-  due(): boolean {
-    if (++this.steps < CHECK_EVERY) return false;
+  /** Whether this slice has had its time (checked every CHECK_EVERY steps; a call may count as several). */
+  due(steps = 1): boolean {
+    this.steps += steps;
+    if (this.steps < CHECK_EVERY) return false;
     this.steps = 0;
     return performance.now() - this.startedAt >= this.budgetMs;
   }
@@ -33,17 +35,24 @@ export const SLICE_MS = 5;
 const CHECK_EVERY = 256;
 
 /**
- * A project's tasks (`columns` of each, and its seq) in creation order, read a page at a time with the turn
- * given away between pages: 100k tasks in one query held the server for 120 ms. Not a snapshot: a task
- * created meanwhile may be included, one deleted meanwhile may be too (callers read the tasks themselves
- * later, and skip those gone).
+ * A project's tasks (`columns` of each, and its seq) in creation order, those in `status` only when it is
+ * given, read a page at a time with the turn given away between pages: 100k tasks in one query held the
+ * server for 120 ms. Not a snapshot: a task created (or moved into `status`) meanwhile may be included, one
+ * deleted meanwhile may be too (callers read the tasks themselves later, and skip those gone).
  */
-export async function projectTaskRows<T>(store: Store, projectId: string, columns: string, slices: Slices): Promise<Array<T & { seq: number }>> {
-  const page = store.prepare(`SELECT ${columns}, seq FROM tasks WHERE project_id = ? AND seq > ? ORDER BY seq LIMIT ?`);
+export async function projectTaskRows<T>(
+  store: Store,
+  projectId: string,
+  columns: string,
+  slices: Slices,
+  status?: TaskStatus,
+): Promise<Array<T & { seq: number }>> {
+  const only = status === undefined ? '' : ' AND status = ?';
+  const page = store.prepare(`SELECT ${columns}, seq FROM tasks WHERE project_id = ?${only} AND seq > ? ORDER BY seq LIMIT ?`);
   const rows: Array<T & { seq: number }> = [];
   let after = 0;
   for (;;) {
-    const read = page.all(projectId, after, ROW_PAGE) as Array<T & { seq: number }>;
+    const read = (status === undefined ? page.all(projectId, after, ROW_PAGE) : page.all(projectId, status, after, ROW_PAGE)) as Array<T & { seq: number }>;
     for (const row of read) rows.push(row);
     if (read.length < ROW_PAGE) return rows;
     after = read[read.length - 1]!.seq;

@@ -9,10 +9,11 @@ import { implement, selfId } from './operation.js';
 type DispatchState = z.output<typeof E.DispatchState>;
 
 /** The dispatcher of a project as the three operations answer it. */
-function stateOf(svc: MaestroService, projectId: string, opts: { afterLogId?: number; plan?: boolean } = {}): DispatchState {
+async function stateOf(svc: MaestroService, projectId: string, opts: { afterLogId?: number; plan?: boolean } = {}): Promise<DispatchState> {
   const d = svc.dispatcher;
+  const picture = await d.picture(projectId);
+  // Read after the picture, which gives the turn away while it reads: the rest as it is when answered.
   const row = d.rows.get(projectId);
-  const picture = d.picture(projectId);
   const counts = d.counts(projectId);
   const workers = row
     ? d.rows.workers(projectId, row.generation).map((w) => ({
@@ -75,7 +76,7 @@ export const DISPATCH_OPS = [
     await svc.dispatcher.stop(project.id);
     return stateOf(svc, project.id);
   }),
-  implement(C.dispatchStatus, ({ svc, actor }, input) => {
+  implement(C.dispatchStatus, async ({ svc, actor }, input) => {
     const project = projectFor(svc, actor, input.project);
     return stateOf(svc, project.id, { afterLogId: input.afterLogId });
   }),
