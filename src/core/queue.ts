@@ -6,7 +6,6 @@ import type { TaskRepo } from './tasks.js';
 import type { QueueItem, QueueItemState, QueueStartResult, QueueStatus } from './types.js';
 import type { TaskStatus } from './schemas.js';
 import { FINISHED_SESSION_STATUSES } from './constants.js';
-import { UNMET_DEPENDENCY } from './task-graph.js';
 
 interface QueueRow {
   session_id: string;
@@ -44,8 +43,8 @@ interface QueueRow {
  * met, whatever happened before (test/core-queue-property.test.ts checks this over random interleavings).
  */
 const OPEN = `('todo','in_progress','blocked','needs_input')`;
-const DEPS_DONE = `NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_id
-     WHERE d.task_id = t.id AND ${UNMET_DEPENDENCY})`;
+/** Every dependency met (migration 15 keeps the count of those that are not). */
+const DEPS_DONE = `t.unmet_deps = 0`;
 /** The item's task is open and every dependency is done: queue_start may take it (if nobody else holds it). */
 const READY = `(t.status IN ${OPEN} AND ${DEPS_DONE})`;
 const FREE = `(t.assignee_session_id IS NULL OR t.assignee_session_id = q.session_id OR EXISTS (SELECT 1 FROM sessions hs

@@ -3,12 +3,6 @@ import type { Store } from './store.js';
 import type { Task, TaskNode } from './types.js';
 import type { DependencyUntil } from './schemas.js';
 
-/**
- * SQL: a dependency `d` (a task_dependencies row) of its task not met yet, its task joined as `dt`: not
- * done, or done but waiting for the merge that lands its work (until = 'merged' and no merged_at yet).
- */
-export const UNMET_DEPENDENCY = `(dt.status <> 'done' OR (d.until = 'merged' AND dt.merged_at IS NULL))`;
-
 /*
  * The shape of the task graph and the checks that keep it sound, for TaskRepo (tasks.ts): the parent
  * tree (ancestry, no task its own ancestor, the nested view) and the dependency edges (ids in the same

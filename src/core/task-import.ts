@@ -323,17 +323,19 @@ export class TaskImporter {
         if (!t) {
           const done = p.status === 'done' ? now : null;
           insert.run(p.id, projectId, p.parentId, p.key, p.title, p.description, p.status, p.priority, ++seq, now, now, done, done);
-          for (const dep of p.deps) addDep.run(p.id, dep, p.until);
           continue;
         }
         const before = { status: t.status, completedAt: t.completed_at, mergedAt: t.merged_at };
         const { completedAt, mergedAt } = this.tasks.doneTimes(before, p.status, t.assignee_session_id, now);
         update.run(p.title, p.description, p.status, p.priority, p.parentId, completedAt, mergedAt, now, p.id);
-        if (p.setsDeps) {
-          clearDeps.run(p.id);
-          for (const dep of p.deps) addDep.run(p.id, dep, p.until);
-        }
         for (const s of this.tasks.returnToQueues(p.id, t.status, p.status)) reopened.add(s);
+      }
+      // The edges once every task is in, in its new status: the triggers that count a task's unmet
+      // dependencies (migration 15) then see the task at the other end of each, even one further down the file.
+      for (const p of changed) {
+        if (p.existing && !p.setsDeps) continue;
+        if (p.existing) clearDeps.run(p.id);
+        for (const dep of p.deps) addDep.run(p.id, dep, p.until);
       }
     });
     this.announce(projectId, counts, changed);
