@@ -2,7 +2,8 @@
  * Bulk import (issue 13): `maestro task import` of a 100k-task JSONL file (a tenth of them subtasks, a
  * tenth with a dependency) through the built CLI against a real server, then the same file again (which
  * must change nothing), a dry run of it, `maestro task export` of the result and `maestro task tree` (both
- * streamed), each with the longest the server could not turn to another client meanwhile. The issue's
+ * streamed), `maestro status` and `maestro dispatch status` (both read the whole project), each with the
+ * longest the server could not turn to another client meanwhile. The issue's
  * target: the import under 10 s. BENCH_IMPORT sets the number of tasks. scripts/bench.ts calls
  * `benchImport()`; `node dist/scripts/bench-import.js` runs it alone.
  */
@@ -86,6 +87,13 @@ export async function benchImport(count = COUNT): Promise<void> {
     line('export: CLI, JSONL', exported, `${(Buffer.byteLength(exported.stdout) / 2 ** 20).toFixed(1)} MiB`);
     const tree = await cli(['task', 'tree', '--json'], env);
     line('tree: CLI, streamed', tree, `${(Buffer.byteLength(tree.stdout) / 2 ** 20).toFixed(1)} MiB`);
+    // Commands that read the whole project at once: counts (ready ones too) and the dispatcher's plan.
+    const status = await cli(['status', '--json'], env);
+    const st = JSON.parse(status.stdout) as { tasks: { ready: number } };
+    line('status: CLI', status, `${st.tasks.ready} ready`);
+    const dispatch = await cli(['dispatch', 'status', '--json'], env);
+    const ds = JSON.parse(dispatch.stdout) as { counts: { ready: number; waiting: number } };
+    line('dispatch status: CLI (plans the project)', dispatch, `${ds.counts.ready} ready, ${ds.counts.waiting} waiting`);
     const n = await cli(['--version'], env);
     console.log(`${'import: CLI start-up (maestro --version)'.padEnd(44)} ${n.ms.toFixed(0).padStart(18)} ms`);
   } finally {
