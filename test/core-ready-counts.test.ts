@@ -7,10 +7,8 @@
  * imports replacing edges. A dependent's version stays where it was when only its readiness moves. A
  * database made before the count has it filled in by the migration.
  */
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { USER } from '../src/core/access.js';
 import { migrate } from '../src/core/db.js';
@@ -20,6 +18,7 @@ import { executeOp } from '../src/core/operations.js';
 import type { TaskStatus } from '../src/core/schemas.js';
 import { MaestroService } from '../src/core/service.js';
 import { rowsOf } from '../src/core/task-import.js';
+import { databaseBefore } from './core-support.js';
 import { tempHome } from './helpers.js';
 
 const STATUSES: TaskStatus[] = ['todo', 'in_progress', 'blocked', 'needs_input', 'done', 'cancelled'];
@@ -140,16 +139,7 @@ describe('ready counts', () => {
   });
 
   it('fills the counts in for a database made before them', () => {
-    const file = join(home, 'old.db');
-    const db = new Database(file);
-    db.pragma('foreign_keys = ON');
-    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-    const at = new Date().toISOString();
-    for (const m of MIGRATIONS.filter((x) => x.version < 15)) {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, at);
-    }
-    db.prepare('INSERT INTO projects (id, name, working_dir, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run('prj_old', 'old', '/tmp', at, at);
+    const { db, at } = databaseBefore(15);
     const task = db.prepare(`INSERT INTO tasks (id, project_id, title, description, status, priority, seq, created_at, updated_at, merged_at) VALUES (?, 'prj_old', ?, '', ?, 'medium', ?, ?, ?, ?)`);
     task.run('tsk_a', 'done, merged', 'done', 1, at, at, at);
     task.run('tsk_b', 'done, not merged', 'done', 2, at, at, null);

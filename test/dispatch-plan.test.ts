@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TASK_PRIORITIES } from '../src/core/constants.js';
 import { dispatchPicture } from '../src/core/dispatch-plan.js';
-import { MaestroService } from '../src/core/service.js';
+import type { MaestroService } from '../src/core/service.js';
 import { Slices } from '../src/core/slices.js';
 import { rowsOf } from '../src/core/task-import.js';
 import { CLEAN_ENV } from './cli-support.js';
-import { ownerApi, runCli, startTestServer, tempHome } from './helpers.js';
+import { openCore } from './core-support.js';
+import { ownerApi, runCli, startTestServer } from './helpers.js';
 import { TurnCounter } from './turn-counter.js';
 
 const CHAIN = 5_000;
@@ -25,20 +26,16 @@ const chain = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ key: `t${i}`, title: `task ${i}`, ...(i + 1 < n ? { dependsOn: [`t${i + 1}`] } : {}) }));
 
 describe('the dispatch picture', () => {
-  let home: string;
+  let core: ReturnType<typeof openCore>;
   let svc: MaestroService;
   let projectId: string;
 
   beforeEach(() => {
-    home = tempHome();
-    svc = MaestroService.open({ home, apiUrl: 'http://127.0.0.1:9' });
-    projectId = svc.projects.create({ name: 'p', workingDir: home }).id;
+    core = openCore();
+    ({ svc, projectId } = core);
   });
 
-  afterEach(() => {
-    svc.close();
-    rmSync(home, { recursive: true, force: true });
-  });
+  afterEach(() => core.close());
 
   it('plans a chain of 5,000 dependencies, the first task made starting last, one wave each', async () => {
     svc.importer.run(projectId, rowsOf(chain(CHAIN)));

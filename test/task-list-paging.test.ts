@@ -7,12 +7,12 @@
  * everywhere, the CLI walking every page, and the task tree streamed as NDJSON and printed as it arrives.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../src/core/db.js';
 import { MIGRATIONS } from '../src/core/migrations.js';
 import type { Task } from '../src/core/types.js';
 import { cliFor, ok } from './cli-support.js';
+import { databaseBefore } from './core-support.js';
 import { ownerApi, ownerAuth, startTestServer, type TestServer } from './helpers.js';
 import { callTool, connectHttp } from './mcp-support.js';
 
@@ -283,15 +283,7 @@ describe('task_list search', { timeout: 60_000 }, () => {
 
 describe('the search index of an older database', () => {
   it('is filled from the tasks it already had when migration 14 adds it', () => {
-    const db = new Database(':memory:');
-    db.pragma('foreign_keys = ON');
-    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-    const at = new Date().toISOString();
-    for (const m of MIGRATIONS.filter((x) => x.version < 14)) {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, at);
-    }
-    db.prepare('INSERT INTO projects (id, name, working_dir, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run('prj_old', 'old', '/tmp', at, at);
+    const { db, at } = databaseBefore(14);
     const task = db.prepare(`INSERT INTO tasks (id, project_id, title, description, status, priority, seq, created_at, updated_at) VALUES (?, 'prj_old', ?, ?, 'todo', 'medium', ?, ?, ?)`);
     task.run('tsk_old1', 'Wombat burrow', 'dig it', 1, at, at);
     task.run('tsk_old2', 'Other', 'a wombat nearby', 2, at, at);

@@ -1,0 +1,38 @@
+import Database from 'better-sqlite3';
+import { rmSync } from 'node:fs';
+import { MIGRATIONS } from '../src/core/migrations.js';
+import { MaestroService } from '../src/core/service.js';
+import { tempHome } from './helpers.js';
+
+/** The core on a fresh home with one project (`p`), for tests without a server; `close` deletes the home. */
+export function openCore(): { home: string; svc: MaestroService; projectId: string; close(): void } {
+  const home = tempHome();
+  const svc = MaestroService.open({ home, apiUrl: 'http://127.0.0.1:9' });
+  const projectId = svc.projects.create({ name: 'p', workingDir: home }).id;
+  return {
+    home,
+    svc,
+    projectId,
+    close: () => {
+      svc.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A database as Maestro left it before migration `version` (every earlier one applied and recorded), with
+ * the project `prj_old`: what a migration's own test fills with rows before `migrate` brings it up to date.
+ */
+export function databaseBefore(version: number, file = ':memory:'): { db: Database.Database; at: string } {
+  const db = new Database(file);
+  db.pragma('foreign_keys = ON');
+  db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const at = new Date().toISOString();
+  for (const m of MIGRATIONS.filter((x) => x.version < version)) {
+    db.exec(m.sql);
+    db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, at);
+  }
+  db.prepare('INSERT INTO projects (id, name, working_dir, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run('prj_old', 'old', '/tmp', at, at);
+  return { db, at };
+}
