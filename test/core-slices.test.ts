@@ -1,10 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { MaestroService } from '../src/core/service.js';
 import { Slices } from '../src/core/slices.js';
 import { exportTasks } from '../src/core/task-export.js';
 import { parseImportText, rowsOf } from '../src/core/task-import.js';
 import { treeOrder } from '../src/core/task-tree-stream.js';
-import { openCore } from './core-support.js';
+import { coreForEachTest } from './core-support.js';
 import { TurnCounter } from './turn-counter.js';
 
 /*
@@ -17,20 +17,17 @@ import { TurnCounter } from './turn-counter.js';
 const TASKS = 3_000;
 
 describe('work in slices', () => {
-  let core: ReturnType<typeof openCore>;
+  const core = coreForEachTest();
   let svc: MaestroService;
   let projectId: string;
 
   beforeEach(() => {
-    core = openCore();
     ({ svc, projectId } = core);
     // Trees of three, and the first task moved under the last one: its parent comes later in creation order.
     const rows = Array.from({ length: TASKS }, (_, i) => ({ key: `t${i}`, title: `task ${i}`, ...(i % 3 === 0 ? {} : { parent: `t${i - (i % 3)}` }) }));
     rows[0] = { key: 't0', title: 'task 0', parent: `t${TASKS - 3}` };
     svc.importer.run(projectId, rowsOf(rows));
   });
-
-  afterEach(() => core.close());
 
   it('says a slice is due only after its budget, and checks the clock every 256 calls', async () => {
     const never = new Slices(60_000);

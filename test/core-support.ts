@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
+import { afterEach, beforeEach } from 'vitest';
 import { MIGRATIONS } from '../src/core/migrations.js';
 import { MaestroService } from '../src/core/service.js';
 import { tempHome } from './helpers.js';
@@ -16,6 +17,23 @@ export function openCore(): { home: string; svc: MaestroService; projectId: stri
     close: () => {
       svc.close();
       rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh `openCore()` for each test of the calling `describe` block, closed after it; read it inside the tests. */
+export function coreForEachTest(): { readonly svc: MaestroService; readonly projectId: string } {
+  let core: ReturnType<typeof openCore> | undefined;
+  beforeEach(() => {
+    core = openCore();
+  });
+  afterEach(() => core?.close());
+  return {
+    get svc() {
+      return core!.svc;
+    },
+    get projectId() {
+      return core!.projectId;
     },
   };
 }

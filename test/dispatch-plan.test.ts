@@ -9,14 +9,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TASK_PRIORITIES } from '../src/core/constants.js';
 import { dispatchPicture } from '../src/core/dispatch-plan.js';
-import type { MaestroService } from '../src/core/service.js';
 import { Slices } from '../src/core/slices.js';
 import { rowsOf } from '../src/core/task-import.js';
 import { CLEAN_ENV } from './cli-support.js';
-import { openCore } from './core-support.js';
+import { coreForEachTest } from './core-support.js';
 import { ownerApi, runCli, startTestServer } from './helpers.js';
 import { TurnCounter } from './turn-counter.js';
 
@@ -26,20 +25,11 @@ const chain = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ key: `t${i}`, title: `task ${i}`, ...(i + 1 < n ? { dependsOn: [`t${i + 1}`] } : {}) }));
 
 describe('the dispatch picture', () => {
-  let core: ReturnType<typeof openCore>;
-  let svc: MaestroService;
-  let projectId: string;
-
-  beforeEach(() => {
-    core = openCore();
-    ({ svc, projectId } = core);
-  });
-
-  afterEach(() => core.close());
+  const core = coreForEachTest();
 
   it('plans a chain of 5,000 dependencies, the first task made starting last, one wave each', async () => {
-    svc.importer.run(projectId, rowsOf(chain(CHAIN)));
-    const picture = await dispatchPicture(svc.store, projectId);
+    core.svc.importer.run(core.projectId, rowsOf(chain(CHAIN)));
+    const picture = await dispatchPicture(core.svc.store, core.projectId);
     expect(picture.ready.map((t) => t.title)).toEqual([`task ${CHAIN - 1}`]);
     expect(picture.waiting).toBe(CHAIN - 1);
     expect(picture.never).toEqual([]);
@@ -57,12 +47,12 @@ describe('the dispatch picture', () => {
       status: i === 10 ? ('blocked' as const) : i % 4 === 0 ? ('done' as const) : ('todo' as const),
       ...(i % 3 === 2 ? { dependsOn: [`t${i - 1}`] } : {}),
     }));
-    svc.importer.run(projectId, rowsOf(rows));
+    core.svc.importer.run(core.projectId, rowsOf(rows));
     const counter = new TurnCounter();
-    const sliced = await dispatchPicture(svc.store, projectId, new Slices(0));
+    const sliced = await dispatchPicture(core.svc.store, core.projectId, new Slices(0));
     expect(counter.stop()).toBeGreaterThanOrEqual(20);
     const calm = new TurnCounter();
-    const whole = await dispatchPicture(svc.store, projectId, new Slices(60_000));
+    const whole = await dispatchPicture(core.svc.store, core.projectId, new Slices(60_000));
     expect(calm.stop()).toBeLessThan(5); // only between pages of 2,000 rows
     expect(sliced).toEqual(whole);
     const todo = rows.filter((r) => r.status === 'todo').length;
