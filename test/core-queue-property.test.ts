@@ -15,11 +15,14 @@ import { rmSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { USER, type Actor } from '../src/core/access.js';
+import { migrate } from '../src/core/db.js';
 import { MaestroError } from '../src/core/errors.js';
+import { MIGRATIONS } from '../src/core/migrations.js';
 import { executeOp } from '../src/core/operations.js';
 import type { ReportKind, TaskStatus } from '../src/core/schemas.js';
 import { MaestroService } from '../src/core/service.js';
 import type { QueueStatus } from '../src/core/types.js';
+import { databaseBefore } from './core-support.js';
 import { tempHome } from './helpers.js';
 
 const API = 'http://127.0.0.1:9';
@@ -335,6 +338,47 @@ describe('queue regressions', () => {
     } finally {
       off();
     }
+  });
+
+  it('ends a queued item when its task is finished elsewhere, or when it is queued (again) already finished; the current one at the next queue_start', async () => {
+    const { ids, sid } = await queueOf(4);
+    const state = (taskId: string) => svc.queue.list(sid).find((i) => i.taskId === taskId)!.state;
+    svc.tasks.update(ids[3]!, { status: 'done' });
+    expect(state(ids[3]!)).toBe('done'); // before any queue_start
+    expect(svc.queue.start(sid).item?.taskId).toBe(ids[0]);
+    svc.tasks.update(ids[0]!, { status: 'cancelled' });
+    expect(state(ids[0]!)).toBe('in_progress'); // the current item: queue_complete still answers for it
+    svc.queue.skip(sid); // back into the queue, its task already finished: it ends there
+    expect(state(ids[0]!)).toBe('done');
+    const finished = svc.tasks.create({ projectId, title: 'finished before it was queued' });
+    svc.tasks.update(finished.id, { status: 'done' });
+    svc.queue.add(sid, [finished.id]);
+    expect(state(finished.id)).toBe('done');
+    svc.tasks.update(ids[3]!, { status: 'todo' }); // reopened: back in the queue
+    expect(state(ids[3]!)).toBe('queued');
+    expect(svc.queue.status(sid).counts).toMatchObject({ total: 5, queued: 3, inProgress: 0, done: 2, waiting: 0 });
+    expect(svc.queue.start(sid).item?.taskId).toBe(ids[1]);
+  });
+
+  it('ends, when migration 16 runs, the queued items whose tasks were finished before it', () => {
+    const { db, at } = databaseBefore(16);
+    db.prepare(
+      `INSERT INTO sessions (id, project_id, name, role, strategy, status, token, created_at, updated_at) VALUES ('ses_old', 'prj_old', 'q', 'worker', 'queue', 'running', 'secret', ?, ?)`,
+    ).run(at, at);
+    const task = db.prepare(`INSERT INTO tasks (id, project_id, title, description, status, priority, seq, created_at, updated_at) VALUES (?, 'prj_old', ?, '', ?, 'medium', ?, ?, ?)`);
+    const item = db.prepare(`INSERT INTO queue_items (session_id, task_id, position, state) VALUES ('ses_old', ?, ?, ?)`);
+    [['tsk_done', 'done', 'queued'], ['tsk_cancelled', 'cancelled', 'queued'], ['tsk_todo', 'todo', 'queued'], ['tsk_current', 'done', 'in_progress']].forEach(([id, status, state], i) => {
+      task.run(id, id, status, i + 1, at, at);
+      item.run(id, i, state);
+    });
+    expect(migrate(db)).toBe(MIGRATIONS.length - 15);
+    expect(db.prepare(`SELECT task_id, state FROM queue_items ORDER BY position`).all()).toEqual([
+      { task_id: 'tsk_done', state: 'done' },
+      { task_id: 'tsk_cancelled', state: 'done' },
+      { task_id: 'tsk_todo', state: 'queued' },
+      { task_id: 'tsk_current', state: 'in_progress' }, // its session's next queue_start sweeps it
+    ]);
+    db.close();
   });
 
   it('queue_complete and queue_skip keep a status set elsewhere on the current item', async () => {

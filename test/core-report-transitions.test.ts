@@ -325,9 +325,12 @@ async function runCase(scenario: Scenario, kind: ReportKind, taskFrom: TaskStatu
   }
   check('tasks', after.tasks, expectedTasks);
 
-  // the queue: a complete report that finished its task closes this session's item for it, nothing else moves
+  // the queue: a complete report that finished its task closes this session's item for it; one that reopened a
+  // finished task puts its item (ended with the task) back in the queue; nothing else moves
   const expectedQueue = before.queue && { ...before.queue };
   if (expectedQueue && kind === 'complete' && taskMoved && target !== null && target in expectedQueue) expectedQueue[target] = 'done';
+  if (expectedQueue && taskMoved && target !== null && target in expectedQueue && !OPEN(before.tasks[target]!.status) && OPEN(expectedTasks[target]!.status))
+    expectedQueue[target] = 'queued';
   check('queue items', after.queue, expectedQueue);
 
   // the session

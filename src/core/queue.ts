@@ -25,7 +25,8 @@ interface QueueRow {
  *
  * - A queue item is `queued`, `in_progress` (the session's one current item) or `done`. Only queue_start makes an
  *   item current; queue_complete, queue_skip, a `complete` report on its task, and its task reaching done/cancelled
- *   by any means (swept on the next queue_start) end it.
+ *   by any means end it (a queued item at once, by migration 16's triggers; the current item swept on its
+ *   session's next queue_start).
  * - A report without a task id in a queue session is about the current item, or about nothing: it never touches
  *   a queued item (see MaestroService.currentTask).
  * - A queued item whose task was opened by other means (a report or task_update with an explicit task id set it
@@ -121,7 +122,7 @@ export class QueueRepo {
         ).n;
         // Nothing changed (the answer is "wait" or "empty" again): no event, whose status costs more than the
         // claim itself with 200 sessions asking in a loop while they wait on a shared pool.
-        if (swept > 0) this.announce(sessionId);
+        if (swept) this.announce(sessionId);
         return { item: null, alreadyStarted: false, reason: left === 0 ? 'empty' : 'waiting' };
       }
       this.store
@@ -236,17 +237,24 @@ export class QueueRepo {
   }
 
   /**
-   * Items whose task was finished elsewhere (task_complete, task_update, another session) are done for this queue too.
-   * Only this queue's open items are looked at, each task by its id: not `task_id IN (SELECT id FROM tasks WHERE
-   * status IN ...)`, which read every finished task of the database on every queue_start (issue 13). How many it ended.
+   * The session's current item, when its task was finished elsewhere (task_complete, task_update, another
+   * session), is done for this queue too. Its queued items end when their task does (migration 16's
+   * triggers), so only the one current item is looked at here, not every open item of the queue. Whether the
+   * queue changed so since it was last announced (the current item now, or queued ones then).
    */
-  private sweep(sessionId: string): number {
-    return this.store
+  private sweep(sessionId: string): boolean {
+    const current = this.store
       .prepare(
-        `UPDATE queue_items SET state = 'done', completed_at = ? WHERE session_id = ? AND state IN ('queued','in_progress')
+        `UPDATE queue_items SET state = 'done', completed_at = ? WHERE session_id = ? AND state = 'in_progress'
            AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = queue_items.task_id AND t.status IN ('done','cancelled'))`,
       )
       .run(nowIso(), sessionId).changes;
+    return current > 0 || this.announceDue(sessionId);
+  }
+
+  /** Whether items of the queue ended with their task since it was last announced (and no longer, once asked). */
+  private announceDue(sessionId: string): boolean {
+    return this.store.prepare('DELETE FROM queue_announce_due WHERE session_id = ?').run(sessionId).changes > 0;
   }
 
   /** Marks the session's item for this task done, without touching the task itself. */
@@ -279,6 +287,7 @@ export class QueueRepo {
   }
 
   announce(sessionId: string): void {
+    this.announceDue(sessionId);
     this.store.emit({ type: 'queue.updated', sessionId, status: this.status(sessionId) });
   }
 }
