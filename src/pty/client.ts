@@ -117,6 +117,9 @@ async function onClientClosed(ctx: SupervisorContext, live: LiveSession, cwd: st
   live.tracker.stop();
   ctx.onAgentGone(live.id);
   const exitCode = readExitCode(live.files.exitCodePath);
+  // The recording first, whole on disk: an agent that exits within a second of its start (no network) left
+  // its reason only there, and its last output could still be on its way to the file.
+  await live.recorder.close();
   try {
     const why = exitCode
       ? live.tracker.explainExit(() => outputTail(ctx.svc.paths.recording(live.id)))
@@ -126,7 +129,6 @@ async function onClientClosed(ctx: SupervisorContext, live: LiveSession, cwd: st
     ctx.log.error({ err, sessionId: live.id }, 'could not record the agent exit');
   }
   ctx.live.delete(live.id);
-  await live.recorder.close();
   for (const listener of live.exitListeners) {
     try {
       listener(exitCode);
