@@ -138,6 +138,13 @@ describe('ready counts', () => {
     expect(svc.tasks.counts(projectId).get(projectId)?.ready).toBe(1);
   });
 
+  it("names every task column but the count in tasks_version, so a column added later moves a task's version too", () => {
+    const columns = (svc.db.prepare('PRAGMA table_info(tasks)').all() as Array<{ name: string }>).map((c) => c.name);
+    const trigger = (svc.db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'tasks_version'`).get() as { sql: string }).sql;
+    const watched = /AFTER UPDATE OF ([^]*?) ON tasks/.exec(trigger)![1]!.split(',').map((c) => c.trim());
+    expect([...watched].sort()).toEqual(columns.filter((c) => c !== 'unmet_deps').sort());
+  });
+
   it('fills the counts in for a database made before them', () => {
     const { db, at } = databaseBefore(15);
     const task = db.prepare(`INSERT INTO tasks (id, project_id, title, description, status, priority, seq, created_at, updated_at, merged_at) VALUES (?, 'prj_old', ?, '', ?, 'medium', ?, ?, ?, ?)`);

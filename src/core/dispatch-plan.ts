@@ -177,7 +177,7 @@ async function todoEdges(store: Store, todo: PlanTask[], byId: Map<string, PlanT
   };
   /** Edges to tasks not read yet, by the id of the task depended on. */
   const pending = new Map<string, Array<{ taskId: string; until: DependencyUntil }>>();
-  await inPages(todo, slices, (ids) => {
+  await inPages(todo.map((t) => t.id), slices, (ids) => {
     for (const { taskId, depId, until } of edgesOf.all(ids) as Array<{ taskId: string; depId: string; until: DependencyUntil }>) {
       const dep = byId.get(depId);
       if (dep) add(taskId, { dep, until });
@@ -194,10 +194,10 @@ async function todoEdges(store: Store, todo: PlanTask[], byId: Map<string, PlanT
   return edges;
 }
 
-/** `read` for each page of ids (of `items`, as a JSON list), the turn given away when a slice has had its time. */
-async function inPages(items: Array<string | { id: string }>, slices: Slices, read: (json: string) => void): Promise<void> {
-  for (let start = 0; start < items.length; start += ID_PAGE) {
-    read(JSON.stringify(items.slice(start, start + ID_PAGE).map((item) => (typeof item === 'string' ? item : item.id))));
+/** `read` for each page of `ids` (as a JSON list), the turn given away when a slice has had its time. */
+async function inPages(ids: string[], slices: Slices, read: (json: string) => void): Promise<void> {
+  for (let start = 0; start < ids.length; start += ID_PAGE) {
+    read(JSON.stringify(ids.slice(start, start + ID_PAGE)));
     if (slices.due(ID_PAGE)) await slices.next();
   }
 }

@@ -279,8 +279,9 @@ export class Dispatcher {
 
   counts(projectId: string): { done: number; blocked: number } {
     // Two ranges of the status index, not every task of the project (10 ms at 100k).
-    const count = this.core.store.prepare(`SELECT COUNT(*) AS n FROM tasks WHERE project_id = ? AND status = ?`).pluck();
-    return { done: count.get(projectId, 'done') as number, blocked: count.get(projectId, 'blocked') as number };
+    const count = this.core.store.prepare(`SELECT COUNT(*) AS n FROM tasks WHERE project_id = ? AND status = ?`);
+    const of = (status: string) => (count.get(projectId, status) as { n: number }).n;
+    return { done: of('done'), blocked: of('blocked') };
   }
 
   /** Logs a decision and announces it on the bus. */
