@@ -84,6 +84,12 @@ export async function startMaestro(opts: MaestroOptions = {}): Promise<RunningMa
     svc.mergeQueueRunner.resume();
     // Dispatchers a stopped server left running pick up where they were (their workers were reattached above).
     svc.dispatcher.resume();
+    // Projects a stopped server left half deleted (gone for every caller already) lose their last rows.
+    void svc
+      .resumeProjectRemovals((projectId, leftOver) => logger.warn({ projectId, leftOver }, 'deleted project: session folders left; remove them by hand'))
+      .catch((err: unknown) => {
+        if ((err as { code?: string }).code !== 'unavailable') logger.error({ err }, 'finishing a project deletion failed');
+      });
   } catch (err) {
     notifications?.close();
     await supervisor?.close();

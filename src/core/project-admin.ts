@@ -1,13 +1,17 @@
-import { rmSync } from 'node:fs';
 import { MaestroError, invalid } from './errors.js';
 import type { SessionStatus } from './schemas.js';
 import type { CoreContext } from './service-context.js';
+import type { ProjectRemoval } from './project-removal.js';
 import { FINISHED_STATUSES } from './sessions.js';
+import type { Slices } from './slices.js';
 import type { Project, ProjectDeleteResult } from './types.js';
 
 /** Project-wide work beyond the project table: which project a call is about, and deleting one with all it holds. */
 export class ProjectAdmin {
-  constructor(private readonly core: Pick<CoreContext, 'store' | 'paths' | 'projects' | 'launcher'>) {}
+  constructor(
+    private readonly core: Pick<CoreContext, 'store' | 'projects'>,
+    private readonly removal: ProjectRemoval,
+  ) {}
 
   /** The project named by `ref` (id or name), else `fallback` (an id), else the only project there is. */
   resolveProject(ref: string | undefined, fallback: string | undefined, field = 'project'): Project {
@@ -21,15 +25,14 @@ export class ProjectAdmin {
 
   /**
    * Deletes a project (by id or name) with everything in it. Refused while any of its sessions is live:
-   * that agent would go on working for a project that no longer exists. Deleting the project row takes
-   * its tasks (with their dependencies) and its sessions (with their task links, timelines and queues)
-   * along, by the schema's ON DELETE CASCADE. After the commit each session's folder goes too (manifest,
-   * MCP config, terminal recording), once any agent still lingering in its terminal is stopped (a session
-   * that reported itself complete may still sit at its prompt).
+   * that agent would go on working for a project that no longer exists. The project is gone for every
+   * caller at once (marked, with its dispatcher stopped, and announced); its rows then go a chunk at a time
+   * with the server's other requests in between (project-removal.ts), the project row's cascade last. This
+   * answers once all is gone, its sessions' folders too (manifest, MCP config, terminal recording).
    */
-  async deleteProject(ref: string): Promise<ProjectDeleteResult> {
-    const { store, projects, paths } = this.core;
-    const { result, sessionIds } = store.tx(() => {
+  async deleteProject(ref: string, slices?: Slices): Promise<ProjectDeleteResult> {
+    const { store, projects } = this.core;
+    const result = store.tx(() => {
       const project = projects.resolve(ref);
       const sessions = store
         .prepare('SELECT id, status FROM sessions WHERE project_id = ? ORDER BY created_at, id')
@@ -44,25 +47,13 @@ export class ProjectAdmin {
           'project',
         );
       const { n: deletedTasks } = store.prepare('SELECT COUNT(*) AS n FROM tasks WHERE project_id = ?').get(project.id) as { n: number };
-      store.prepare('DELETE FROM projects WHERE id = ?').run(project.id);
+      projects.markDeleting(project.id);
+      // its dispatcher finds no row at its next decision, and starts no worker for a project being deleted
+      store.prepare('DELETE FROM dispatchers WHERE project_id = ?').run(project.id);
       store.emit({ type: 'project.deleted', projectId: project.id });
-      return {
-        result: { projectId: project.id, name: project.name, deletedTasks, deletedSessions: sessions.length },
-        sessionIds: sessions.map((x) => x.id),
-      };
+      return { projectId: project.id, name: project.name, deletedTasks, deletedSessions: sessions.length };
     });
-    const leftOver: string[] = [];
-    for (const id of sessionIds) {
-      const launcher = this.core.launcher;
-      // best effort: the project is gone already, an agent that will not stop must not keep its folder
-      if (launcher) await launcher.stop(id).catch(() => undefined);
-      const dir = paths.session(id);
-      try {
-        rmSync(dir, { recursive: true, force: true });
-      } catch (err) {
-        leftOver.push(`${dir} (${err instanceof Error ? err.message : String(err)})`);
-      }
-    }
+    const { leftOver } = await this.removal.remove(result.projectId, slices);
     if (leftOver.length > 0)
       throw new MaestroError(
         'internal',

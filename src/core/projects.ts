@@ -49,6 +49,9 @@ export interface ProjectPatch {
   ifVersion?: number;
 }
 
+/** A project being deleted (deleting_at, migration 17) is gone for every caller, though its rows are still going. */
+const SHOWN = 'deleting_at IS NULL';
+
 export class ProjectRepo {
   constructor(private readonly store: Store) {}
 
@@ -101,7 +104,7 @@ export class ProjectRepo {
   }
 
   get(id: string): Project {
-    const row = this.store.prepare('SELECT * FROM projects WHERE id = ?').get(id) as ProjectRow | undefined;
+    const row = this.store.prepare(`SELECT * FROM projects WHERE id = ? AND ${SHOWN}`).get(id) as ProjectRow | undefined;
     if (!row) throw notFound('project', id, 'project');
     return toProject(row);
   }
@@ -112,20 +115,37 @@ export class ProjectRepo {
    * request naming a project pays for it).
    */
   resolve(ref: string, field = 'project'): Project {
-    const row = (this.store.prepare('SELECT * FROM projects WHERE id = ?').get(ref) ??
-      this.store.prepare('SELECT * FROM projects WHERE name = ?').get(ref)) as ProjectRow | undefined;
+    const row = (this.store.prepare(`SELECT * FROM projects WHERE id = ? AND ${SHOWN}`).get(ref) ??
+      this.store.prepare(`SELECT * FROM projects WHERE name = ? AND ${SHOWN}`).get(ref)) as ProjectRow | undefined;
     if (!row) throw notFound('project', ref, field);
     return toProject(row);
   }
 
   list(): Project[] {
-    return (this.store.prepare('SELECT * FROM projects ORDER BY created_at, id').all() as ProjectRow[]).map(
+    return (this.store.prepare(`SELECT * FROM projects WHERE ${SHOWN} ORDER BY created_at, id`).all() as ProjectRow[]).map(
       toProject,
     );
   }
 
+  /** Projects marked deleted whose rows are still being removed (project-removal.ts). */
+  beingDeleted(): string[] {
+    return (this.store.prepare('SELECT id FROM projects WHERE deleting_at IS NOT NULL ORDER BY deleting_at, id').all() as Array<{ id: string }>).map((r) => r.id);
+  }
+
+  /** Hides the project from every caller from now on: project-removal.ts then deletes its rows. */
+  markDeleting(id: string): void {
+    this.store.prepare('UPDATE projects SET deleting_at = ? WHERE id = ?').run(nowIso(), id);
+  }
+
   private assertNameFree(name: string): void {
-    const clash = this.store.prepare('SELECT id FROM projects WHERE name = ?').get(name);
-    if (clash) throw new MaestroError('conflict', `a project named '${name}' already exists`, 'name');
+    const clash = this.store.prepare('SELECT deleting_at FROM projects WHERE name = ?').get(name) as { deleting_at: string | null } | undefined;
+    if (!clash) return;
+    throw new MaestroError(
+      'conflict',
+      clash.deleting_at === null
+        ? `a project named '${name}' already exists`
+        : `a project named '${name}' is being deleted; its name is free once that is done (try again in a moment)`,
+      'name',
+    );
   }
 }

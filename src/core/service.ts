@@ -8,6 +8,8 @@ import { Overview } from './overview.js';
 import { homePaths, type HomePaths } from './paths.js';
 import { PriceBook } from './prices.js';
 import { ProjectAdmin } from './project-admin.js';
+import { ProjectRemoval } from './project-removal.js';
+import type { Slices } from './slices.js';
 import { ProjectRepo } from './projects.js';
 import { QueueRepo } from './queue.js';
 import { Reports } from './reports.js';
@@ -69,7 +71,7 @@ export interface ServiceConfig {
  * - session-setup.ts: a session's `MAESTRO_*` environment and manifest
  * - session-transcripts.ts: agents' transcripts, their conversation and usage
  * - overview.ts: session lists and details, the status counts
- * - project-admin.ts: resolving and deleting projects
+ * - project-admin.ts: resolving and deleting projects; project-removal.ts: removing their rows in slices
  * - worktree-spawn.ts, worktree-review.ts, worktree-merge.ts, merge-queue*.ts: sessions' git worktrees, their
  *   changes, merges and the merge queue
  */
@@ -115,6 +117,7 @@ export class MaestroService implements CoreContext {
   private readonly transcripts: SessionTranscripts;
   private readonly overview: Overview;
   private readonly projectAdmin: ProjectAdmin;
+  private readonly projectRemoval: ProjectRemoval;
 
   constructor(
     readonly db: Db,
@@ -145,7 +148,8 @@ export class MaestroService implements CoreContext {
     this.control = new SessionControl(this, this.setup);
     this.transcripts = new SessionTranscripts(this);
     this.overview = new Overview(this, this.reports, this.transcripts);
-    this.projectAdmin = new ProjectAdmin(this);
+    this.projectRemoval = new ProjectRemoval(this);
+    this.projectAdmin = new ProjectAdmin(this, this.projectRemoval);
   }
 
   static open(config: ServiceConfig): MaestroService {
@@ -158,6 +162,7 @@ export class MaestroService implements CoreContext {
 
   close(): void {
     void this.dispatcher.close();
+    this.projectRemoval.close();
     if (this.db.open) {
       this.store.flush();
       this.db.close();
@@ -166,9 +171,17 @@ export class MaestroService implements CoreContext {
 
   // ---- projects (project-admin.ts) ---------------------------------------------------------------------
 
-  /** Deletes a project with everything in it; refused while any of its sessions is live. */
-  deleteProject(ref: string): Promise<ProjectDeleteResult> {
-    return this.projectAdmin.deleteProject(ref);
+  /** Deletes a project with everything in it, in slices; refused while any of its sessions is live. */
+  deleteProject(ref: string, slices?: Slices): Promise<ProjectDeleteResult> {
+    return this.projectAdmin.deleteProject(ref, slices);
+  }
+
+  /**
+   * After a restart: finishes deleting the projects a stopped server left half deleted (gone for every
+   * caller already). Session folders that would not go are handed to `onLeftOver`.
+   */
+  resumeProjectRemovals(onLeftOver: (projectId: string, leftOver: string[]) => void): Promise<void> {
+    return this.projectRemoval.resume(onLeftOver);
   }
 
   /** The project named by `ref`, else `fallback`, else the only one there is. */

@@ -147,7 +147,8 @@ export class SessionRepo {
   }
 
   list(filter: SessionFilter = {}): Session[] {
-    const where: string[] = [];
+    // A project being deleted is gone for every caller (project-removal.ts), its sessions with it.
+    const where: string[] = ['project_id NOT IN (SELECT id FROM projects WHERE deleting_at IS NOT NULL)'];
     const params: unknown[] = [];
     if (filter.projectId !== undefined) {
       where.push('project_id = ?');
@@ -161,11 +162,10 @@ export class SessionRepo {
       where.push('parent_session_id = ?');
       params.push(filter.parentSessionId);
     }
-    const sql = `SELECT * FROM sessions${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`;
+    const sql = `SELECT * FROM sessions WHERE ${where.join(' AND ')} ORDER BY created_at, id`;
     return (this.store.prepare(sql).all(...params) as SessionRow[]).map((r) => this.toSession(r));
   }
 
-  /** Changes status (recording the change on the timeline) and/or exit code; a no-op change records nothing. */
   /**
    * Changes status (recording the change on the timeline), exit code and/or state reason; a no-op change
    * records nothing. A status change without a reason clears the previous one (it explained the old status).
