@@ -137,6 +137,22 @@ describe('deleting a big project in slices (core)', () => {
     expect(svc.projects.create({ name: 'doomed', workingDir: home }).name).toBe('doomed');
   });
 
+  it('deletes a project whose subtasks nest 1,000 deep (one cascade failed: too many levels of trigger recursion)', async () => {
+    const project = svc.projects.create({ name: 'deep', workingDir: home });
+    svc.importer.run(project.id, rowsOf(Array.from({ length: 1000 }, (_, i) => ({ key: `k${i}`, title: `level ${i}`, ...(i > 0 ? { parent: `k${i - 1}` } : {}) }))));
+    // and a tree whose parent was made after its subtask: made bottom up, each the parent of the one before
+    const top = svc.tasks.create({ projectId: project.id, title: 'made first' });
+    let below = top.id;
+    for (let i = 0; i < 50; i++) {
+      const above = svc.tasks.create({ projectId: project.id, title: `above ${i}` });
+      svc.tasks.update(below, { parentId: above.id });
+      below = above.id;
+    }
+    expect(await svc.deleteProject('deep')).toMatchObject({ deletedTasks: 1051 });
+    expect(rowsLeft(svc, project.id)).toEqual(nothingLeft);
+    expect(svc.db.pragma('foreign_key_check')).toEqual([]);
+  });
+
   it('a dispatcher of the project starts nobody once the deletion began, even when a task turns ready meanwhile', async () => {
     const project = svc.projects.create({ name: 'dispatched', workingDir: home });
     svc.importer.run(project.id, rowsOf(Array.from({ length: 1500 }, (_, i) => ({ key: `k${i}`, title: `t${i}`, status: 'blocked' }))));

@@ -1,19 +1,19 @@
 import { rmSync } from 'node:fs';
 import { MaestroError } from './errors.js';
 import type { CoreContext } from './service-context.js';
-import { Slices } from './slices.js';
+import { projectTaskRows, Slices } from './slices.js';
 
 /**
  * Removing a deleted project's rows, a chunk at a time (issue 13). In one transaction, a project of 100k
  * tasks held the server 1.7 s: each task costs ~17 µs of cascades, foreign-key checks, search index and
  * index updates. project-admin.ts marks the project first (`deleting_at`, migration 17), which hides it from
- * every caller, then this deletes what grows with its work in chunks, gives the turn away between slices,
- * and deletes the project row last (its cascade takes what is left: sessions, their queues and task links,
+ * every caller, then this deletes what grows with its work in chunks (its tasks deepest subtasks
+ * first), gives the turn away between slices, and deletes the project row last (its cascade takes what is left: sessions, their queues and task links,
  * leases, its dispatcher). A server stopped meanwhile finishes at its next start (`resume`).
  */
 const CHUNK = 256;
 
-/** What grows with a project's work, biggest last; each statement deletes up to CHUNK rows of the project. */
+/** What grows with a project's work besides its tasks (`removeTasks`); each statement deletes up to CHUNK rows of it. */
 export const CHUNKS: readonly string[] = [
   // its sessions' timelines (a drained queue of 100k tasks has 100k entries), then its messages' recipients
   // (one message may have hundreds) before the messages, its dispatcher's log, its webhooks' deliveries
@@ -22,8 +22,6 @@ export const CHUNKS: readonly string[] = [
   `DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE project_id = ? LIMIT ${CHUNK})`,
   `DELETE FROM dispatch_log WHERE rowid IN (SELECT rowid FROM dispatch_log WHERE project_id = ? LIMIT ${CHUNK})`,
   `DELETE FROM webhook_deliveries WHERE rowid IN (SELECT d.rowid FROM webhooks w JOIN webhook_deliveries d ON d.webhook_id = w.id WHERE w.project_id = ? LIMIT ${CHUNK})`,
-  // newest first: a task's subtasks (made after it) are gone before it, so the cascade of each stays small
-  `DELETE FROM tasks WHERE rowid IN (SELECT rowid FROM tasks WHERE project_id = ? ORDER BY seq DESC LIMIT ${CHUNK})`,
 ];
 
 /** What became of a project's removal: its sessions (their folders are gone too), and the folders that would not go. */
@@ -65,23 +63,14 @@ export class ProjectRemoval {
   private async run(projectId: string, slices: Slices): Promise<Removed> {
     const { store } = this.core;
     const mark = store.commitMark();
+    this.assertOpen();
     for (const sql of CHUNKS) {
       const chunk = store.prepare(sql);
-      // Until a chunk finds nothing: one may delete fewer than CHUNK though more are left (a task whose parent
-      // in the same chunk took it along counts as the parent's cascade).
-      let deleted: number;
-      do {
-        if (slices.due(CHUNK)) {
-          // Its chunks committed before the next slice: with group commit, a batch the server carries into
-          // the next turns while requests wait would otherwise keep growing with them, and every read
-          // waiting for it (executeOp) would wait up to its limit (MAX_HOLD_MS): 41-57 ms at 100k tasks.
-          await store.confirm(mark);
-          await slices.next();
-        }
-        this.assertOpen();
-        deleted = store.tx(() => chunk.run(projectId).changes);
-      } while (deleted > 0);
+      while (store.tx(() => chunk.run(projectId).changes) > 0) {
+        if (slices.due(CHUNK)) await this.pause(slices, mark);
+      }
     }
+    await this.removeTasks(projectId, slices, mark);
     this.assertOpen();
     const sessionIds = store.tx(() => {
       const ids = (store.prepare('SELECT id FROM sessions WHERE project_id = ? ORDER BY created_at, id').all(projectId) as Array<{ id: string }>).map((r) => r.id);
@@ -89,6 +78,38 @@ export class ProjectRemoval {
       return ids;
     });
     return { sessionIds, leftOver: await this.removeFolders(sessionIds) };
+  }
+
+  /**
+   * The project's tasks, deepest subtasks first, up to CHUNK of one depth per statement, so that no delete
+   * cascades down a tree: SQLite runs each level of a cascade as a trigger inside the one above, and stops
+   * at 1,000 levels ("too many levels of trigger recursion": a project with a chain of 10,000 nested
+   * subtasks could not be deleted at all, after 6.6 s), and chunks cascading 256 levels cost 0.7 ms a task.
+   */
+  private async removeTasks(projectId: string, slices: Slices, mark: number): Promise<void> {
+    const { store } = this.core;
+    const rows = await projectTaskRows<{ id: string; parent_id: string | null }>(store, projectId, 'id, parent_id', slices);
+    const chunks = await deepestFirst(rows, slices);
+    const remove = store.prepare('DELETE FROM tasks WHERE id IN (SELECT value FROM json_each(?))');
+    let at = 0;
+    while (at < chunks.length) {
+      store.tx(() => {
+        do remove.run(JSON.stringify(chunks[at++]));
+        while (at < chunks.length && !slices.due(CHUNK));
+      });
+      await this.pause(slices, mark);
+    }
+  }
+
+  /**
+   * Gives the turn away, once what the slice deleted is committed: with group commit, a batch the server
+   * carries into the next turns while requests wait would otherwise grow with the next slices, and every
+   * read waiting for it (executeOp) with it. Then checks the service is still open.
+   */
+  private async pause(slices: Slices, mark: number): Promise<void> {
+    await this.core.store.confirm(mark);
+    await slices.next();
+    this.assertOpen();
   }
 
   /** Each session's folder (manifest, MCP config, recording), once any agent still at its prompt is stopped. */
@@ -111,4 +132,36 @@ export class ProjectRemoval {
     if (this.closed)
       throw new MaestroError('unavailable', 'the server is stopping; the project is deleted already for every caller, and its last rows go at the next start');
   }
+}
+
+/**
+ * The tasks' ids in chunks of up to CHUNK tasks of one depth, the deepest first: a chunk holds no subtask
+ * of another of its tasks, and the subtasks of each are in the chunks before it. A task whose parent is not
+ * among them (none should be) counts as top-level.
+ */
+async function deepestFirst(rows: Array<{ id: string; parent_id: string | null }>, slices: Slices): Promise<string[][]> {
+  const ids = new Set<string>();
+  for (const { id } of rows) ids.add(id);
+  const children = new Map<string, string[]>();
+  let level: string[] = [];
+  for (const { id, parent_id: parent } of rows) {
+    if (parent === null || !ids.has(parent)) level.push(id);
+    else {
+      const siblings = children.get(parent);
+      if (siblings) siblings.push(id);
+      else children.set(parent, [id]);
+    }
+    if (slices.due()) await slices.next();
+  }
+  const chunks: string[][] = [];
+  while (level.length > 0) {
+    const below: string[] = [];
+    for (let i = 0; i < level.length; i += CHUNK) chunks.push(level.slice(i, i + CHUNK));
+    for (const id of level) {
+      for (const child of children.get(id) ?? []) below.push(child);
+      if (slices.due()) await slices.next();
+    }
+    level = below;
+  }
+  return chunks.reverse();
 }

@@ -68,6 +68,24 @@ const READY_SQL = `(t.status = 'todo' AND t.unmet_deps = 0)`;
 
 const SELECT_TASKS = `SELECT t.*, ${READY_SQL} AS ready FROM tasks t`;
 
+/**
+ * The most levels of subtasks one tree answer nests. Serialising a tree nests a call per level (JSON,
+ * output schemas): a chain of 10,000 subtasks overflowed the stack there and answered a bare 500. Streamed
+ * (task-tree-stream.ts) a tree has no such limit.
+ */
+export const TASK_TREE_DEPTH_MAX = 500;
+
+/** How many levels the deepest branch of `roots` has (1: top-level tasks only; 0: none). */
+function deepestLevel(roots: TaskNode[]): number {
+  let deepest = 0;
+  const stack = roots.map((node) => ({ node, level: 1 }));
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    deepest = Math.max(deepest, next.level);
+    for (const child of next.node.children) stack.push({ node: child, level: next.level + 1 });
+  }
+  return deepest;
+}
+
 /** What task_list asks of TaskRepo.page: a filter of one project, a position and a size. */
 export interface TaskPageQuery extends Omit<TaskFilter, 'ids' | 'projectId'> {
   projectId: string;
@@ -408,7 +426,15 @@ export class TaskRepo {
           `ask for a subtree (rootId), a larger limit (at most ${TASK_TREE_LIMIT.max}), or page through task_list (parent, cursor)`,
         'limit',
       );
-    return nestTasks(ids ? this.list({ ids }) : this.list({ projectId }), rootId);
+    const roots = nestTasks(ids ? this.list({ ids }) : this.list({ projectId }), rootId);
+    const depth = deepestLevel(roots);
+    if (depth > TASK_TREE_DEPTH_MAX)
+      throw invalid(
+        `${rootId === undefined ? 'the project' : `the subtree under ${rootId}`} nests ${depth} levels deep, more than the ${TASK_TREE_DEPTH_MAX} one answer holds: ` +
+          `read it streamed (maestro task tree, GET /api/tasks/tree/stream), or ask for a subtree further down (rootId)`,
+        'rootId',
+      );
+    return roots;
   }
 
   /** The task and every task below it, on the parent index (`tree` has checked the task exists). */
