@@ -1,6 +1,6 @@
 import { MaestroError, notFound } from './errors.js';
 import { nowIso } from './ids.js';
-import type { SessionRepo } from './sessions.js';
+import { sessionsArg, sessionsIn, type SessionRepo } from './sessions.js';
 import type { Store } from './store.js';
 import type { TaskRepo } from './tasks.js';
 import type { QueueItem, QueueItemState, QueueStartResult, QueueStatus } from './types.js';
@@ -182,24 +182,43 @@ export class QueueRepo {
   /** Counts and the current/next item, computed in SQL so it stays cheap for long queues. */
   status(sessionId: string): QueueStatus {
     this.sessions.assertExists(sessionId);
-    // The states off the index alone; only the queued items need their task (are they waiting?), not the done ones.
-    const counts = this.store
-      .prepare(
-        `SELECT COUNT(*) AS total,
-           COALESCE(SUM(state = 'queued'), 0) AS queued,
-           COALESCE(SUM(state = 'in_progress'), 0) AS inProgress,
-           COALESCE(SUM(state = 'done'), 0) AS done
-         FROM queue_items WHERE session_id = ?`,
-      )
-      .get(sessionId) as Omit<QueueStatus['counts'], 'waiting'>;
-    const { waiting } = this.store
-      .prepare(
-        `SELECT COUNT(*) AS waiting FROM queue_items q JOIN tasks t ON t.id = q.task_id
-         WHERE q.session_id = ? AND q.state = 'queued' AND NOT ${READY}`,
-      )
-      .get(sessionId) as { waiting: number };
     const next = this.pick(sessionId, false);
-    return { sessionId, current: this.current(sessionId), next: next ? toItem(next) : null, counts: { ...counts, waiting } };
+    return { sessionId, current: this.current(sessionId), next: next ? toItem(next) : null, counts: this.countsOf([sessionId]).get(sessionId)! };
+  }
+
+  /** The counts of each of these queues (every id gets one, zeros for an empty queue), a statement or two for them all. */
+  countsOf(sessionIds: string[]): Map<string, QueueStatus['counts']> {
+    const counts = new Map(sessionIds.map((id) => [id, { total: 0, queued: 0, inProgress: 0, done: 0, waiting: 0 }]));
+    if (sessionIds.length === 0) return counts;
+    const arg = sessionsArg(sessionIds);
+    // The states off the index alone; only the queued items need their task (are they waiting?), not the done ones.
+    const states = this.store
+      .prepare(`SELECT session_id AS id, state, COUNT(*) AS n FROM queue_items WHERE ${sessionsIn(sessionIds)} GROUP BY session_id, state`)
+      .all(arg) as Array<{ id: string; state: QueueItemState; n: number }>;
+    for (const { id, state, n } of states) {
+      const c = counts.get(id)!;
+      c.total += n;
+      if (state === 'queued') c.queued = n;
+      else if (state === 'in_progress') c.inProgress = n;
+      else c.done = n;
+    }
+    const waiting = this.store
+      .prepare(
+        `SELECT q.session_id AS id, COUNT(*) AS n FROM queue_items q JOIN tasks t ON t.id = q.task_id
+         WHERE ${sessionsIn(sessionIds, 'q.session_id')} AND q.state = 'queued' AND NOT ${READY} GROUP BY q.session_id`,
+      )
+      .all(arg) as Array<{ id: string; n: number }>;
+    for (const { id, n } of waiting) counts.get(id)!.waiting = n;
+    return counts;
+  }
+
+  /** The item in progress of each of these queues that has one, by session id. */
+  currentOf(sessionIds: string[]): Map<string, QueueItem> {
+    if (sessionIds.length === 0) return new Map();
+    const rows = this.store
+      .prepare(`${SELECT_ITEMS} WHERE ${sessionsIn(sessionIds, 'q.session_id')} AND q.state = 'in_progress'`)
+      .all(sessionsArg(sessionIds)) as QueueRow[];
+    return new Map(rows.map((r) => [r.session_id, toItem(r)]));
   }
 
   /**
@@ -265,10 +284,7 @@ export class QueueRepo {
   }
 
   current(sessionId: string): QueueItem | null {
-    const row = this.store
-      .prepare(`${SELECT_ITEMS} WHERE q.session_id = ? AND q.state = 'in_progress'`)
-      .get(sessionId) as QueueRow | undefined;
-    return row ? toItem(row) : null;
+    return this.currentOf([sessionId]).get(sessionId) ?? null;
   }
 
   private requireCurrent(sessionId: string): QueueItem {

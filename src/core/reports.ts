@@ -15,13 +15,21 @@ export class Reports {
    * elsewhere is no longer anyone's current work either.
    */
   currentTask(sessionId: string): Task | null {
-    const { sessions, queue, tasks } = this.core;
-    const session = sessions.get(sessionId);
-    if (session.strategy === 'queue') {
-      const item = queue.current(sessionId);
-      return item && item.taskStatus !== 'done' && item.taskStatus !== 'cancelled' ? tasks.get(item.taskId) : null;
-    }
-    return tasks.currentFor(sessionId);
+    const id = this.currentTaskIds([this.core.sessions.get(sessionId)]).get(sessionId);
+    return id === undefined ? null : this.core.tasks.get(id);
+  }
+
+  /**
+   * The task each of these sessions is on, by session id (none: absent), a statement or two for them all: a
+   * queue's item in progress while its task is open, else the session's first open task (TaskRepo.currentIdsFor).
+   */
+  currentTaskIds(sessions: Session[]): Map<string, string> {
+    const { queue, tasks } = this.core;
+    const queues = sessions.filter((s) => s.strategy === 'queue').map((s) => s.id);
+    const current = tasks.currentIdsFor(sessions.filter((s) => s.strategy !== 'queue').map((s) => s.id));
+    for (const [sessionId, item] of queue.currentOf(queues))
+      if (item.taskStatus !== 'done' && item.taskStatus !== 'cancelled') current.set(sessionId, item.taskId);
+    return current;
   }
 
   /**

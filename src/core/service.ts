@@ -220,8 +220,8 @@ export class MaestroService implements CoreContext {
 
   // ---- overview (overview.ts) ----------------------------------------------------------------------------
 
-  listSessions(filter: SessionFilter): SessionSummary[] {
-    return this.overview.listSessions(filter);
+  listSessions(filter: SessionFilter, slices?: Slices): Promise<SessionSummary[]> {
+    return this.overview.listSessions(filter, slices);
   }
 
   sessionInfo(sessionId: string, timelineLimit = 200): Promise<SessionInfo> {

@@ -1,6 +1,7 @@
 import { invalid, notFound } from './errors.js';
 import { newId, nowIso } from './ids.js';
 import { TASK_TREE_LIMIT, type DependencyUntil, type TaskPriority, type TaskStatus } from './schemas.js';
+import { sessionsArg, sessionsTable } from './sessions.js';
 import type { Store } from './store.js';
 import { nestTasks, TaskGraph } from './task-graph.js';
 import type { Task, TaskNode } from './types.js';
@@ -463,14 +464,26 @@ export class TaskRepo {
 
   /** The task a session is most likely on: an open one already started, else the first open one. */
   currentFor(sessionId: string): Task | null {
-    const row = this.store
+    const id = this.currentIdsFor([sessionId]).get(sessionId);
+    return id === undefined ? null : this.get(id);
+  }
+
+  /**
+   * The task each of these sessions is on (one statement for them all): the first open one assigned or handed
+   * to it, work under way before todo, in creation order. Sessions on none are absent.
+   */
+  currentIdsFor(sessionIds: string[]): Map<string, string> {
+    if (sessionIds.length === 0) return new Map();
+    const rows = this.store
       .prepare(
-        `${SELECT_TASKS} WHERE t.id IN (SELECT id FROM tasks WHERE assignee_session_id = ? UNION SELECT task_id FROM session_tasks WHERE session_id = ?)
-           AND t.status IN ('todo','in_progress','blocked','needs_input')
-         ORDER BY t.status = 'todo', t.seq LIMIT 1`,
+        `SELECT j.sid, (SELECT t.id FROM tasks t
+           WHERE t.id IN (SELECT id FROM tasks WHERE assignee_session_id = j.sid UNION SELECT task_id FROM session_tasks WHERE session_id = j.sid)
+             AND t.status IN ('todo','in_progress','blocked','needs_input')
+           ORDER BY t.status = 'todo', t.seq LIMIT 1) AS task
+         FROM ${sessionsTable(sessionIds)}`,
       )
-      .get(sessionId, sessionId) as TaskRow | undefined;
-    return row ? this.hydrate([row])[0]! : null;
+      .all(sessionsArg(sessionIds)) as Array<{ sid: string; task: string | null }>;
+    return new Map(rows.filter((r) => r.task !== null).map((r) => [r.sid, r.task!]));
   }
 
   /** The task and every ancestor above it, nearest first. */
