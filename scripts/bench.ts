@@ -108,6 +108,7 @@ const PARTS = {
   core: benchCore,
   scale: async () => (await import('./bench-scale.js')).benchScale(), // create, get, update, list, queue claim and report at 100k tasks vs empty
   import: async () => (await import('./bench-import.js')).benchImport(), // `maestro task import` of 100k tasks (BENCH_IMPORT), and again
+  sessions: async () => (await import('./bench-sessions.js')).benchSessions(), // the session list, status and plan of a project with 5,000 sessions
   mcp: async () => (await import('./bench-mcp.js')).benchMcp(), // MCP (HTTP, stdio) vs REST, and REST under 200 busy MCP callers
   sqlite: async () => (await import('./bench-sqlite.js')).benchSqlite(), // task create in process and over REST vs raw better-sqlite3
   spawn: async () => (await import('./bench-spawn.js')).benchSpawn(), // POST /api/sessions at c=64, POST /api/tasks at c=8

@@ -20,4 +20,16 @@ describe('npm run bench', () => {
     expect(run.stdout).toMatch(/http: POST \/api\/tasks\s+\d+ ops/);
     expect(run.stdout).toMatch(/memory: rss \d+ MiB/);
   }, 150_000);
+
+  it('runs its sessions part to the end (300 sessions), printing how long each request held the server', () => {
+    const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'scripts', 'bench.js'), 'sessions'], {
+      env: { ...process.env, BENCH_SESSIONS: '300', MAESTRO_LOG_LEVEL: 'warn' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/sessions: 300 sessions \(200 live\)/);
+    for (const label of ['session list', 'status', 'dispatch status'])
+      expect(run.stdout).toMatch(new RegExp(`sessions: ${label}.* server blocked at most +\\d+ ms`));
+  }, 150_000);
 });
