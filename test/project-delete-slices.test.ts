@@ -169,6 +169,17 @@ describe('deleting a big project in slices (core)', () => {
     expect(svc.db.prepare('SELECT COUNT(*) AS n FROM dispatchers').get()).toEqual({ n: 0 });
   });
 
+  it('an import whose rows were still being checked when the project went writes nothing into it', async () => {
+    const project = svc.projects.create({ name: 'importing', workingDir: home });
+    const rows = rowsOf(Array.from({ length: 3000 }, (_, i) => ({ key: `k${i}`, title: `t${i}` })));
+    const importing = rejection(svc.importer.runInSlices(project.id, rows, {}, new Slices(0)));
+    await new Promise((r) => setImmediate(r)); // its rows are being checked, a slice at a time
+    await svc.deleteProject('importing');
+    expect(await importing).toMatchObject({ code: 'not_found', field: 'project' });
+    expect(svc.db.prepare('SELECT COUNT(*) AS n FROM tasks').get()).toEqual({ n: 0 });
+    expect(rowsLeft(svc, project.id)).toEqual(nothingLeft);
+  });
+
   it('a deletion cut off by closing finishes when the service is opened again and resumed', async () => {
     const { project, session } = await bigProject(svc, 'half', 2000, home);
     const deleting = svc.deleteProject('half', new Slices(0));

@@ -71,7 +71,7 @@ export class Reports {
   /** Whether the session still has work: a task of its own not finished, or queued items. */
   hasOpenWork(sessionId: string): boolean {
     const { tasks, sessions, queue } = this.core;
-    if (tasks.currentFor(sessionId)) return true;
+    if (tasks.currentIdsFor([sessionId]).has(sessionId)) return true;
     return sessions.get(sessionId).strategy === 'queue' && queue.status(sessionId).counts.queued > 0;
   }
 }

@@ -61,6 +61,8 @@ export class SessionControl {
     const repo = worktree ? await projectRepo(project) : null;
 
     const { session } = store.tx(() => {
+      // still there: a project deleted while its worktree was looked at takes no new session
+      if (repo) projects.get(project.id);
       const holders = new Map<string, string | null>();
       for (const taskId of req.taskIds) {
         const task = tasks.get(taskId, 'taskIds');

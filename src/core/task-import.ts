@@ -1,4 +1,4 @@
-import { invalid, MaestroError } from './errors.js';
+import { invalid, MaestroError, notFound } from './errors.js';
 import { newId, nowIso } from './ids.js';
 import type { DependencyUntil, TaskPriority, TaskStatus } from './schemas.js';
 import { Slices } from './slices.js';
@@ -125,6 +125,8 @@ export class TaskImporter {
       seen.set(r.row.key, r);
     }
     return this.store.tx(() => {
+      // A project deleted while the rows were checked (in slices) takes no new tasks: the deletion may be past them.
+      if (!this.store.prepare('SELECT 1 FROM projects WHERE id = ? AND deleting_at IS NULL').get(projectId)) throw notFound('project', projectId, 'project');
       const plan = this.plan(projectId, rows);
       const result = summary(projectId, plan, opts.dryRun === true);
       if (!opts.dryRun) this.write(projectId, plan, result);

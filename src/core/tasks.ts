@@ -462,12 +462,6 @@ export class TaskRepo {
     return row !== undefined;
   }
 
-  /** The task a session is most likely on: an open one already started, else the first open one. */
-  currentFor(sessionId: string): Task | null {
-    const id = this.currentIdsFor([sessionId]).get(sessionId);
-    return id === undefined ? null : this.get(id);
-  }
-
   /**
    * The task each of these sessions is on (one statement for them all): the first open one assigned or handed
    * to it, work under way before todo, in creation order. Sessions on none are absent.
