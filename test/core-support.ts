@@ -39,6 +39,36 @@ export function coreForEachTest(): { readonly svc: MaestroService; readonly proj
 }
 
 /**
+ * A fresh service on a fresh home (no project) for each test of the calling `describe` block, closed and its
+ * home deleted after it; `reopen` opens the same home again (after the test closed the service, or closing it).
+ */
+export function serviceForEachTest(): { readonly home: string; readonly svc: MaestroService; reopen(): MaestroService } {
+  let home = '';
+  let svc: MaestroService | undefined;
+  const open = () => (svc = MaestroService.open({ home, apiUrl: 'http://127.0.0.1:9' }));
+  beforeEach(() => {
+    home = tempHome();
+    open();
+  });
+  afterEach(() => {
+    svc?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+  return {
+    get home() {
+      return home;
+    },
+    get svc() {
+      return svc!;
+    },
+    reopen: () => {
+      svc?.close();
+      return open();
+    },
+  };
+}
+
+/**
  * A database as Maestro left it before migration `version` (every earlier one applied and recorded), with
  * the project `prj_old`: what a migration's own test fills with rows before `migrate` brings it up to date.
  */

@@ -4,7 +4,7 @@
  * in between, and a server stopped half way finishes at its next start. Turns are counted with a slice
  * budget of 0, never timed; through the real server, other requests are answered while it deletes.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { USER } from '../src/core/access.js';
 import { newId } from '../src/core/ids.js';
@@ -14,6 +14,8 @@ import { MaestroService } from '../src/core/service.js';
 import { Slices } from '../src/core/slices.js';
 import { rowsOf } from '../src/core/task-import.js';
 import { ownerAuth, rejection, startTestServer, tempHome, type TestServer } from './helpers.js';
+import { migrate } from '../src/core/db.js';
+import { databaseBefore, serviceForEachTest } from './core-support.js';
 import { TurnCounter } from './turn-counter.js';
 
 /** Tables holding rows of a deleted project (by its id, its tasks or its sessions). */
@@ -67,15 +69,11 @@ async function bigProject(svc: MaestroService, name: string, n: number, workingD
 }
 
 describe('deleting a big project in slices (core)', () => {
+  const core = serviceForEachTest();
   let home: string;
   let svc: MaestroService;
   beforeEach(() => {
-    home = tempHome();
-    svc = MaestroService.open({ home, apiUrl: 'http://127.0.0.1:9' });
-  });
-  afterEach(() => {
-    svc.close();
-    rmSync(home, { recursive: true, force: true });
+    ({ home, svc } = core);
   });
 
   it('gives the turn away while it deletes; meanwhile the project is gone for every caller and its name is taken', async () => {
@@ -188,7 +186,7 @@ describe('deleting a big project in slices (core)', () => {
     svc.close();
     expect(await failed).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/next start/) });
 
-    svc = MaestroService.open({ home, apiUrl: 'http://127.0.0.1:9' });
+    svc = core.reopen();
     const left = rowsLeft(svc, project.id);
     expect(left.projects).toBe(1);
     expect(left.tasks + left.timeline + left.message_recipients).toBeGreaterThan(0); // cut off half way
@@ -211,12 +209,12 @@ describe('deleting a big project in slices (core)', () => {
     }
   });
 
-  it('migration 17 adds the mark to a database made at 16, with no project marked', async () => {
-    const { databaseBefore } = await import('./core-support.js');
-    const { migrate } = await import('../src/core/db.js');
+  it('migration 17 adds the mark to a database made at 16, with no project marked, and the sessions in creation order', () => {
     const { db } = databaseBefore(17);
     migrate(db);
     expect(db.prepare('SELECT id, deleting_at FROM projects').all()).toEqual([{ id: 'prj_old', deleting_at: null }]);
+    const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sessions' ORDER BY name`).pluck().all();
+    expect(indexes).toEqual(expect.arrayContaining(['sessions_created', 'sessions_project_created']));
     db.close();
   });
 });
