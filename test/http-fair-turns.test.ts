@@ -52,13 +52,23 @@ describe('fair turns: new connections while kept-alive clients keep the server b
   it('with the default budget the burst is answered within far fewer busy answers than with MAESTRO_TURN_BUDGET_MS=off', async () => {
     // Both in one test, one after the other: a loaded machine slows the busy clients' process and so lowers
     // both counts alike (in CI, off once served 324 and the default 73), so the two are compared as well.
-    const off = await scenario({ MAESTRO_TURN_BUDGET_MS: 'off' });
-    expectAllAnswered(off);
-    await srv?.stop();
-    srv = undefined;
-    const fair = await scenario({});
-    expectAllAnswered(fair);
-    expect(fair.servedDuringBurst).toBeLessThan(BOUND);
-    expect(fair.servedDuringBurst, `fair ${fair.servedDuringBurst} vs off ${off.servedDuringBurst}`).toBeLessThan(off.servedDuringBurst / 2);
-  });
+    // When off itself served fewer than a quarter of K x N, the busy clients could not keep the server busy
+    // (a CI run: 143, its busy clients answered 141 times in the 502 ms before the burst, 270-410 elsewhere): that pair cannot
+    // tell the two apart, and is measured again, up to three times.
+    let off: BurstResult | undefined;
+    let fair: BurstResult | undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      off = await scenario({ MAESTRO_TURN_BUDGET_MS: 'off' });
+      expectAllAnswered(off);
+      await srv?.stop();
+      srv = undefined;
+      fair = await scenario({});
+      expectAllAnswered(fair);
+      await srv?.stop();
+      srv = undefined;
+      if (off.servedDuringBurst >= (BUSY_CLIENTS * BURST) / 4) break;
+    }
+    expect(fair!.servedDuringBurst).toBeLessThan(BOUND);
+    expect(fair!.servedDuringBurst, `fair ${fair!.servedDuringBurst} vs off ${off!.servedDuringBurst}`).toBeLessThan(off!.servedDuringBurst / 2);
+  }, 60_000);
 });
