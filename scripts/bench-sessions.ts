@@ -4,7 +4,7 @@
  * progress reports), then the requests that read them all over REST, each with its wall time and the
  * longest the server (in this process) could not turn to another client meanwhile: the session list, the
  * status counts and the dispatcher's plan (which looks up what live sessions hold). Before this part
- * existed, measured with a probe request: 459-570 ms, 90-113 ms and 346 ms.
+ * existed, measured with a probe request: 443-471 ms, 89-113 ms and 346 ms.
  * scripts/bench.ts calls `benchSessions()`; `node dist/scripts/bench-sessions.js` runs it alone.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
