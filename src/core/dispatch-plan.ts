@@ -170,18 +170,19 @@ async function todoEdges(store: Store, todo: PlanTask[], byId: Map<string, PlanT
   );
   const tasksOf = store.prepare(`SELECT ${PLAN_COLUMNS}, seq FROM tasks WHERE id IN (SELECT value FROM json_each(?))`);
   const edges = new Map<string, Edge[]>();
-  const add = (taskId: string, edge: Edge) => {
-    const list = edges.get(taskId);
-    if (list) list.push(edge);
-    else edges.set(taskId, [edge]);
-  };
   /** Edges to tasks not read yet, by the id of the task depended on. */
   const pending = new Map<string, Array<{ taskId: string; until: DependencyUntil }>>();
+  const append = <V>(map: Map<string, V[]>, key: string, value: V) => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
+  const add = (taskId: string, edge: Edge) => append(edges, taskId, edge);
   await inPages(todo.map((t) => t.id), slices, (ids) => {
     for (const { taskId, depId, until } of edgesOf.all(ids) as Array<{ taskId: string; depId: string; until: DependencyUntil }>) {
       const dep = byId.get(depId);
       if (dep) add(taskId, { dep, until });
-      else pending.get(depId)?.push({ taskId, until }) ?? pending.set(depId, [{ taskId, until }]);
+      else append(pending, depId, { taskId, until });
     }
   });
   await inPages([...pending.keys()], slices, (ids) => {

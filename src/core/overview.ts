@@ -18,7 +18,6 @@ export class Overview {
     private readonly transcripts: Pick<SessionTranscripts, 'sessionUsage' | 'usageByProject'>,
   ) {}
 
-  /** Sessions with their last report, current task and queue counts. */
   /**
    * Sessions with their last report, current task and queue counts, read a page at a time with the turn given
    * away in between, each page in a few statements for all its sessions: three or four statements per session

@@ -53,7 +53,7 @@ export class ProjectAdmin {
       store.emit({ type: 'project.deleted', projectId: project.id });
       return { projectId: project.id, name: project.name, deletedTasks, deletedSessions: sessions.length };
     });
-    const { leftOver } = await this.removal.remove(result.projectId, slices);
+    const leftOver = await this.removal.remove(result.projectId, slices);
     if (leftOver.length > 0)
       throw new MaestroError(
         'internal',

@@ -7,9 +7,10 @@ import { projectTaskRows, Slices } from './slices.js';
  * Removing a deleted project's rows, a chunk at a time (issue 13). In one transaction, a project of 100k
  * tasks held the server 1.7 s: each task costs ~17 µs of cascades, foreign-key checks, search index and
  * index updates. project-admin.ts marks the project first (`deleting_at`, migration 17), which hides it from
- * every caller, then this deletes what grows with its work in chunks (its tasks deepest subtasks
- * first), gives the turn away between slices, and deletes the project row last (its cascade takes what is left: sessions, their queues and task links,
- * leases, its dispatcher). A server stopped meanwhile finishes at its next start (`resume`).
+ * every caller; this then deletes what grows with its work in chunks (its tasks deepest subtasks first),
+ * gives the turn away between slices, and deletes the project row last (its cascade takes what is left:
+ * sessions, their queues and task links, leases). A server stopped meanwhile finishes at its next start
+ * (`resume`).
  */
 const CHUNK = 256;
 
@@ -24,21 +25,18 @@ export const CHUNKS: readonly string[] = [
   `DELETE FROM webhook_deliveries WHERE rowid IN (SELECT d.rowid FROM webhooks w JOIN webhook_deliveries d ON d.webhook_id = w.id WHERE w.project_id = ? LIMIT ${CHUNK})`,
 ];
 
-/** What became of a project's removal: its sessions (their folders are gone too), and the folders that would not go. */
-export interface Removed {
-  sessionIds: string[];
-  leftOver: string[];
-}
-
 export class ProjectRemoval {
   private closed = false;
-  /** Removals under way: a second caller (a resume beside a delete) waits for the same one. */
-  private readonly running = new Map<string, Promise<Removed>>();
+  /** Removals under way (each to the folders that would not go): a second caller, a resume beside a delete, waits for the same one. */
+  private readonly running = new Map<string, Promise<string[]>>();
 
   constructor(private readonly core: Pick<CoreContext, 'store' | 'paths' | 'projects' | 'launcher'>) {}
 
-  /** Deletes the rows of a project marked deleting, then the project, then its sessions' folders. */
-  remove(projectId: string, slices = new Slices()): Promise<Removed> {
+  /**
+   * Deletes the rows of a project marked deleting, then the project, then its sessions' folders; resolves
+   * with the folders that would not go.
+   */
+  remove(projectId: string, slices = new Slices()): Promise<string[]> {
     let run = this.running.get(projectId);
     if (!run) {
       run = this.run(projectId, slices).finally(() => this.running.delete(projectId));
@@ -50,7 +48,7 @@ export class ProjectRemoval {
   /** After a restart: finishes the removals a stopped server left under way. */
   async resume(onLeftOver: (projectId: string, leftOver: string[]) => void): Promise<void> {
     for (const id of this.core.projects.beingDeleted()) {
-      const { leftOver } = await this.remove(id);
+      const leftOver = await this.remove(id);
       if (leftOver.length > 0) onLeftOver(id, leftOver);
     }
   }
@@ -60,7 +58,7 @@ export class ProjectRemoval {
     this.closed = true;
   }
 
-  private async run(projectId: string, slices: Slices): Promise<Removed> {
+  private async run(projectId: string, slices: Slices): Promise<string[]> {
     const { store } = this.core;
     const mark = store.commitMark();
     this.assertOpen();
@@ -77,7 +75,7 @@ export class ProjectRemoval {
       store.prepare('DELETE FROM projects WHERE id = ?').run(projectId);
       return ids;
     });
-    return { sessionIds, leftOver: await this.removeFolders(sessionIds) };
+    return this.removeFolders(sessionIds);
   }
 
   /**

@@ -50,7 +50,9 @@ export interface ProjectPatch {
 }
 
 /** A project being deleted (deleting_at, migration 17) is gone for every caller, though its rows are still going. */
-const SHOWN = 'deleting_at IS NULL';
+export const SHOWN = 'deleting_at IS NULL';
+/** The same rule for rows that name their project (`project_id`): those of a project being deleted are gone too. */
+export const IN_SHOWN_PROJECT = 'project_id NOT IN (SELECT id FROM projects WHERE deleting_at IS NOT NULL)';
 
 export class ProjectRepo {
   constructor(private readonly store: Store) {}

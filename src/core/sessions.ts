@@ -2,6 +2,7 @@ import { FINISHED_SESSION_STATUSES, type AgentKind } from './constants.js';
 import { notFound } from './errors.js';
 import { newId, newToken, nowIso } from './ids.js';
 import type { SessionRole, SessionStatus, SessionStrategy } from './schemas.js';
+import { IN_SHOWN_PROJECT } from './projects.js';
 import { parseJson, type Store } from './store.js';
 import type { SessionIdentity } from './actor.js';
 import type { Session, StateReason, TimelineEvent, TimelineKind } from './types.js';
@@ -164,7 +165,7 @@ export class SessionRepo {
    */
   list(filter: SessionFilter = {}, page: { after?: { createdAt: string; id: string }; limit?: number } = {}): Session[] {
     // A project being deleted is gone for every caller (project-removal.ts), its sessions with it.
-    const where: string[] = ['project_id NOT IN (SELECT id FROM projects WHERE deleting_at IS NOT NULL)'];
+    const where: string[] = [IN_SHOWN_PROJECT];
     const params: unknown[] = [];
     if (filter.projectId !== undefined) {
       where.push('project_id = ?');
@@ -199,7 +200,7 @@ export class SessionRepo {
     return this.store
       .prepare(
         `SELECT project_id AS projectId, status, COUNT(*) AS n FROM sessions
-         WHERE project_id NOT IN (SELECT id FROM projects WHERE deleting_at IS NOT NULL)${scope}
+         WHERE ${IN_SHOWN_PROJECT}${scope}
          GROUP BY project_id, status ORDER BY MIN(created_at || id)`,
       )
       .all(...(projectId === undefined ? [] : [projectId])) as Array<{ projectId: string; status: SessionStatus; n: number }>;

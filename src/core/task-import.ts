@@ -1,6 +1,7 @@
 import { invalid, MaestroError, notFound } from './errors.js';
 import { newId, nowIso } from './ids.js';
 import type { DependencyUntil, TaskPriority, TaskStatus } from './schemas.js';
+import { SHOWN } from './projects.js';
 import { Slices } from './slices.js';
 import type { Store } from './store.js';
 import { ImportRow, MAX_RESULT_ROWS, type ImportFormat, type TaskImportResult } from './task-import-schemas.js';
@@ -126,7 +127,7 @@ export class TaskImporter {
     }
     return this.store.tx(() => {
       // A project deleted while the rows were checked (in slices) takes no new tasks: the deletion may be past them.
-      if (!this.store.prepare('SELECT 1 FROM projects WHERE id = ? AND deleting_at IS NULL').get(projectId)) throw notFound('project', projectId, 'project');
+      if (!this.store.prepare(`SELECT 1 FROM projects WHERE id = ? AND ${SHOWN}`).get(projectId)) throw notFound('project', projectId, 'project');
       const plan = this.plan(projectId, rows);
       const result = summary(projectId, plan, opts.dryRun === true);
       if (!opts.dryRun) this.write(projectId, plan, result);
